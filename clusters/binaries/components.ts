@@ -1,0 +1,183 @@
+import { pins, stagingVersion } from "./pins.ts";
+
+/**
+ * The upstream programs the local cluster needs, as data: what files each one
+ * delivers, where a user on the internet downloads it, and how it builds from
+ * the Go module proxy. resolve.ts walks these in the documented order.
+ */
+
+export type ComponentId = "kubernetes" | "etcd" | "kwok" | "csi-provisioner" | "csi-attacher" | "csi-spec";
+
+/** Official release artifacts for one platform ("linux-amd64"). */
+export type ReleaseSource =
+  /** One URL per file; `checksumSuffix` names the published SHA-256 file next to each. */
+  | { kind: "files"; urls: Record<string, string>; checksumSuffix?: string }
+  /** A .tar.gz holding the files at the given paths. */
+  | { kind: "tarball"; url: string; members: Record<string, string> };
+
+export type GoRecipe =
+  /**
+   * A main package of ours (clusters/binaries/go/<dir>) built in a generated
+   * module that requires `module@version`. `links` are extra names for the
+   * same binary (multi-call).
+   */
+  | {
+      kind: "wrapper";
+      dir: string;
+      module: string;
+      version: string;
+      /** Turn the upstream module's own replace directives into published versions (Kubernetes staging). */
+      replaceStaging?: string;
+      binary: string;
+      links: readonly string[];
+      ldflags: readonly string[];
+    }
+  /** `go install module/path@version` for each package; no replace directives upstream. */
+  | { kind: "install"; packages: readonly string[]; version: string }
+  /** Download the module's source and `go build` packages inside it, honouring its own go.mod. */
+  | {
+      kind: "in-module";
+      module: string;
+      version: string;
+      packages: Readonly<Record<string, string>>;
+      ldflags: readonly string[];
+    }
+  /** Copy files out of a downloaded module (no build). */
+  | { kind: "module-files"; module: string; version: string; files: Readonly<Record<string, string>> };
+
+export interface Component {
+  id: ComponentId;
+  version: string;
+  /** The file names the component provides (executables, or csi.proto). */
+  files: readonly string[];
+  release: (platform: string) => ReleaseSource | undefined;
+  build: GoRecipe;
+}
+
+function kubeVersionLdflags(version: string): string[] {
+  const [major, minor] = version.replace(/^v/, "").split(".");
+  // The binaries report this version (kwokctl reads it to choose flags).
+  return ["k8s.io/component-base/version", "k8s.io/client-go/pkg/version"].flatMap((pkg) => [
+    `-X ${pkg}.gitVersion=${version}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]);
+}
+
+const kubeBinaries = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] as const;
+
+export const components: Record<ComponentId, Component> = {
+  kubernetes: {
+    id: "kubernetes",
+    version: pins.kubernetes,
+    files: kubeBinaries,
+    release: (platform) => ({
+      kind: "files",
+      urls: Object.fromEntries(
+        kubeBinaries.map((name) => [
+          name,
+          `https://dl.k8s.io/release/${pins.kubernetes}/bin/${platform.replace("-", "/")}/${name}`,
+        ]),
+      ),
+      checksumSuffix: ".sha256",
+    }),
+    build: {
+      kind: "wrapper",
+      dir: "kube",
+      module: "k8s.io/kubernetes",
+      version: pins.kubernetes,
+      replaceStaging: stagingVersion(pins.kubernetes),
+      binary: "kube",
+      links: kubeBinaries,
+      ldflags: kubeVersionLdflags(pins.kubernetes),
+    },
+  },
+  etcd: {
+    id: "etcd",
+    version: pins.etcd,
+    files: ["etcd"],
+    release: (platform) => ({
+      kind: "tarball",
+      url: `https://github.com/etcd-io/etcd/releases/download/${pins.etcd}/etcd-${pins.etcd}-${platform}.tar.gz`,
+      members: { etcd: `etcd-${pins.etcd}-${platform}/etcd` },
+    }),
+    build: {
+      kind: "wrapper",
+      dir: "etcd",
+      module: "go.etcd.io/etcd/server/v3",
+      version: pins.etcd,
+      binary: "etcd",
+      links: [],
+      ldflags: [],
+    },
+  },
+  kwok: {
+    id: "kwok",
+    version: pins.kwok,
+    files: ["kwok", "kwokctl"],
+    release: (platform) => ({
+      kind: "files",
+      urls: {
+        kwok: `https://github.com/kubernetes-sigs/kwok/releases/download/${pins.kwok}/kwok-${platform}`,
+        kwokctl: `https://github.com/kubernetes-sigs/kwok/releases/download/${pins.kwok}/kwokctl-${platform}`,
+      },
+    }),
+    build: {
+      kind: "install",
+      packages: ["sigs.k8s.io/kwok/cmd/kwok", "sigs.k8s.io/kwok/cmd/kwokctl"],
+      version: pins.kwok,
+    },
+  },
+  // kubernetes-csi publishes the sidecars as images only, so there is no release download.
+  "csi-provisioner": {
+    id: "csi-provisioner",
+    version: pins.csiProvisioner,
+    files: ["csi-provisioner"],
+    release: () => undefined,
+    build: {
+      kind: "in-module",
+      module: "github.com/kubernetes-csi/external-provisioner/v6",
+      version: pins.csiProvisioner,
+      packages: { "csi-provisioner": "./cmd/csi-provisioner" },
+      ldflags: [`-X main.version=${pins.csiProvisioner}`],
+    },
+  },
+  "csi-attacher": {
+    id: "csi-attacher",
+    version: pins.csiAttacher,
+    files: ["csi-attacher"],
+    release: () => undefined,
+    build: {
+      kind: "in-module",
+      module: "github.com/kubernetes-csi/external-attacher/v4",
+      version: pins.csiAttacher,
+      packages: { "csi-attacher": "./cmd/csi-attacher" },
+      ldflags: [`-X main.version=${pins.csiAttacher}`],
+    },
+  },
+  "csi-spec": {
+    id: "csi-spec",
+    version: pins.csiSpec,
+    files: ["csi.proto"],
+    release: () => ({
+      kind: "files",
+      urls: {
+        "csi.proto": `https://raw.githubusercontent.com/container-storage-interface/spec/${pins.csiSpec}/csi.proto`,
+      },
+    }),
+    build: {
+      kind: "module-files",
+      module: "github.com/container-storage-interface/spec",
+      version: pins.csiSpec,
+      files: { "csi.proto": "csi.proto" },
+    },
+  },
+};
+
+/** Go's name for this machine's platform, as release artifacts use it. */
+export function currentPlatform(): string {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const arch = ({ x64: "amd64", arm64: "arm64" } as Record<string, string>)[process.arch] ?? process.arch;
+  return `${os}-${arch}`;
+}

@@ -1,0 +1,177 @@
+import { chmod, copyFile, cp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { heartbeat } from "../../lib/progress.ts";
+import type { Component, GoRecipe } from "./components.ts";
+
+/**
+ * Builds a component from source fetched through the Go module proxy, with a
+ * status line every 15 s (`go build -v` names each package it compiles, which
+ * gives a count to show). Build directories are temporary; the Go module and
+ * build caches are Go's own (GOMODCACHE, GOCACHE), shared with the user's.
+ */
+
+const wrapperSources = fileURLToPath(new URL("./go/", import.meta.url));
+
+export function wrapperMainPath(dir: string): string {
+  return join(wrapperSources, dir, "main.go");
+}
+
+interface ModuleInfo {
+  Dir: string;
+  GoMod: string;
+  Error?: string;
+}
+
+async function downloadModule(module: string, version: string, cwd: string): Promise<ModuleInfo> {
+  const { stdout } = await execa("go", ["mod", "download", "-json", `${module}@${version}`], {
+    cwd,
+    reject: false,
+  });
+  const info = JSON.parse(stdout) as ModuleInfo;
+  if (info.Error) throw new Error(`go mod download ${module}@${version}: ${info.Error}`);
+  return info;
+}
+
+/**
+ * The replace block for a module of ours that requires k8s.io/kubernetes:
+ * upstream replaces each staging module with ./staging/...; we point each at
+ * its published tag instead.
+ */
+export function stagingReplaces(upstreamGoMod: string, stagingVersion: string): string[] {
+  const modules = [...upstreamGoMod.matchAll(/^\s*(k8s\.io\/\S+)\s+=>\s+\.\/staging\/\S+\s*$/gm)].map(
+    (m) => m[1],
+  );
+  return modules.map((module) => `\t${module} => ${module} ${stagingVersion}`);
+}
+
+export function goVersionOf(goMod: string): string {
+  return /^go\s+(\S+)\s*$/m.exec(goMod)?.[1] ?? "1.24";
+}
+
+export function wrapperGoMod(
+  name: string,
+  goVersion: string,
+  module: string,
+  version: string,
+  replaces: string[],
+) {
+  const replaceBlock = replaces.length > 0 ? `\nreplace (\n${replaces.join("\n")}\n)\n` : "";
+  return `module amc.local/${name}\n\ngo ${goVersion}\n\nrequire ${module} ${version}\n${replaceBlock}`;
+}
+
+/** Runs a go command, counting compiled packages for the status line; keeps the output tail for errors. */
+async function runGo(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  status: (line: string) => void,
+) {
+  const tail: string[] = [];
+  const child = execa("go", args, { cwd, env: { CGO_ENABLED: "0", ...env }, all: true, reject: false });
+  child.all?.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n").filter(Boolean)) {
+      status(line);
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+    }
+  });
+  const result = await child;
+  if (result.exitCode !== 0) {
+    throw new Error(`go ${args.join(" ")} failed (exit ${result.exitCode}) in ${cwd}:\n${tail.join("\n")}`);
+  }
+}
+
+const buildFlags = (ldflags: readonly string[]) => [
+  "-v",
+  "-trimpath",
+  "-ldflags",
+  ["-s", "-w", ...ldflags].join(" "),
+];
+
+export async function goBuild(
+  component: Component,
+  workDir: string,
+  outDir: string,
+  scope: string,
+): Promise<void> {
+  const recipe: GoRecipe = component.build;
+  let packages = 0;
+  const count = (line: string) => {
+    if (!line.startsWith("go: ") && !line.startsWith("#")) packages++;
+  };
+  const stop = heartbeat(
+    scope,
+    (elapsed) =>
+      `building ${component.id} ${component.version} with go: ${elapsed}, ${packages} packages compiled`,
+  );
+  try {
+    switch (recipe.kind) {
+      case "wrapper": {
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        const upstreamGoMod = await readFile(upstream.GoMod, "utf8");
+        const replaces = recipe.replaceStaging ? stagingReplaces(upstreamGoMod, recipe.replaceStaging) : [];
+        await copyFile(wrapperMainPath(recipe.dir), join(workDir, "main.go"));
+        await writeFile(
+          join(workDir, "go.mod"),
+          wrapperGoMod(recipe.dir, goVersionOf(upstreamGoMod), recipe.module, recipe.version, replaces),
+        );
+        await runGo(["mod", "tidy"], workDir, {}, count);
+        await runGo(
+          ["build", ...buildFlags(recipe.ldflags), "-o", join(outDir, recipe.binary), "."],
+          workDir,
+          {},
+          count,
+        );
+        for (const link of recipe.links) await symlink(recipe.binary, join(outDir, link));
+        return;
+      }
+      case "install": {
+        const targets = recipe.packages.map((pkg) => `${pkg}@${recipe.version}`);
+        await runGo(["install", ...buildFlags([]), ...targets], workDir, { GOBIN: outDir }, count);
+        return;
+      }
+      case "in-module": {
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        const source = join(workDir, "src");
+        // The module cache is read-only; go build may write go.sum updates.
+        await cp(upstream.Dir, source, { recursive: true });
+        await makeWritable(source);
+        for (const [binary, pkg] of Object.entries(recipe.packages)) {
+          await runGo(
+            ["build", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
+            source,
+            {},
+            count,
+          );
+        }
+        return;
+      }
+      case "module-files": {
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        for (const [name, path] of Object.entries(recipe.files)) {
+          await copyFile(join(upstream.Dir, path), join(outDir, name));
+          await chmod(join(outDir, name), 0o644);
+        }
+        return;
+      }
+    }
+  } finally {
+    stop();
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await execa("chmod", ["-R", "u+w", dir], { reject: false });
+}
+
+export async function removeWorkDir(dir: string): Promise<void> {
+  await makeWritable(dir); // copies of module-cache trees are read-only
+  await rm(dir, { recursive: true, force: true });
+}
+
+export async function goAvailable(): Promise<boolean> {
+  const result = await execa("go", ["version"], { reject: false });
+  return result.exitCode === 0;
+}

@@ -1,0 +1,189 @@
+import { access, constants, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { cacheRoot } from "../../lib/cache-dir.ts";
+import { withLock } from "../../lib/lock.ts";
+import { formatDuration, say } from "../../lib/progress.ts";
+import { componentDir, newStagingDir, publish, readCompleteEntry, recipeKey, type Source } from "./cache.ts";
+import { type Component, type ComponentId, components, currentPlatform } from "./components.ts";
+import { downloadRelease } from "./download.ts";
+import { goAvailable, goBuild, removeWorkDir, wrapperMainPath } from "./go-build.ts";
+
+/**
+ * Finds each upstream component, in this order, and says which one it used:
+ *  1. the directory named by AMC_BIN_DIR (files used as they are);
+ *  2. the cache under $XDG_CACHE_HOME or ~/.cache;
+ *  3. the official release download;
+ *  4. a build from source through the Go module proxy, when `go` is on PATH.
+ * Steps 3 and 4 run under a per-component lock and publish into the cache
+ * atomically, so concurrent runs neither corrupt nor duplicate the work.
+ */
+
+export const BIN_DIR_ENV = "AMC_BIN_DIR";
+const scope = "binaries";
+
+export interface ResolvedComponent {
+  id: ComponentId;
+  version: string;
+  source: Source;
+  dir: string;
+}
+
+export class ProvisioningError extends Error {
+  readonly component: ComponentId;
+  readonly attempts: readonly string[];
+  constructor(component: ComponentId, attempts: readonly string[]) {
+    super(`could not provide ${component}:\n${attempts.map((a) => `  - ${a}`).join("\n")}`);
+    this.name = "ProvisioningError";
+    this.component = component;
+    this.attempts = attempts;
+  }
+}
+
+async function hasAllFiles(dir: string, files: readonly string[]): Promise<boolean> {
+  for (const file of files) {
+    const mode = file.endsWith(".proto") ? constants.R_OK : constants.X_OK;
+    if (
+      !(await access(join(dir, file), mode).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return false;
+  }
+  return true;
+}
+
+async function keyFor(component: Component, platform: string): Promise<string> {
+  const extra =
+    component.build.kind === "wrapper" ? [await readFile(wrapperMainPath(component.build.dir), "utf8")] : [];
+  return recipeKey(component, platform, extra);
+}
+
+export interface ResolveOptions {
+  env?: NodeJS.ProcessEnv;
+  platform?: string;
+}
+
+export async function resolveComponent(
+  component: Component,
+  options: ResolveOptions = {},
+): Promise<ResolvedComponent> {
+  const env = options.env ?? process.env;
+  const platform = options.platform ?? currentPlatform();
+  const label = `${component.id} ${component.version}`;
+  const found = (source: Source, dir: string): ResolvedComponent => {
+    say(scope, `${label}: ${describeSource(source)} (${dir})`);
+    return { id: component.id, version: component.version, source, dir };
+  };
+
+  const userDir = env[BIN_DIR_ENV];
+  if (userDir && (await hasAllFiles(userDir, component.files))) return found("user-dir", userDir);
+
+  const root = cacheRoot(env);
+  const recipe = await keyFor(component, platform);
+  const finalDir = componentDir(root, component, platform, recipe);
+  if (await readCompleteEntry(finalDir)) return found("cache", finalDir);
+
+  const lockPath = join(root, "locks", `${component.id}-${component.version}-${platform}.lock`);
+  return withLock(scope, lockPath, `preparing ${label}`, async () => {
+    // Whoever held the lock before us may have finished the job.
+    if (await readCompleteEntry(finalDir)) return found("cache", finalDir);
+    await rm(finalDir, { recursive: true, force: true }); // an incomplete leftover, never used
+    const attempts: string[] = [];
+    if (userDir) attempts.push(`${BIN_DIR_ENV}=${userDir} lacks ${component.files.join(", ")}`);
+
+    const release = component.release(platform);
+    if (release) {
+      const started = Date.now();
+      const staging = await newStagingDir(root, component.id);
+      say(scope, `${label}: downloading the official release`);
+      try {
+        await downloadRelease(release, staging);
+        const manifest = await publish(
+          staging,
+          finalDir,
+          {
+            component: component.id,
+            version: component.version,
+            platform,
+            recipe,
+            source: "release-download",
+            seconds: (Date.now() - started) / 1000,
+          },
+          component.files,
+        );
+        say(scope, `${label}: downloaded in ${formatDuration(manifest.seconds * 1000)}`);
+        return found("release-download", finalDir);
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        const reason = `release download failed after ${formatDuration(Date.now() - started)}: ${(error as Error).message}`;
+        say(scope, `${label}: ${reason}`);
+        attempts.push(reason);
+      }
+    } else {
+      attempts.push("no official binary release is published");
+    }
+
+    if (!(await goAvailable())) {
+      attempts.push("no `go` on PATH to build it from the Go module proxy");
+      throw new ProvisioningError(component.id, attempts);
+    }
+    const started = Date.now();
+    const staging = await newStagingDir(root, component.id);
+    const work = await newStagingDir(root, `${component.id}-build`);
+    say(
+      scope,
+      component.build.kind === "module-files"
+        ? `${label}: taking ${component.files.join(", ")} from its module on the Go module proxy`
+        : `${label}: building from source through the Go module proxy (a cold build takes minutes; progress every 15 s)`,
+    );
+    try {
+      await goBuild(component, work, staging, scope);
+      const seconds = (Date.now() - started) / 1000;
+      await publish(
+        staging,
+        finalDir,
+        {
+          component: component.id,
+          version: component.version,
+          platform,
+          recipe,
+          source: "go-build",
+          seconds,
+        },
+        component.files,
+      );
+      say(scope, `${label}: built in ${formatDuration(seconds * 1000)}`);
+      return found("go-build", finalDir);
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      attempts.push(`go build failed: ${(error as Error).message}`);
+      throw new ProvisioningError(component.id, attempts);
+    } finally {
+      await removeWorkDir(work);
+    }
+  });
+}
+
+function describeSource(source: Source): string {
+  switch (source) {
+    case "user-dir":
+      return `using ${BIN_DIR_ENV}`;
+    case "cache":
+      return "from the cache";
+    case "release-download":
+      return "from the official release";
+    case "go-build":
+      return "built from the Go module proxy";
+  }
+}
+
+/** Resolves components one after another (builds use every core; running them side by side gains nothing). */
+export async function resolveComponents(
+  ids: readonly ComponentId[] = Object.keys(components) as ComponentId[],
+  options: ResolveOptions = {},
+): Promise<Record<ComponentId, ResolvedComponent>> {
+  const resolved = {} as Record<ComponentId, ResolvedComponent>;
+  for (const id of ids) resolved[id] = await resolveComponent(components[id], options);
+  return resolved;
+}

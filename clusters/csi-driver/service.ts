@@ -1,0 +1,200 @@
+import type { CsiAccessMode, DriverConfig } from "./config.ts";
+import { singleNodeModes } from "./config.ts";
+import type { VolumeRecord, VolumeStore } from "./volumes.ts";
+
+/**
+ * The CSI Identity and Controller RPCs of the suite's driver, as plain methods
+ * on plain messages (the shapes @grpc/proto-loader produces with keepCase and
+ * string enums), so that they are unit-tested without a socket. Errors carry
+ * the gRPC code the CSI spec prescribes for each case.
+ */
+
+export type CsiCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "FAILED_PRECONDITION";
+
+export class CsiError extends Error {
+  readonly code: CsiCode;
+  constructor(code: CsiCode, message: string) {
+    super(message);
+    this.name = "CsiError";
+    this.code = code;
+  }
+}
+
+export interface VolumeCapability {
+  access_mode?: { mode?: string } | null;
+}
+
+interface Topology {
+  segments?: Record<string, string>;
+}
+
+export interface CreateVolumeRequest {
+  name?: string;
+  capacity_range?: { required_bytes?: string | number } | null;
+  volume_capabilities?: VolumeCapability[];
+  accessibility_requirements?: { requisite?: Topology[]; preferred?: Topology[] } | null;
+}
+
+/** How external-provisioner maps Kubernetes access modes to CSI ones (for readable refusals). */
+const kubernetesNameOf: Partial<Record<string, string>> = {
+  SINGLE_NODE_WRITER: "ReadWriteOnce",
+  SINGLE_NODE_MULTI_WRITER: "ReadWriteOnce",
+  SINGLE_NODE_SINGLE_WRITER: "ReadWriteOncePod",
+  MULTI_NODE_MULTI_WRITER: "ReadWriteMany",
+  MULTI_NODE_READER_ONLY: "ReadOnlyMany",
+};
+
+const defaultCapacity = 1024 ** 3;
+
+export class ControllerService {
+  private readonly config: DriverConfig;
+  private readonly store: VolumeStore;
+
+  constructor(config: DriverConfig, store: VolumeStore) {
+    this.config = config;
+    this.store = store;
+  }
+
+  getPluginInfo() {
+    return { name: this.config.name, vendor_version: "0.1.0", manifest: {} };
+  }
+
+  getPluginCapabilities() {
+    const services = [
+      "CONTROLLER_SERVICE",
+      ...(this.config.topologyKey ? ["VOLUME_ACCESSIBILITY_CONSTRAINTS"] : []),
+    ];
+    return { capabilities: services.map((type) => ({ service: { type } })) };
+  }
+
+  probe() {
+    return { ready: { value: true } };
+  }
+
+  controllerGetCapabilities() {
+    // SINGLE_NODE_MULTI_WRITER makes Kubernetes send ReadWriteOnce as
+    // SINGLE_NODE_MULTI_WRITER and ReadWriteOncePod as SINGLE_NODE_SINGLE_WRITER.
+    const rpcs = [
+      "CREATE_DELETE_VOLUME",
+      "SINGLE_NODE_MULTI_WRITER",
+      ...(this.config.attach ? ["PUBLISH_UNPUBLISH_VOLUME"] : []),
+    ];
+    return { capabilities: rpcs.map((type) => ({ rpc: { type } })) };
+  }
+
+  /** Throws INVALID_ARGUMENT naming the first access mode this driver does not offer. */
+  private checkCapabilities(capabilities: readonly VolumeCapability[]): void {
+    for (const capability of capabilities) {
+      const mode = capability.access_mode?.mode ?? "UNKNOWN";
+      if (!(this.config.accessModes as readonly string[]).includes(mode)) {
+        const kubernetes = kubernetesNameOf[mode] ? ` (Kubernetes ${kubernetesNameOf[mode]})` : "";
+        throw new CsiError(
+          "INVALID_ARGUMENT",
+          `driver ${this.config.name} does not support access mode ${mode}${kubernetes}; it supports ${this.config.accessModes.join(", ")}`,
+        );
+      }
+    }
+  }
+
+  /** The node a pinned volume goes to: the provisioner's preferred topology first (the selected node under WaitForFirstConsumer). */
+  private placement(request: CreateVolumeRequest): Record<string, string> | undefined {
+    const key = this.config.topologyKey;
+    if (!key) return undefined;
+    const requirements = request.accessibility_requirements;
+    const candidates = [...(requirements?.preferred ?? []), ...(requirements?.requisite ?? [])];
+    const node = candidates.map((t) => t.segments?.[key]).find((value) => value);
+    if (!node) {
+      throw new CsiError(
+        "INVALID_ARGUMENT",
+        `driver ${this.config.name} pins every volume to one node but the request names no ${key} topology`,
+      );
+    }
+    return { [key]: node };
+  }
+
+  createVolume(request: CreateVolumeRequest) {
+    const name = request.name ?? "";
+    if (name === "") throw new CsiError("INVALID_ARGUMENT", "CreateVolume: name is required");
+    const capabilities = request.volume_capabilities ?? [];
+    if (capabilities.length === 0)
+      throw new CsiError("INVALID_ARGUMENT", "CreateVolume: volume_capabilities are required");
+    this.checkCapabilities(capabilities);
+    const capacityBytes = Number(request.capacity_range?.required_bytes ?? 0) || defaultCapacity;
+    const existing = this.store.byName(name);
+    if (existing) {
+      if (existing.capacityBytes < capacityBytes) {
+        throw new CsiError(
+          "ALREADY_EXISTS",
+          `volume ${name} exists with a smaller capacity (${existing.capacityBytes} bytes)`,
+        );
+      }
+      return { volume: this.toCsiVolume(existing) };
+    }
+    const topology = this.placement(request);
+    const record = this.store.create({ name, capacityBytes, ...(topology ? { topology } : {}) });
+    return { volume: this.toCsiVolume(record) };
+  }
+
+  deleteVolume(request: { volume_id?: string }) {
+    if (!request.volume_id) throw new CsiError("INVALID_ARGUMENT", "DeleteVolume: volume_id is required");
+    this.store.delete(request.volume_id); // deleting an absent volume succeeds (CSI: idempotent)
+    return {};
+  }
+
+  controllerPublishVolume(request: {
+    volume_id?: string;
+    node_id?: string;
+    volume_capability?: VolumeCapability | null;
+  }) {
+    const { volume_id: volumeId, node_id: nodeId } = request;
+    if (!volumeId || !nodeId)
+      throw new CsiError("INVALID_ARGUMENT", "ControllerPublishVolume: volume_id and node_id are required");
+    const volume = this.store.get(volumeId);
+    if (!volume) throw new CsiError("NOT_FOUND", `volume ${volumeId} does not exist`);
+    this.checkCapabilities(request.volume_capability ? [request.volume_capability] : []);
+    if (volume.publishedTo.includes(nodeId)) return { publish_context: {} };
+    const mode = request.volume_capability?.access_mode?.mode as CsiAccessMode | undefined;
+    const elsewhere = volume.publishedTo.filter((node) => node !== nodeId);
+    // CSI spec: a volume without a MULTI_NODE capability that is published to
+    // another node is refused with FAILED_PRECONDITION, as real block storage does.
+    if (elsewhere.length > 0 && (mode === undefined || singleNodeModes.includes(mode))) {
+      throw new CsiError(
+        "FAILED_PRECONDITION",
+        `volume ${volumeId} is already published to node ${elsewhere.join(", ")} and its access mode ${mode ?? "(none)"} is single-node`,
+      );
+    }
+    this.store.save({ ...volume, publishedTo: [...volume.publishedTo, nodeId] });
+    return { publish_context: {} };
+  }
+
+  controllerUnpublishVolume(request: { volume_id?: string; node_id?: string }) {
+    const volume = request.volume_id ? this.store.get(request.volume_id) : undefined;
+    if (volume) {
+      // An empty node_id means "from every node" (CSI spec).
+      const remaining = request.node_id ? volume.publishedTo.filter((n) => n !== request.node_id) : [];
+      this.store.save({ ...volume, publishedTo: remaining });
+    }
+    return {};
+  }
+
+  validateVolumeCapabilities(request: { volume_id?: string; volume_capabilities?: VolumeCapability[] }) {
+    if (!request.volume_id || !this.store.get(request.volume_id)) {
+      throw new CsiError("NOT_FOUND", `volume ${request.volume_id ?? ""} does not exist`);
+    }
+    try {
+      this.checkCapabilities(request.volume_capabilities ?? []);
+    } catch (error) {
+      return { message: (error as Error).message };
+    }
+    return { confirmed: { volume_capabilities: request.volume_capabilities ?? [] } };
+  }
+
+  private toCsiVolume(record: VolumeRecord) {
+    return {
+      volume_id: record.id,
+      capacity_bytes: String(record.capacityBytes),
+      volume_context: {},
+      accessible_topology: record.topology ? [{ segments: record.topology }] : [],
+    };
+  }
+}

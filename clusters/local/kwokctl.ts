@@ -1,0 +1,103 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { stringify } from "yaml";
+
+/**
+ * kwokctl with the binary runtime: a real etcd, kube-apiserver,
+ * kube-controller-manager and kube-scheduler as host processes, and
+ * kwok-controller simulating the nodes. Its state lives in an isolated
+ * KWOK_WORKDIR under the suite's cache, never in the user's ~/.kwok.
+ */
+
+export interface ControlPlaneBinaries {
+  kwokctl: string;
+  kwok: string;
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubectl: string;
+  etcd: string;
+}
+
+/** The KwokctlConfiguration the suite creates clusters with. */
+export function kwokctlConfig(binaries: ControlPlaneBinaries): string {
+  return stringify({
+    apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+    kind: "KwokctlConfiguration",
+    options: {
+      runtime: "binary",
+      // Every component listens on loopback only.
+      bindAddress: "127.0.0.1",
+      kubeApiserverBinary: binaries.kubeApiserver,
+      kubeControllerManagerBinary: binaries.kubeControllerManager,
+      kubeSchedulerBinary: binaries.kubeScheduler,
+      kwokControllerBinary: binaries.kwok,
+      kubectlBinary: binaries.kubectl,
+      etcdBinary: binaries.etcd,
+    },
+  });
+}
+
+export function clusterDir(kwokWorkdir: string, name: string): string {
+  return join(kwokWorkdir, "clusters", name);
+}
+
+export function kubeconfigPath(kwokWorkdir: string, name: string): string {
+  return join(clusterDir(kwokWorkdir, name), "kubeconfig.yaml");
+}
+
+export function createClusterArgs(name: string, configPath: string): string[] {
+  // --kubeconfig "": do not add a context to the user's ~/.kube/config.
+  return ["create", "cluster", `--name=${name}`, `--config=${configPath}`, "--kubeconfig=", "--wait=120s"];
+}
+
+export function deleteClusterArgs(name: string, configPath: string, ownKubeconfig: string): string[] {
+  // kwokctl delete refuses an empty --kubeconfig; the cluster's own file keeps the user's untouched.
+  return ["delete", "cluster", `--name=${name}`, `--config=${configPath}`, `--kubeconfig=${ownKubeconfig}`];
+}
+
+async function kwokctl(kwokctlPath: string, kwokWorkdir: string, args: string[]): Promise<void> {
+  const result = await execa(kwokctlPath, args, {
+    env: { KWOK_WORKDIR: kwokWorkdir },
+    all: true,
+    reject: false,
+  });
+  if (result.exitCode !== 0) {
+    throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.exitCode}):\n${result.all}`);
+  }
+}
+
+export async function createCluster(
+  binaries: ControlPlaneBinaries,
+  kwokWorkdir: string,
+  name: string,
+  configPath: string,
+) {
+  await writeFile(configPath, kwokctlConfig(binaries));
+  await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
+}
+
+export async function deleteCluster(
+  kwokctlPath: string,
+  kwokWorkdir: string,
+  name: string,
+  configPath: string,
+) {
+  await kwokctl(
+    kwokctlPath,
+    kwokWorkdir,
+    deleteClusterArgs(name, configPath, kubeconfigPath(kwokWorkdir, name)),
+  );
+}
+
+/** The control-plane processes kwokctl started, from its pid files. */
+export async function controlPlanePids(kwokWorkdir: string, name: string): Promise<Record<string, number>> {
+  const dir = join(clusterDir(kwokWorkdir, name), "pids");
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const pids: Record<string, number> = {};
+  for (const file of files.filter((f) => f.endsWith(".pid"))) {
+    pids[file.replace(/\.pid$/, "")] = Number((await readFile(join(dir, file), "utf8")).trim());
+  }
+  return pids;
+}

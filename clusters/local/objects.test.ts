@@ -1,0 +1,180 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { parseDriverArgs } from "../csi-driver/config.ts";
+import { csiProcesses } from "./csi-processes.ts";
+import { createClusterArgs, deleteClusterArgs, kwokctlConfig } from "./kwokctl.ts";
+import {
+  ATTACH_DETACH_ANNOTATION,
+  renderCSIDriver,
+  renderCSINode,
+  renderNode,
+  renderStorageClass,
+  ZONE_LABEL,
+} from "./objects.ts";
+import { checkClusterName } from "./provider.ts";
+import { localStorageClasses } from "./storage.ts";
+import { localNodes } from "./topology.ts";
+
+const byName = (name: string) => {
+  const found = localStorageClasses.find((c) => c.className === name);
+  if (!found) throw new Error(`no class ${name}`);
+  return found;
+};
+const node = { name: "amc-node-a1", zone: "amc-zone-a" };
+
+describe("local cluster topology", () => {
+  it("has three nodes, two sharing a zone and one in another", () => {
+    expect(localNodes).toHaveLength(3);
+    const zones = localNodes.map((n) => n.zone);
+    expect(zones.filter((z) => z === zones[0])).toHaveLength(2);
+    expect(new Set(zones).size).toBe(2);
+  });
+});
+
+describe("Node objects", () => {
+  const rendered = renderNode(node, localStorageClasses);
+
+  it("carry the attach/detach annotation, without which no VolumeAttachment is made", () => {
+    expect(rendered.metadata?.annotations?.[ATTACH_DETACH_ANNOTATION]).toBe("true");
+  });
+
+  it("carry hostname, zone and the node-local driver's topology label", () => {
+    expect(rendered.metadata?.labels).toMatchObject({
+      "kubernetes.io/hostname": "amc-node-a1",
+      [ZONE_LABEL]: "amc-zone-a",
+      "topology.amc-local.csi.test/node": "amc-node-a1",
+      "app.kubernetes.io/managed-by": "access-mode-conformance",
+    });
+  });
+});
+
+describe("CSINode objects", () => {
+  it("list every driver with the node's name as node ID, and topology keys only where the driver pins volumes", () => {
+    expect(renderCSINode(node, localStorageClasses).spec.drivers).toEqual([
+      { name: "amc-block.csi.test", nodeID: "amc-node-a1", topologyKeys: [] },
+      {
+        name: "amc-local.csi.test",
+        nodeID: "amc-node-a1",
+        topologyKeys: ["topology.amc-local.csi.test/node"],
+      },
+      { name: "amc-shared.csi.test", nodeID: "amc-node-a1", topologyKeys: [] },
+    ]);
+  });
+});
+
+describe("CSIDriver objects", () => {
+  it("require attach for block storage only", () => {
+    expect(renderCSIDriver(byName("amc-block")).spec.attachRequired).toBe(true);
+    expect(renderCSIDriver(byName("amc-local")).spec.attachRequired).toBe(false);
+    expect(renderCSIDriver(byName("amc-shared")).spec.attachRequired).toBe(false);
+  });
+});
+
+describe("StorageClass objects", () => {
+  it("use each family's own driver and binding mode", () => {
+    const summary = localStorageClasses
+      .map(renderStorageClass)
+      .map((sc) => [sc.metadata?.name, sc.provisioner, sc.volumeBindingMode]);
+    expect(summary).toEqual([
+      ["amc-block", "amc-block.csi.test", "Immediate"],
+      ["amc-local", "amc-local.csi.test", "WaitForFirstConsumer"],
+      ["amc-shared", "amc-shared.csi.test", "Immediate"],
+    ]);
+  });
+
+  it("offer multi-node access modes on the NFS-like class only", () => {
+    expect(byName("amc-shared").accessModes).toContain("MULTI_NODE_MULTI_WRITER");
+    expect(byName("amc-block").accessModes).not.toContain("MULTI_NODE_MULTI_WRITER");
+    expect(byName("amc-local").accessModes).not.toContain("MULTI_NODE_MULTI_WRITER");
+  });
+});
+
+describe("kwokctl", () => {
+  const binaries = {
+    kwokctl: "/b/kwokctl",
+    kwok: "/b/kwok",
+    kubeApiserver: "/b/kube-apiserver",
+    kubeControllerManager: "/b/kube-controller-manager",
+    kubeScheduler: "/b/kube-scheduler",
+    kubectl: "/b/kubectl",
+    etcd: "/b/etcd",
+  };
+
+  it("is configured with the provisioned binaries, listening on loopback", () => {
+    expect(parse(kwokctlConfig(binaries))).toEqual({
+      apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+      kind: "KwokctlConfiguration",
+      options: {
+        runtime: "binary",
+        bindAddress: "127.0.0.1",
+        kubeApiserverBinary: "/b/kube-apiserver",
+        kubeControllerManagerBinary: "/b/kube-controller-manager",
+        kubeSchedulerBinary: "/b/kube-scheduler",
+        kwokControllerBinary: "/b/kwok",
+        kubectlBinary: "/b/kubectl",
+        etcdBinary: "/b/etcd",
+      },
+    });
+  });
+
+  it("never writes to the user's kubeconfig", () => {
+    expect(createClusterArgs("amc", "/c.yaml")).toContain("--kubeconfig=");
+    expect(deleteClusterArgs("amc", "/c.yaml", "/w/clusters/amc/kubeconfig.yaml")).toContain(
+      "--kubeconfig=/w/clusters/amc/kubeconfig.yaml",
+    );
+  });
+});
+
+describe("CSI host processes", () => {
+  const specs = csiProcesses(localStorageClasses, {
+    csiDir: "/s/csi",
+    kubeconfig: "/k.yaml",
+    csiProto: "/p/csi.proto",
+    csiProvisioner: "/b/csi-provisioner",
+    csiAttacher: "/b/csi-attacher",
+    node: "/usr/bin/node",
+  });
+
+  it("run a driver and a provisioner per class, and an attacher for the class that attaches", () => {
+    expect(specs.map((s) => s.name)).toEqual([
+      "amc-block-driver",
+      "amc-block-provisioner",
+      "amc-block-attacher",
+      "amc-local-driver",
+      "amc-local-provisioner",
+      "amc-shared-driver",
+      "amc-shared-provisioner",
+    ]);
+  });
+
+  it("start each driver with its family's flags", () => {
+    const driverConfig = (name: string) =>
+      parseDriverArgs(specs.find((s) => s.name === name)?.args.slice(1) ?? []);
+    expect(driverConfig("amc-block-driver")).toMatchObject({
+      name: "amc-block.csi.test",
+      attach: true,
+      socket: "/s/csi/amc-block.sock",
+    });
+    expect(driverConfig("amc-block-driver").topologyKey).toBeUndefined();
+    expect(driverConfig("amc-local-driver")).toMatchObject({
+      attach: false,
+      topologyKey: "topology.amc-local.csi.test/node",
+    });
+    expect(driverConfig("amc-shared-driver").accessModes).toContain("MULTI_NODE_MULTI_WRITER");
+  });
+
+  it("point the sidecars at the driver's socket, with strict topology for node-local storage", () => {
+    const provisioner = (name: string) => specs.find((s) => s.name === name)?.args ?? [];
+    expect(provisioner("amc-local-provisioner")).toContain("--strict-topology=true");
+    expect(provisioner("amc-block-provisioner")).not.toContain("--strict-topology=true");
+    expect(provisioner("amc-block-attacher")).toContain("--csi-address=/s/csi/amc-block.sock");
+  });
+});
+
+describe("cluster names", () => {
+  it("accept short DNS-like names and refuse others with the rule", () => {
+    expect(() => checkClusterName("amc-3f9a2c")).not.toThrow();
+    expect(() => checkClusterName("Amc")).toThrow(/lowercase letters/);
+    expect(() => checkClusterName("a".repeat(21))).toThrow(/1 to 20/);
+  });
+});

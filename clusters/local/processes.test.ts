@@ -1,0 +1,28 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isRunning, processesMentioning, startDetached, stopProcess } from "./processes.ts";
+
+describe("host processes", () => {
+  it("are recorded, found by what they mention, and stopped by their record", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "amc-proc-"));
+    const marker = join(dir, `marker-${randomBytes(4).toString("hex")}`);
+    const sleeper = ["-e", "setTimeout(() => {}, 30_000)", marker];
+    const record = await startDetached("sleeper", process.execPath, sleeper, join(dir, "log"));
+    expect(await isRunning(record)).toBe(true);
+    expect((await processesMentioning(marker)).map((p) => p.pid)).toEqual([record.pid]);
+    expect(await stopProcess(record)).toBe("terminated");
+    expect(await isRunning(record)).toBe(false);
+    expect(await processesMentioning(marker)).toEqual([]);
+    expect(await stopProcess(record)).toBe("not-running");
+  });
+
+  it("are not taken for another process that reuses the pid", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "amc-proc-"));
+    const record = await startDetached("sleeper", "sleep", ["30"], join(dir, "log"));
+    expect(await isRunning({ ...record, startTicks: "1" })).toBe(false);
+    await stopProcess(record);
+  });
+});

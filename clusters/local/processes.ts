@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { readdir, readFile, readlink } from "node:fs/promises";
+
+/**
+ * Host processes the local cluster starts (CSI driver and sidecars). They
+ * outlive the command that started them, so each is recorded by pid and by its
+ * start time in /proc (a pid alone could be reused by an unrelated process
+ * after a reboot), and stopped by that record.
+ */
+
+export interface ProcessRecord {
+  name: string;
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: clock ticks since boot when the process started. */
+  startTicks: string;
+  command: string;
+  args: string[];
+  logFile: string;
+}
+
+async function startTicksOf(pid: number): Promise<string | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  if (!stat) return undefined;
+  // The command name (field 2) may contain spaces; fields after it are plain.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+export async function startDetached(
+  name: string,
+  command: string,
+  args: string[],
+  logFile: string,
+): Promise<ProcessRecord> {
+  const log = openSync(logFile, "a");
+  try {
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", log, log] });
+    const pid = child.pid;
+    if (pid === undefined) throw new Error(`could not start ${name}: ${command}`);
+    child.unref();
+    const startTicks = await startTicksOf(pid);
+    if (startTicks === undefined) throw new Error(`${name} exited at once; see ${logFile}`);
+    return { name, pid, startTicks, command, args, logFile };
+  } finally {
+    closeSync(log);
+  }
+}
+
+export async function isRunning(record: Pick<ProcessRecord, "pid" | "startTicks">): Promise<boolean> {
+  return (await startTicksOf(record.pid)) === record.startTicks;
+}
+
+/** Resolves when the process is gone, or after `timeoutMs` with false. */
+async function waitForExit(record: ProcessRecord, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  // A process that is not our child gives no exit event to wait on; /proc is all there is.
+  while (Date.now() < deadline) {
+    if (!(await isRunning(record))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !(await isRunning(record));
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. Returns how it ended. */
+export async function stopProcess(
+  record: ProcessRecord,
+  graceMs = 5_000,
+): Promise<"not-running" | "terminated" | "killed"> {
+  if (!(await isRunning(record))) return "not-running";
+  process.kill(record.pid, "SIGTERM");
+  if (await waitForExit(record, graceMs)) return "terminated";
+  process.kill(record.pid, "SIGKILL");
+  await waitForExit(record, 2_000);
+  return "killed";
+}
+
+/**
+ * Every process whose command line or working directory mentions `path`:
+ * what is left of a cluster after teardown, if anything.
+ */
+export async function processesMentioning(path: string): Promise<{ pid: number; cmdline: string }[]> {
+  const found: { pid: number; cmdline: string }[] = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""))
+      .replaceAll("\0", " ")
+      .trim();
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
+    if (cmdline.includes(path) || cwd.startsWith(path)) found.push({ pid, cmdline });
+  }
+  return found;
+}

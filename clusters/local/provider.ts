@@ -1,0 +1,404 @@
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { V1Node } from "@kubernetes/client-node";
+import { VersionApi } from "@kubernetes/client-node";
+import { cacheRoot } from "../../lib/cache-dir.ts";
+import { connect, type Kube } from "../../lib/kube/client.ts";
+import { resources } from "../../lib/kube/resources.ts";
+import { withRetry } from "../../lib/kube/retry.ts";
+import { waitFor } from "../../lib/kube/wait.ts";
+import { withLock } from "../../lib/lock.ts";
+import { formatDuration, say, timed } from "../../lib/progress.ts";
+import { waitForPath } from "../../lib/wait-for-path.ts";
+import { components } from "../binaries/components.ts";
+import { resolveComponent, resolveComponents } from "../binaries/resolve.ts";
+import type { ClusterHandle, ClusterNode } from "../types.ts";
+import { csiProcesses } from "./csi-processes.ts";
+import {
+  type ControlPlaneBinaries,
+  clusterDir,
+  controlPlanePids,
+  createCluster,
+  deleteCluster,
+  kubeconfigPath,
+} from "./kwokctl.ts";
+import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
+import {
+  isRunning,
+  type ProcessRecord,
+  processesMentioning,
+  startDetached,
+  stopProcess,
+} from "./processes.ts";
+import { localStorageClasses } from "./storage.ts";
+import { localNodes } from "./topology.ts";
+
+/**
+ * The embedded local cluster: kwokctl's binary runtime (real etcd, API
+ * server, scheduler and controller-manager, simulated nodes) plus the CSI
+ * storage of clusters/local/storage.ts as host processes. `up` reuses a
+ * healthy cluster of the same name; `down` stops every process by its record
+ * and then checks that nothing mentioning the cluster's directories is left.
+ */
+
+const scope = "local";
+
+export interface LocalClusterState {
+  name: string;
+  phase: "creating" | "ready";
+  createdAt: string;
+  kubeconfigPath: string;
+  kubernetesVersion?: string;
+  /** The process that created the cluster for itself (a test run); it is torn down when that process is gone. */
+  owner?: { pid: number; startTicks: string };
+  processes: ProcessRecord[];
+  nodes: Required<ClusterNode>[];
+}
+
+export function localPaths(root: string, name: string) {
+  const own = join(root, "local-clusters", name);
+  const kwokWorkdir = join(root, "kwok");
+  return {
+    kwokWorkdir,
+    kwokClusterDir: clusterDir(kwokWorkdir, name),
+    kubeconfig: kubeconfigPath(kwokWorkdir, name),
+    own,
+    state: join(own, "state.json"),
+    kwokctlConfig: join(own, "kwokctl.yaml"),
+    csi: join(own, "csi"),
+    logs: join(own, "logs"),
+  };
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function checkClusterName(name: string): void {
+  if (!/^[a-z0-9]([-a-z0-9]{0,18}[a-z0-9])?$/.test(name)) {
+    throw new UsageError(
+      `invalid cluster name "${name}": use 1 to 20 lowercase letters, digits and dashes, starting and ending with a letter or digit`,
+    );
+  }
+}
+
+async function readState(path: string): Promise<LocalClusterState | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as LocalClusterState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeState(path: string, state: LocalClusterState): Promise<void> {
+  await writeFile(`${path}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(`${path}.tmp`, path);
+}
+
+async function controlPlaneBinaries() {
+  const resolved = await resolveComponents();
+  const bin = (id: keyof typeof resolved, file: string) => join(resolved[id].dir, file);
+  const binaries: ControlPlaneBinaries = {
+    kwokctl: bin("kwok", "kwokctl"),
+    kwok: bin("kwok", "kwok"),
+    kubeApiserver: bin("kubernetes", "kube-apiserver"),
+    kubeControllerManager: bin("kubernetes", "kube-controller-manager"),
+    kubeScheduler: bin("kubernetes", "kube-scheduler"),
+    kubectl: bin("kubernetes", "kubectl"),
+    etcd: bin("etcd", "etcd"),
+  };
+  return {
+    binaries,
+    csiProto: bin("csi-spec", "csi.proto"),
+    csiProvisioner: bin("csi-provisioner", "csi-provisioner"),
+    csiAttacher: bin("csi-attacher", "csi-attacher"),
+  };
+}
+
+async function serverVersion(kube: Kube): Promise<string> {
+  const version = await kube.config.makeApiClient(VersionApi).getCode();
+  return version.gitVersion;
+}
+
+export interface Health {
+  healthy: boolean;
+  problems: string[];
+  controlPlane: Record<string, { pid: number; running: boolean }>;
+  processes: { name: string; pid: number; running: boolean }[];
+}
+
+export async function checkHealth(name: string, root = cacheRoot()): Promise<Health> {
+  const paths = localPaths(root, name);
+  const state = await readState(paths.state);
+  const problems: string[] = [];
+  if (!state) problems.push("no state file");
+  else if (state.phase !== "ready") problems.push(`phase is ${state.phase}`);
+  const controlPlane: Health["controlPlane"] = {};
+  for (const [component, pid] of Object.entries(await controlPlanePids(paths.kwokWorkdir, name))) {
+    const running = await pathExists(`/proc/${pid}`);
+    controlPlane[component] = { pid, running };
+    if (!running) problems.push(`${component} (pid ${pid}) is not running`);
+  }
+  if (Object.keys(controlPlane).length === 0) problems.push("no control-plane processes recorded by kwokctl");
+  const processes = [];
+  for (const record of state?.processes ?? []) {
+    const running = await isRunning(record);
+    processes.push({ name: record.name, pid: record.pid, running });
+    if (!running) problems.push(`${record.name} (pid ${record.pid}) is not running; log: ${record.logFile}`);
+  }
+  if (problems.length === 0) {
+    try {
+      await serverVersion(connect(paths.kubeconfig));
+    } catch (error) {
+      problems.push(`the API server does not answer: ${(error as Error).message}`);
+    }
+  }
+  return { healthy: problems.length === 0, problems, controlPlane, processes };
+}
+
+function handleFor(state: LocalClusterState, teardownOnRelease: boolean, root: string): ClusterHandle {
+  return {
+    provider: "local",
+    name: state.name,
+    kubeconfigPath: state.kubeconfigPath,
+    kubernetesVersion: state.kubernetesVersion ?? "unknown",
+    fidelity: "control-plane",
+    nodes: state.nodes,
+    release: async () => {
+      if (teardownOnRelease) await down(state.name, root);
+      else
+        say(
+          scope,
+          `leaving local cluster "${state.name}" running (npm run cluster -- down ${state.name} removes it)`,
+        );
+    },
+  };
+}
+
+export interface UpOptions {
+  name: string;
+  /** Tear the cluster down on release, and let a later run reap it if this process dies first. */
+  ephemeral?: boolean;
+  root?: string;
+}
+
+/** Brings the cluster up, or reuses it when it is already up and healthy. */
+export async function up(options: UpOptions): Promise<ClusterHandle> {
+  checkClusterName(options.name);
+  const root = options.root ?? cacheRoot();
+  const paths = localPaths(root, options.name);
+  const inputs = await controlPlaneBinaries();
+  await reapAbandoned(root);
+  return withLock(
+    scope,
+    join(root, "locks", `local-cluster-${options.name}.lock`),
+    `starting local cluster ${options.name}`,
+    async () => {
+      const existing = await readState(paths.state);
+      if (existing) {
+        const health = await checkHealth(options.name, root);
+        if (health.healthy) {
+          say(
+            scope,
+            `reusing running local cluster "${options.name}" (kubeconfig ${existing.kubeconfigPath})`,
+          );
+          return handleFor(existing, false, root);
+        }
+        say(
+          scope,
+          `local cluster "${options.name}" is not healthy (${health.problems.join("; ")}); recreating it`,
+        );
+        await down(options.name, root);
+      } else if (await pathExists(paths.kwokClusterDir)) {
+        await down(options.name, root); // kwokctl state without ours: an interrupted creation
+      }
+      const started = Date.now();
+      say(
+        scope,
+        `creating local cluster "${options.name}" (kwok binary runtime, ${localNodes.length} simulated nodes, ${localStorageClasses.length} CSI storage classes)`,
+      );
+      await mkdir(paths.csi, { recursive: true });
+      await mkdir(paths.logs, { recursive: true });
+      const owner = options.ephemeral ? await ownerRecord() : undefined;
+      const state: LocalClusterState = {
+        name: options.name,
+        phase: "creating",
+        createdAt: new Date().toISOString(),
+        kubeconfigPath: paths.kubeconfig,
+        ...(owner ? { owner } : {}),
+        processes: [],
+        nodes: [...localNodes],
+      };
+      await writeState(paths.state, state);
+      try {
+        await timed(scope, "starting the control plane with kwokctl", () =>
+          createCluster(inputs.binaries, paths.kwokWorkdir, options.name, paths.kwokctlConfig),
+        );
+        const kube = connect(paths.kubeconfig);
+        state.kubernetesVersion = await withRetry("get version", () => serverVersion(kube));
+        await timed(scope, "creating nodes, CSINodes, CSIDrivers and StorageClasses", () =>
+          createClusterObjects(kube),
+        );
+        await timed(scope, "starting the CSI drivers and sidecars", async () => {
+          const specs = csiProcesses(localStorageClasses, {
+            csiDir: paths.csi,
+            kubeconfig: paths.kubeconfig,
+            csiProto: inputs.csiProto,
+            csiProvisioner: inputs.csiProvisioner,
+            csiAttacher: inputs.csiAttacher,
+            node: process.execPath,
+          });
+          for (const spec of specs) {
+            const record = await startDetached(
+              spec.name,
+              spec.command,
+              spec.args,
+              join(paths.logs, `${spec.name}.log`),
+            );
+            state.processes.push(record);
+            await writeState(paths.state, state);
+            if (spec.serves) await waitForPath(spec.serves, 20_000, spec.name);
+          }
+        });
+        await timed(scope, `waiting for ${localNodes.length} nodes to be Ready`, () =>
+          waitForNodesReady(kube),
+        );
+        state.phase = "ready";
+        await writeState(paths.state, state);
+      } catch (error) {
+        say(
+          scope,
+          `creating local cluster "${options.name}" failed: ${(error as Error).message}; tearing it down`,
+        );
+        await down(options.name, root).catch((e) =>
+          say(scope, `teardown after failure: ${(e as Error).message}`),
+        );
+        throw error;
+      }
+      say(
+        scope,
+        `local cluster "${options.name}" is up in ${formatDuration(Date.now() - started)}: Kubernetes ${state.kubernetesVersion}, kubeconfig ${paths.kubeconfig}`,
+      );
+      return handleFor(state, options.ephemeral ?? false, root);
+    },
+  );
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function ownerRecord(): Promise<{ pid: number; startTicks: string }> {
+  const stat = await readFile(`/proc/${process.pid}/stat`, "utf8");
+  return { pid: process.pid, startTicks: stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "" };
+}
+
+async function createClusterObjects(kube: Kube): Promise<void> {
+  for (const storageClass of localStorageClasses) {
+    await kube.storage.createCSIDriver({ body: renderCSIDriver(storageClass) });
+    await kube.storage.createStorageClass({ body: renderStorageClass(storageClass) });
+  }
+  for (const node of localNodes) {
+    await kube.core.createNode({ body: renderNode(node, localStorageClasses) });
+    await kube.storage.createCSINode({ body: renderCSINode(node, localStorageClasses) });
+  }
+}
+
+function isReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
+async function waitForNodesReady(kube: Kube): Promise<void> {
+  const wanted = new Set(localNodes.map((n) => n.name));
+  await waitFor<V1Node, true>(
+    kube,
+    resources.nodes,
+    { description: `nodes ${[...wanted].join(", ")} Ready`, timeoutMs: 60_000 },
+    (nodes) => {
+      const ready = [...nodes.values()].filter((n) => wanted.has(n.metadata?.name ?? "") && isReady(n));
+      return ready.length === wanted.size ? true : undefined;
+    },
+  );
+}
+
+/** Tears down a cluster created for a test run whose process is gone (killed, crashed). */
+async function reapAbandoned(root: string): Promise<void> {
+  const names = await readdir(join(root, "local-clusters")).catch(() => [] as string[]);
+  for (const name of names) {
+    const state = await readState(localPaths(root, name).state);
+    if (state?.owner && !(await isRunning(state.owner))) {
+      say(
+        scope,
+        `removing local cluster "${name}": the test run that created it (pid ${state.owner.pid}) is gone`,
+      );
+      await down(name, root);
+    }
+  }
+}
+
+export interface DownReport {
+  stopped: { name: string; pid: number; how: string }[];
+  leftoversKilled: { pid: number; cmdline: string }[];
+}
+
+/** Stops everything the cluster started and removes its directories; throws if any process survives. */
+export async function down(name: string, root = cacheRoot()): Promise<DownReport> {
+  checkClusterName(name);
+  const paths = localPaths(root, name);
+  const state = await readState(paths.state);
+  const report: DownReport = { stopped: [], leftoversKilled: [] };
+  // Side by side: each gets its grace period at the same time.
+  await Promise.all(
+    (state?.processes ?? []).map(async (record) => {
+      const started = Date.now();
+      const how = await stopProcess(record);
+      report.stopped.push({ name: record.name, pid: record.pid, how });
+      say(scope, `${record.name} (pid ${record.pid}): ${how} in ${formatDuration(Date.now() - started)}`);
+    }),
+  );
+  if (await pathExists(paths.kwokClusterDir)) {
+    const kwok = await resolveComponent(components.kwok);
+    const pids = await controlPlanePids(paths.kwokWorkdir, name);
+    await deleteCluster(join(kwok.dir, "kwokctl"), paths.kwokWorkdir, name, paths.kwokctlConfig).catch(
+      (error) => say(scope, `kwokctl delete cluster ${name}: ${(error as Error).message}`),
+    );
+    for (const [component, pid] of Object.entries(pids))
+      report.stopped.push({ name: component, pid, how: "kwokctl" });
+  }
+  // Anything still mentioning the cluster's directories was started by it and escaped its records.
+  for (const dir of [paths.own, paths.kwokClusterDir]) {
+    for (const leftover of await processesMentioning(dir)) {
+      try {
+        process.kill(leftover.pid, "SIGKILL");
+        report.leftoversKilled.push(leftover);
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await rm(paths.kwokClusterDir, { recursive: true, force: true });
+  await rm(paths.own, { recursive: true, force: true });
+  const survivors = [
+    ...(await processesMentioning(paths.own)),
+    ...(await processesMentioning(paths.kwokClusterDir)),
+  ];
+  if (survivors.length > 0) {
+    throw new Error(
+      `processes of local cluster "${name}" survived teardown: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join("; ")}`,
+    );
+  }
+  say(
+    scope,
+    `local cluster "${name}" is down: ${report.stopped.length} processes stopped, ${report.leftoversKilled.length} leftovers killed`,
+  );
+  return report;
+}
+
+export async function listClusters(root = cacheRoot()): Promise<string[]> {
+  return readdir(join(root, "local-clusters")).catch(() => [] as string[]);
+}
+
+export { readState as readLocalClusterState };

@@ -1,0 +1,55 @@
+import { type CsiAccessMode, csiAccessModes, singleNodeModes } from "../csi-driver/config.ts";
+
+/**
+ * The local cluster's three storage classes, one per family of real storage.
+ * Each has its own CSI driver name, served by one process of the suite's CSI
+ * driver with the flags that give it that family's behaviour, next to the real
+ * kubernetes-csi sidecars.
+ */
+export interface LocalStorageClass {
+  className: string;
+  driverName: string;
+  /** What real storage this class stands for. */
+  standsFor: string;
+  /** CSIDriver spec.attachRequired: whether the attach/detach controller creates VolumeAttachments. */
+  attachRequired: boolean;
+  /** Node label and CSINode topology key that pins each volume to one node. */
+  topologyKey?: string;
+  volumeBindingMode: "Immediate" | "WaitForFirstConsumer";
+  /** Why that binding mode: what the real storage's classes use. */
+  bindingModeReason: string;
+  accessModes: readonly CsiAccessMode[];
+}
+
+export const localStorageClasses: readonly LocalStorageClass[] = [
+  {
+    className: "amc-block",
+    driverName: "amc-block.csi.test",
+    standsFor: "network block storage (EBS, PD, Ceph RBD, NVMe-over-TCP)",
+    attachRequired: true,
+    volumeBindingMode: "Immediate",
+    bindingModeReason:
+      "topology is off: like Ceph RBD or an NVMe-over-TCP array, every node can reach the volume, so it can be created before a consumer exists (zonal cloud disks use WaitForFirstConsumer because they carry zone topology)",
+    accessModes: singleNodeModes,
+  },
+  {
+    className: "amc-local",
+    driverName: "amc-local.csi.test",
+    standsFor: "node-local storage (local-path, LVM)",
+    attachRequired: false,
+    topologyKey: "topology.amc-local.csi.test/node",
+    volumeBindingMode: "WaitForFirstConsumer",
+    bindingModeReason:
+      "node-local volumes must be created on the node the first consumer is scheduled to, as local-path, TopoLVM and the local static provisioner all require",
+    accessModes: singleNodeModes,
+  },
+  {
+    className: "amc-shared",
+    driverName: "amc-shared.csi.test",
+    standsFor: "file storage without attach (NFS-like)",
+    attachRequired: false,
+    volumeBindingMode: "Immediate",
+    bindingModeReason: "a file share is reachable from every node; NFS classes bind immediately",
+    accessModes: csiAccessModes,
+  },
+];

@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import type { V1Namespace, V1PersistentVolume, V1Pod } from "@kubernetes/client-node";
+import { suiteLabels } from "../labels.ts";
+import type { Kube } from "./client.ts";
+import { resources } from "./resources.ts";
+import { waitFor } from "./wait.ts";
+
+/** A namespace of the suite's own, labelled so that leftovers are found by label. */
+export async function createNamespace(
+  kube: Kube,
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString("hex")}`;
+  await kube.core.createNamespace({
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...suiteLabels, ...labels } } },
+  });
+  return name;
+}
+
+const ignoreNotFound = (error: { code?: number }) => {
+  if (error.code !== 404) throw error;
+};
+
+/**
+ * Empties the namespace (pods without grace: they only sleep; then claims),
+ * deletes it, and waits until it is gone and no PersistentVolume bound to one
+ * of its claims is left (reclaim policy Delete: the provisioner removes them
+ * after the claims go). Emptying it first matters: the namespace controller
+ * backs off exponentially while pods and protected claims remain, which
+ * costs ten seconds and more per namespace.
+ */
+export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs = 120_000): Promise<void> {
+  await kube.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
+  await waitFor<V1Pod, true>(
+    kube,
+    resources.pods,
+    { description: `the pods of namespace ${name} to be gone`, timeoutMs, namespace: name },
+    (pods) => (pods.size === 0 ? true : undefined),
+  );
+  await kube.core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace: name }).catch(ignoreNotFound);
+  await kube.core.deleteNamespace({ name }).catch(ignoreNotFound);
+  await waitFor<V1Namespace, true>(
+    kube,
+    resources.namespaces,
+    { description: `namespace ${name} to be gone`, timeoutMs, fieldSelector: `metadata.name=${name}` },
+    (namespaces) => (namespaces.size === 0 ? true : undefined),
+  );
+  await waitFor<V1PersistentVolume, true>(
+    kube,
+    resources.persistentVolumes,
+    { description: `the persistent volumes of namespace ${name} to be gone`, timeoutMs },
+    (volumes) =>
+      [...volumes.values()].some((pv) => pv.spec?.claimRef?.namespace === name) ? undefined : true,
+  );
+}

@@ -1,0 +1,40 @@
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import lockfile from "proper-lockfile";
+import { heartbeat, say } from "./progress.ts";
+
+/**
+ * A lock between processes (two test runs sharing one cache). The holder
+ * refreshes it every few seconds; a holder that was killed leaves a lock that
+ * goes stale after 30 s and is then taken over.
+ */
+export async function withLock<T>(
+  scope: string,
+  lockPath: string,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  await mkdir(dirname(lockPath), { recursive: true });
+  const options = { realpath: false, stale: 30_000, update: 5_000 };
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(lockPath, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ELOCKED") throw error;
+    say(scope, `another process is ${what} (lock ${lockPath}); waiting for it`);
+    const stop = heartbeat(scope, (elapsed) => `still waiting for the lock on ${what}: ${elapsed}`);
+    try {
+      release = await lockfile.lock(lockPath, {
+        ...options,
+        retries: { forever: true, minTimeout: 500, maxTimeout: 2_000, factor: 1.5 },
+      });
+    } finally {
+      stop();
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}

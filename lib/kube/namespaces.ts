@@ -31,7 +31,9 @@ const ignoreNotFound = (error: { code?: number }) => {
  * costs ten seconds and more per namespace.
  */
 export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs = 120_000): Promise<void> {
-  await kube.core.deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 }).catch(ignoreNotFound);
+  await kube.core
+    .deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })
+    .catch(ignoreNotFound);
   await waitFor<V1Pod, true>(
     kube,
     resources.pods,

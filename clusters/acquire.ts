@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { startGuardian } from "../lib/guardian.ts";
 import { UsageError, up } from "./local/provider.ts";
 import type { ClusterHandle } from "./types.ts";
 
@@ -6,7 +7,8 @@ import type { ClusterHandle } from "./types.ts";
  * Picks the cluster the suites run against, from the environment:
  *  - AMC_CLUSTER=local (the default): the embedded local cluster. With
  *    AMC_LOCAL_CLUSTER=<name> it uses (or starts) that named cluster and leaves
- *    it running; without it, a cluster of its own that it removes at the end.
+ *    it running; without it, a cluster of its own that it removes at the end,
+ *    also when the run is interrupted or killed (a guardian process does it).
  * kind and existing clusters (kubeconfig) come with their providers.
  */
 export async function acquireCluster(env: NodeJS.ProcessEnv = process.env): Promise<ClusterHandle> {
@@ -15,7 +17,19 @@ export async function acquireCluster(env: NodeJS.ProcessEnv = process.env): Prom
     case "local": {
       const named = env.AMC_LOCAL_CLUSTER;
       if (named) return up({ name: named });
-      return up({ name: `amc-${randomBytes(3).toString("hex")}`, ephemeral: true });
+      const name = `amc-${randomBytes(3).toString("hex")}`;
+      const guardian = startGuardian({ localCluster: name });
+      const handle = await up({ name, ephemeral: true }).catch((error) => {
+        guardian.dismiss(); // up tears down what it started when it fails
+        throw error;
+      });
+      return {
+        ...handle,
+        release: async () => {
+          await handle.release();
+          guardian.dismiss();
+        },
+      };
     }
     default:
       throw new UsageError(

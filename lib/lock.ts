@@ -5,8 +5,8 @@ import { heartbeat, say } from "./progress.ts";
 
 /**
  * A lock between processes (two test runs sharing one cache). The holder
- * refreshes it every few seconds; a holder that was killed leaves a lock that
- * goes stale after 30 s and is then taken over.
+ * refreshes it every 2 s; a holder that was killed leaves a lock that goes
+ * stale after 10 s and is then taken over.
  */
 export async function withLock<T>(
   scope: string,
@@ -15,7 +15,7 @@ export async function withLock<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   await mkdir(dirname(lockPath), { recursive: true });
-  const options = { realpath: false, stale: 30_000, update: 5_000 };
+  const options = { realpath: false, stale: 10_000, update: 2_000 };
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(lockPath, options);

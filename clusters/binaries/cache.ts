@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
+import { pidAlive } from "../../lib/processes.ts";
 import type { Component } from "./components.ts";
 
 /**
@@ -55,6 +57,21 @@ export async function readCompleteEntry(dir: string): Promise<Manifest | undefin
     if (!info || info.size !== bytes) return undefined;
   }
   return manifest;
+}
+
+/**
+ * Removes staging directories whose process is gone (a build that was
+ * killed); they are named <id>-<pid>-<random>.
+ */
+export async function removeAbandonedStaging(root: string): Promise<void> {
+  const tmp = join(root, "tmp");
+  for (const entry of await readdir(tmp).catch(() => [] as string[])) {
+    const pid = Number(entry.split("-").at(-2));
+    if (Number.isInteger(pid) && !(await pidAlive(pid))) {
+      await execa("chmod", ["-R", "u+w", join(tmp, entry)], { reject: false }); // Go leaves read-only trees
+      await rm(join(tmp, entry), { recursive: true, force: true });
+    }
+  }
 }
 
 export async function newStagingDir(root: string, id: string): Promise<string> {

@@ -3,7 +3,15 @@ import { join } from "node:path";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { withLock } from "../../lib/lock.ts";
 import { formatDuration, say } from "../../lib/progress.ts";
-import { componentDir, newStagingDir, publish, readCompleteEntry, recipeKey, type Source } from "./cache.ts";
+import {
+  componentDir,
+  newStagingDir,
+  publish,
+  readCompleteEntry,
+  recipeKey,
+  removeAbandonedStaging,
+  type Source,
+} from "./cache.ts";
 import { type Component, type ComponentId, components, currentPlatform } from "./components.ts";
 import { downloadRelease } from "./download.ts";
 import { goAvailable, goBuild, removeWorkDir, wrapperMainPath } from "./go-build.ts";
@@ -183,6 +191,7 @@ export async function resolveComponents(
   ids: readonly ComponentId[] = Object.keys(components) as ComponentId[],
   options: ResolveOptions = {},
 ): Promise<Record<ComponentId, ResolvedComponent>> {
+  await removeAbandonedStaging(cacheRoot(options.env ?? process.env));
   const resolved = {} as Record<ComponentId, ResolvedComponent>;
   for (const id of ids) resolved[id] = await resolveComponent(components[id], options);
   return resolved;

@@ -8,6 +8,15 @@ import { resources } from "../../lib/kube/resources.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { withLock } from "../../lib/lock.ts";
+import {
+  isRunning,
+  type ProcessRecord,
+  pidAlive,
+  processesMentioning,
+  startDetached,
+  startTicksOf,
+  stopProcess,
+} from "../../lib/processes.ts";
 import { formatDuration, say, timed } from "../../lib/progress.ts";
 import { waitForPath } from "../../lib/wait-for-path.ts";
 import { components } from "../binaries/components.ts";
@@ -23,13 +32,6 @@ import {
   kubeconfigPath,
 } from "./kwokctl.ts";
 import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
-import {
-  isRunning,
-  type ProcessRecord,
-  processesMentioning,
-  startDetached,
-  stopProcess,
-} from "./processes.ts";
 import { localStorageClasses } from "./storage.ts";
 import { localNodes } from "./topology.ts";
 
@@ -135,7 +137,7 @@ export async function checkHealth(name: string, root = cacheRoot()): Promise<Hea
   else if (state.phase !== "ready") problems.push(`phase is ${state.phase}`);
   const controlPlane: Health["controlPlane"] = {};
   for (const [component, pid] of Object.entries(await controlPlanePids(paths.kwokWorkdir, name))) {
-    const running = await pathExists(`/proc/${pid}`);
+    const running = await pidAlive(pid);
     controlPlane[component] = { pid, running };
     if (!running) problems.push(`${component} (pid ${pid}) is not running`);
   }
@@ -191,7 +193,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
   await reapAbandoned(root);
   return withLock(
     scope,
-    join(root, "locks", `local-cluster-${options.name}.lock`),
+    clusterLock(root, options.name),
     `starting local cluster ${options.name}`,
     async () => {
       const existing = await readState(paths.state);
@@ -208,9 +210,9 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
           scope,
           `local cluster "${options.name}" is not healthy (${health.problems.join("; ")}); recreating it`,
         );
-        await down(options.name, root);
+        await teardown(options.name, root);
       } else if (await pathExists(paths.kwokClusterDir)) {
-        await down(options.name, root); // kwokctl state without ours: an interrupted creation
+        await teardown(options.name, root); // kwokctl state without ours: an interrupted creation
       }
       const started = Date.now();
       say(
@@ -270,7 +272,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
           scope,
           `creating local cluster "${options.name}" failed: ${(error as Error).message}; tearing it down`,
         );
-        await down(options.name, root).catch((e) =>
+        await teardown(options.name, root).catch((e) =>
           say(scope, `teardown after failure: ${(e as Error).message}`),
         );
         throw error;
@@ -292,8 +294,7 @@ async function pathExists(path: string): Promise<boolean> {
 }
 
 async function ownerRecord(): Promise<{ pid: number; startTicks: string }> {
-  const stat = await readFile(`/proc/${process.pid}/stat`, "utf8");
-  return { pid: process.pid, startTicks: stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "" };
+  return { pid: process.pid, startTicks: (await startTicksOf(process.pid)) ?? "" };
 }
 
 async function createClusterObjects(kube: Kube): Promise<void> {
@@ -344,9 +345,15 @@ export interface DownReport {
   leftoversKilled: { pid: number; cmdline: string }[];
 }
 
+const clusterLock = (root: string, name: string) => join(root, "locks", `local-cluster-${name}.lock`);
+
 /** Stops everything the cluster started and removes its directories; throws if any process survives. */
 export async function down(name: string, root = cacheRoot()): Promise<DownReport> {
   checkClusterName(name);
+  return withLock(scope, clusterLock(root, name), `using local cluster ${name}`, () => teardown(name, root));
+}
+
+async function teardown(name: string, root: string): Promise<DownReport> {
   const paths = localPaths(root, name);
   const state = await readState(paths.state);
   const report: DownReport = { stopped: [], leftoversKilled: [] };

@@ -4,27 +4,34 @@ import { collectionPath, type Resource } from "./resources.ts";
 import { withRetry } from "./retry.ts";
 
 /**
- * The suite's one waiter. It lists, then watches from the list's
- * resourceVersion (so that an object or event that existed before the wait is
- * seen: the Multi-Attach event is emitted only once), keeps the current state
- * of every matching object, and asks `decide` after each change. A watch that
- * ends or fails (410 Gone included) is replaced by a fresh list and watch, so
- * nothing that happened in between is missed.
- * A new condition is a new `decide` function, never a new waiter.
+ * The suite's one waiter. For each source (a resource, optionally narrowed to
+ * a namespace and selectors) it lists, then watches from the list's
+ * resourceVersion, so that what existed before the wait is seen: the
+ * Multi-Attach event is emitted only once. It keeps the current state of every
+ * matching object and asks `decide` after each change, once every source has
+ * been listed. A watch that ends or fails (410 Gone included) is replaced by a
+ * fresh list and watch of that source, so nothing that happened in between is
+ * missed. A new condition is a new `decide` function, never a new waiter.
  */
 
 export type Observation = "LISTED" | "ADDED" | "MODIFIED" | "DELETED";
 
-export interface WaitOptions<T> {
-  /** What is awaited, for progress lines and timeout messages. */
-  description: string;
-  timeoutMs: number;
+export interface Source {
+  resource: Resource;
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
+}
+
+export type Snapshot<K extends string> = { readonly [key in K]: ReadonlyMap<string, KubernetesObject> };
+
+export interface WaitOptions<K extends string> {
+  /** What is awaited, for timeout messages. */
+  description: string;
+  timeoutMs: number;
   signal?: AbortSignal;
   /** Sees every object as it arrives, with the time the suite received it. */
-  observe?: (type: Observation, object: T, receivedAt: Date) => void;
+  observe?: (source: K, type: Observation, object: KubernetesObject, receivedAt: Date) => void;
 }
 
 export class WaitTimeoutError extends Error {
@@ -40,26 +47,26 @@ export class WaitTimeoutError extends Error {
   }
 }
 
-function keyOf(object: KubernetesObject): string {
+export function objectKey(object: KubernetesObject): string {
   return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 }
 
-export function waitFor<T extends KubernetesObject, R>(
+export function watchUntil<K extends string, R>(
   kube: Kube,
-  resource: Resource,
-  options: WaitOptions<T>,
-  decide: (objects: ReadonlyMap<string, T>) => R | undefined,
+  sources: Record<K, Source>,
+  options: WaitOptions<K>,
+  decide: (snapshot: Snapshot<K>) => R | undefined,
 ): Promise<R> {
-  const state = new Map<string, T>();
+  const names = Object.keys(sources) as K[];
+  const state = Object.fromEntries(
+    names.map((name) => [name, new Map<string, KubernetesObject>()]),
+  ) as Record<K, Map<string, KubernetesObject>>;
   const watcher = new Watch(kube.config);
-  const selectors = {
-    ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
-    ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
-  };
 
   return new Promise<R>((resolve, reject) => {
     let finished = false;
-    let watchController: AbortController | undefined;
+    let listedAll = false;
+    const controllers = new Set<AbortController>();
     const internal = new AbortController();
 
     const finish = (settle: () => void) => {
@@ -68,10 +75,11 @@ export function waitFor<T extends KubernetesObject, R>(
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", onAbort);
       internal.abort();
-      watchController?.abort();
+      for (const controller of controllers) controller.abort();
       settle();
     };
     const check = () => {
+      if (!listedAll || finished) return;
       try {
         const decision = decide(state);
         if (decision !== undefined) finish(() => resolve(decision));
@@ -79,71 +87,109 @@ export function waitFor<T extends KubernetesObject, R>(
         finish(() => reject(error));
       }
     };
-    const record = (type: Observation, object: T) => options.observe?.(type, object, new Date());
+    const fail = (error: unknown) => finish(() => reject(error));
 
-    const listThenWatch = async (): Promise<void> => {
-      const list = await withRetry(
-        `list ${resource.plural}`,
+    const list = async (name: K) => {
+      const source = sources[name];
+      const result = await withRetry(
+        `list ${source.resource.plural}`,
         () =>
-          kube.objects.list<T>(
-            resource.apiVersion,
-            resource.kind,
-            options.namespace,
+          kube.objects.list(
+            source.resource.apiVersion,
+            source.resource.kind,
+            source.namespace,
             undefined,
             undefined,
             undefined,
-            options.fieldSelector,
-            options.labelSelector,
+            source.fieldSelector,
+            source.labelSelector,
           ),
         internal.signal,
       );
-      if (finished) return;
-      state.clear();
-      for (const item of list.items) {
-        state.set(keyOf(item), item);
-        record("LISTED", item);
+      const receivedAt = new Date();
+      state[name].clear();
+      for (const item of result.items) {
+        state[name].set(objectKey(item), item);
+        options.observe?.(name, "LISTED", item, receivedAt);
       }
-      check();
-      if (finished) return;
-      const resourceVersion = list.metadata?.resourceVersion;
-      const restart = () => {
-        if (!finished) listThenWatch().catch((error) => finish(() => reject(error)));
+      return result.metadata?.resourceVersion;
+    };
+
+    const watch = async (name: K, resourceVersion: string | undefined): Promise<void> => {
+      const source = sources[name];
+      const relist = () => {
+        if (finished) return;
+        list(name)
+          .then((version) => {
+            check();
+            return watch(name, version);
+          })
+          .catch(fail);
       };
+      let controller: AbortController | undefined;
       try {
-        watchController = await watcher.watch(
-          collectionPath(resource, options.namespace),
-          { ...selectors, resourceVersion, allowWatchBookmarks: true },
-          (type: string, object: T & { code?: number }) => {
+        controller = await watcher.watch(
+          collectionPath(source.resource, source.namespace),
+          {
+            resourceVersion,
+            allowWatchBookmarks: true,
+            ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
+            ...(source.fieldSelector ? { fieldSelector: source.fieldSelector } : {}),
+          },
+          (type: string, object: KubernetesObject) => {
             if (finished) return;
-            if (type === "ERROR") {
-              // 410 Gone (resourceVersion too old) and other watch errors: start over.
-              watchController?.abort();
-              return;
-            }
+            // 410 Gone (resourceVersion too old) and other watch errors end this watch; `done` relists.
+            if (type === "ERROR") return controller?.abort();
             if (type === "BOOKMARK") return; // keeps the connection's version fresh; no object change
-            if (type === "DELETED") state.delete(keyOf(object));
-            else state.set(keyOf(object), object);
-            record(type as Observation, object);
+            if (type === "DELETED") state[name].delete(objectKey(object));
+            else state[name].set(objectKey(object), object);
+            options.observe?.(name, type as Observation, object, new Date());
             check();
           },
           // Called once when the watch ends, with or without an error.
-          () => restart(),
+          () => relist(),
         );
+        controllers.add(controller);
+        if (finished) controller.abort();
       } catch {
-        restart(); // the watch could not start; the next list says whether the API is there
+        relist(); // the watch could not start; the next list says whether the API is there
       }
     };
 
-    const timer = setTimeout(
-      () =>
-        finish(() =>
-          reject(new WaitTimeoutError(options.description, options.timeoutMs, [...state.values()])),
-        ),
-      options.timeoutMs,
-    );
-    const onAbort = () => finish(() => reject(options.signal?.reason ?? new Error("aborted")));
+    const timer = setTimeout(() => {
+      const lastSeen = names.flatMap((name) => [...state[name].values()]);
+      fail(new WaitTimeoutError(options.description, options.timeoutMs, lastSeen));
+    }, options.timeoutMs);
+    const onAbort = () => fail(options.signal?.reason ?? new Error("aborted"));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener("abort", onAbort);
-    listThenWatch().catch((error) => finish(() => reject(error)));
+
+    // Every source is listed before the first decision, so none is judged on a partial view.
+    Promise.all(names.map(async (name) => [name, await list(name)] as const))
+      .then((versions) => {
+        listedAll = true;
+        check();
+        for (const [name, version] of versions) if (!finished) void watch(name, version);
+      })
+      .catch(fail);
   });
+}
+
+/** One source, one map: the common case. */
+export function waitFor<T extends KubernetesObject, R>(
+  kube: Kube,
+  resource: Resource,
+  options: WaitOptions<"objects"> & Omit<Source, "resource">,
+  decide: (objects: ReadonlyMap<string, T>) => R | undefined,
+): Promise<R> {
+  const { namespace, labelSelector, fieldSelector, ...waitOptions } = options;
+  const source: Source = {
+    resource,
+    ...(namespace ? { namespace } : {}),
+    ...(labelSelector ? { labelSelector } : {}),
+    ...(fieldSelector ? { fieldSelector } : {}),
+  };
+  return watchUntil(kube, { objects: source }, waitOptions, (snapshot) =>
+    decide(snapshot.objects as ReadonlyMap<string, T>),
+  );
 }

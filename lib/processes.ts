@@ -3,7 +3,7 @@ import { closeSync, openSync } from "node:fs";
 import { readdir, readFile, readlink } from "node:fs/promises";
 
 /**
- * Host processes the local cluster starts (CSI driver and sidecars). They
+ * Host processes a cluster provider starts (the local cluster's CSI driver and sidecars). They
  * outlive the command that started them, so each is recorded by pid and by its
  * start time in /proc (a pid alone could be reused by an unrelated process
  * after a reboot), and stopped by that record.
@@ -19,11 +19,14 @@ export interface ProcessRecord {
   logFile: string;
 }
 
-async function startTicksOf(pid: number): Promise<string | undefined> {
+/** Start time of a live process; undefined when there is none or only its zombie is left. */
+export async function startTicksOf(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
   if (!stat) return undefined;
-  // The command name (field 2) may contain spaces; fields after it are plain.
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  // The command name (field 2) may contain spaces; fields after it are plain: state, ppid, ...
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return undefined; // exited, waiting to be reaped
+  return fields[19];
 }
 
 export async function startDetached(
@@ -44,6 +47,11 @@ export async function startDetached(
   } finally {
     closeSync(log);
   }
+}
+
+/** Whether any live process has this pid (a zombie does not count). */
+export async function pidAlive(pid: number): Promise<boolean> {
+  return (await startTicksOf(pid)) !== undefined;
 }
 
 export async function isRunning(record: Pick<ProcessRecord, "pid" | "startTicks">): Promise<boolean> {

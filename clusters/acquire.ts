@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { UsageError } from "../lib/errors.ts";
 import { startGuardian } from "../lib/guardian.ts";
-import { UsageError, up } from "./local/provider.ts";
+import { up } from "./local/provider.ts";
 import type { ClusterHandle } from "./types.ts";
 
 /**

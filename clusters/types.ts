@@ -30,6 +30,8 @@ export interface ClusterInfo {
 }
 
 export interface ClusterHandle extends ClusterInfo {
+  /** The run created this cluster for itself and removes it on release. */
+  ownedByRun: boolean;
   /** Gives the cluster back: tears it down when this handle created it, leaves it running otherwise. */
   release(): Promise<void>;
 }

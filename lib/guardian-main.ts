@@ -1,5 +1,7 @@
 import { down } from "../clusters/local/provider.ts";
+import { removeRunObjects } from "./cleanup.ts";
 import type { CleanupTask } from "./guardian.ts";
+import { connect } from "./kube/client.ts";
 import { say } from "./progress.ts";
 
 /** The guardian process (see guardian.ts). */
@@ -13,6 +15,13 @@ process.stdin.on("end", async () => {
   if (received.includes("dismiss")) process.exit(0);
   say("guardian", "the test run ended without cleaning up (interrupted or killed); cleaning up for it");
   try {
+    if (task.runObjects) {
+      const removed = await removeRunObjects(connect(task.runObjects.kubeconfigPath), task.runObjects.runId);
+      say(
+        "guardian",
+        `removed ${removed.length} object(s) of run ${task.runObjects.runId}: ${removed.join(", ")}`,
+      );
+    }
     if (task.localCluster) await down(task.localCluster);
     process.exit(0);
   } catch (error) {

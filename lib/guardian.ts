@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 export interface CleanupTask {
   /** Name of a local cluster to tear down. */
   localCluster?: string;
+  /** A run's namespaces and PriorityClasses to remove from a cluster the run does not own. */
+  runObjects?: { kubeconfigPath: string; runId: string };
 }
 
 export interface Guardian {

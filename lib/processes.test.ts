@@ -3,7 +3,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { isRunning, processesMentioning, startDetached, stopProcess } from "./processes.ts";
+import { isRunning, mentionsPath, processesMentioning, startDetached, stopProcess } from "./processes.ts";
 
 describe("host processes", () => {
   it("are recorded, found by what they mention, and stopped by their record", async () => {
@@ -24,5 +24,16 @@ describe("host processes", () => {
     const record = await startDetached("sleeper", "sleep", ["30"], join(dir, "log"));
     expect(await isRunning({ ...record, startTicks: "1" })).toBe(false);
     await stopProcess(record);
+  });
+});
+
+describe("path mentions", () => {
+  it("match the path and what is under it, never a sibling that starts alike", () => {
+    expect(mentionsPath("/c/local-clusters/amc", "/c/local-clusters/amc")).toBe(true);
+    expect(mentionsPath("--data-dir=/c/kwok/clusters/amc/etcd", "/c/kwok/clusters/amc")).toBe(true);
+    expect(
+      mentionsPath("--kubeconfig=/c/kwok/clusters/amc-3f9a2c/kubeconfig.yaml", "/c/kwok/clusters/amc"),
+    ).toBe(false);
+    expect(mentionsPath("/c/local-clusters/amc.old", "/c/local-clusters/amc")).toBe(false);
   });
 });

@@ -82,6 +82,12 @@ export async function stopProcess(
   return "killed";
 }
 
+/** Whether `text` names `path` itself or something under it, not a sibling that merely starts alike (/x/amc vs /x/amc-2). */
+export function mentionsPath(text: string, path: string): boolean {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`${escaped}(?=/|$|[^A-Za-z0-9._-])`).test(text);
+}
+
 /**
  * Every process whose command line or working directory mentions `path`:
  * what is left of a cluster after teardown, if anything.
@@ -91,11 +97,10 @@ export async function processesMentioning(path: string): Promise<{ pid: number; 
   for (const entry of await readdir("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""))
-      .replaceAll("\0", " ")
-      .trim();
+    const args = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").filter(Boolean);
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
-    if (cmdline.includes(path) || cwd.startsWith(path)) found.push({ pid, cmdline });
+    if (args.some((arg) => mentionsPath(arg, path)) || mentionsPath(cwd, path))
+      found.push({ pid, cmdline: args.join(" ") });
   }
   return found;
 }

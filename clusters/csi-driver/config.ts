@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { UsageError } from "../../lib/errors.ts";
 
 /**
  * The suite's CSI driver: a small storage backend that speaks CSI over a unix
@@ -49,10 +50,6 @@ export interface DriverConfig {
 export const usage = `usage: node clusters/csi-driver/main.ts --name NAME --socket PATH --state-dir DIR --csi-proto FILE
   [--attach] [--topology-key KEY] [--access-modes MODE,MODE,...]
 access modes: ${csiAccessModes.join(", ")} (default: all)`;
-
-export class UsageError extends Error {
-  override name = "UsageError";
-}
 
 export function parseDriverArgs(argv: readonly string[]): DriverConfig {
   const { values } = parseArgs({

@@ -1,4 +1,5 @@
-import { parseDriverArgs, UsageError } from "./config.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { parseDriverArgs } from "./config.ts";
 import { serve } from "./server.ts";
 
 /** Entry point of the suite's CSI driver; flags in config.ts. */

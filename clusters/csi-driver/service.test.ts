@@ -2,7 +2,8 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { csiAccessModes, type DriverConfig, parseDriverArgs, singleNodeModes, UsageError } from "./config.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { csiAccessModes, type DriverConfig, parseDriverArgs, singleNodeModes } from "./config.ts";
 import { ControllerService, CsiError } from "./service.ts";
 import { VolumeStore } from "./volumes.ts";
 

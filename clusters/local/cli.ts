@@ -1,16 +1,9 @@
 import { parseArgs } from "node:util";
 import { cacheRoot } from "../../lib/cache-dir.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { ProvisioningError } from "../binaries/resolve.ts";
-import {
-  checkHealth,
-  down,
-  listClusters,
-  localPaths,
-  readLocalClusterState,
-  UsageError,
-  up,
-} from "./provider.ts";
+import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up } from "./provider.ts";
 
 const usage = `usage: npm run cluster -- <command> [name]
 

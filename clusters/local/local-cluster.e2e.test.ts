@@ -6,7 +6,7 @@ import type {
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { createNamespace, deleteNamespaceAndWait } from "../../lib/kube/namespaces.ts";
+import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../../lib/kube/namespaces.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { suiteLabels } from "../../lib/labels.ts";
@@ -80,7 +80,8 @@ describe.runIf(cluster.provider === "local")("local cluster", () => {
   describe("storage through the real CSI sidecars", () => {
     let namespace: string;
     beforeAll(async () => {
-      namespace = await createNamespace(kube, "amc-local-it");
+      namespace = await createNamespace(kube, "amc-local-it", inject("run"));
+      await waitForServiceAccount(kube, namespace);
     });
     afterAll(async () => {
       if (namespace) await deleteNamespaceAndWait(kube, namespace);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { V1Node } from "@kubernetes/client-node";
 import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
@@ -70,10 +71,6 @@ export function localPaths(root: string, name: string) {
     csi: join(own, "csi"),
     logs: join(own, "logs"),
   };
-}
-
-export class UsageError extends Error {
-  override name = "UsageError";
 }
 
 export function checkClusterName(name: string): void {
@@ -166,6 +163,7 @@ function handleFor(state: LocalClusterState, teardownOnRelease: boolean, root: s
     kubernetesVersion: state.kubernetesVersion ?? "unknown",
     fidelity: "control-plane",
     nodes: state.nodes,
+    ownedByRun: teardownOnRelease,
     release: async () => {
       if (teardownOnRelease) await down(state.name, root);
       else
@@ -262,8 +260,8 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
             if (spec.serves) await waitForPath(spec.serves, 20_000, spec.name);
           }
         });
-        await timed(scope, `waiting for ${localNodes.length} nodes to be Ready`, () =>
-          waitForNodesReady(kube),
+        await timed(scope, `waiting for ${localNodes.length} nodes to be Ready and schedulable`, () =>
+          waitForNodesSchedulable(kube),
         );
         state.phase = "ready";
         await writeState(paths.state, state);
@@ -308,18 +306,27 @@ async function createClusterObjects(kube: Kube): Promise<void> {
   }
 }
 
-function isReady(node: V1Node): boolean {
-  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+/**
+ * Ready, and without the NoSchedule taints the node lifecycle controller puts
+ * on new nodes (node.kubernetes.io/not-ready) and takes off a moment after it
+ * sees them Ready: until then the scheduler places nothing there.
+ */
+function isSchedulable(node: V1Node): boolean {
+  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const tainted = (node.spec?.taints ?? []).some(
+    (t) => t.effect === "NoSchedule" || t.effect === "NoExecute",
+  );
+  return ready && !tainted;
 }
 
-async function waitForNodesReady(kube: Kube): Promise<void> {
+async function waitForNodesSchedulable(kube: Kube): Promise<void> {
   const wanted = new Set(localNodes.map((n) => n.name));
   await waitFor<V1Node, true>(
     kube,
     resources.nodes,
-    { description: `nodes ${[...wanted].join(", ")} Ready`, timeoutMs: 60_000 },
+    { description: `nodes ${[...wanted].join(", ")} Ready and untainted`, timeoutMs: 60_000 },
     (nodes) => {
-      const ready = [...nodes.values()].filter((n) => wanted.has(n.metadata?.name ?? "") && isReady(n));
+      const ready = [...nodes.values()].filter((n) => wanted.has(n.metadata?.name ?? "") && isSchedulable(n));
       return ready.length === wanted.size ? true : undefined;
     },
   );

@@ -1,21 +1,52 @@
 import { randomBytes } from "node:crypto";
-import type { V1Namespace, V1PersistentVolume, V1Pod } from "@kubernetes/client-node";
-import { suiteLabels } from "../labels.ts";
+import type { V1Namespace, V1PersistentVolume, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import { type RunContext, runAnnotations, runLabels } from "../run.ts";
 import type { Kube } from "./client.ts";
 import { resources } from "./resources.ts";
 import { waitFor } from "./wait.ts";
 
-/** A namespace of the suite's own, labelled so that leftovers are found by label. */
+/**
+ * A namespace of the run's own: the suite's and the run's labels, so that
+ * the run (or a later one, if this one crashes) finds and removes it, and the
+ * owner annotations that tell a crashed run's namespace from a live one's.
+ */
 export async function createNamespace(
   kube: Kube,
   prefix: string,
+  run: Pick<RunContext, "runId" | "owner" | "startedAt">,
   labels: Record<string, string> = {},
 ): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString("hex")}`;
   await kube.core.createNamespace({
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: { ...suiteLabels, ...labels } } },
+    body: {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name, labels: { ...runLabels(run.runId), ...labels }, annotations: runAnnotations(run) },
+    },
   });
   return name;
+}
+
+/**
+ * Pods are refused until the namespace's "default" ServiceAccount exists
+ * ("error looking up service account"); the controller creates it shortly after the namespace.
+ */
+export async function waitForServiceAccount(
+  kube: Kube,
+  namespace: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await waitFor<V1ServiceAccount, true>(
+    kube,
+    resources.serviceAccounts,
+    {
+      description: `ServiceAccount default in ${namespace}`,
+      timeoutMs,
+      namespace,
+      fieldSelector: "metadata.name=default",
+    },
+    (accounts) => (accounts.size > 0 ? true : undefined),
+  );
 }
 
 const ignoreNotFound = (error: { code?: number }) => {
@@ -30,7 +61,7 @@ const ignoreNotFound = (error: { code?: number }) => {
  * backs off exponentially while pods and protected claims remain, which
  * costs ten seconds and more per namespace.
  */
-export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs = 120_000): Promise<void> {
+export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs = 180_000): Promise<void> {
   await kube.core
     .deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })
     .catch(ignoreNotFound);

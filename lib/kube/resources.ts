@@ -30,6 +30,13 @@ export const resources = {
     namespaced: false,
   },
   csiNodes: { apiVersion: "storage.k8s.io/v1", kind: "CSINode", plural: "csinodes", namespaced: false },
+  serviceAccounts: { apiVersion: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
+  priorityClasses: {
+    apiVersion: "scheduling.k8s.io/v1",
+    kind: "PriorityClass",
+    plural: "priorityclasses",
+    namespaced: false,
+  },
 } as const satisfies Record<string, Resource>;
 
 /** "/api/v1/namespaces/x/pods", "/apis/storage.k8s.io/v1/volumeattachments". */

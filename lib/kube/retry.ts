@@ -1,5 +1,6 @@
 import { ApiException } from "@kubernetes/client-node";
 import pRetry from "p-retry";
+import { apiErrorMessage } from "./errors.ts";
 
 /**
  * Retries an API call on transient failures (connection errors, 429, 5xx),
@@ -19,7 +20,9 @@ export function withRetry<T>(what: string, call: () => Promise<T>, signal?: Abor
     shouldRetry: ({ error }) => isTransient(error),
     onFailedAttempt: ({ error, retriesLeft }) => {
       if (retriesLeft > 0 && isTransient(error)) {
-        process.stderr.write(`[amc kube] ${what}: ${error.message}; retrying (${retriesLeft} left)\n`);
+        process.stderr.write(
+          `[amc kube] ${what}: ${apiErrorMessage(error)}; retrying (${retriesLeft} left)\n`,
+        );
       }
     },
   });

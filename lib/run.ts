@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
+
+/**
+ * One run of the suites: its id (on every object it creates), who owns it
+ * (so that a later run can tell a crashed run's leftovers from a live run's
+ * objects), and its settings.
+ */
+
+export const RUN_LABEL = "access-mode-conformance/run";
+export const SCENARIO_LABEL = "access-mode-conformance/scenario";
+export const CLASS_LABEL = "access-mode-conformance/storage-class";
+export const OWNER_ANNOTATION = "access-mode-conformance/owner";
+export const STARTED_ANNOTATION = "access-mode-conformance/started-at";
+
+export interface RunOwner {
+  host: string;
+  pid: number;
+  startTicks: string;
+}
+
+export interface RunContext {
+  runId: string;
+  startedAt: string;
+  owner: RunOwner;
+  /** Where records and reports go (AMC_REPORT_DIR, default reports). */
+  reportDir: string;
+  /** The workload image (AMC_IMAGE, default the article's alpine). */
+  image: string;
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "t").slice(0, 15);
+  return `${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+export function runLabels(runId: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_LABEL]: runId };
+}
+
+export function runAnnotations(run: Pick<RunContext, "owner" | "startedAt">): Record<string, string> {
+  return {
+    [OWNER_ANNOTATION]: `${run.owner.host}/${run.owner.pid}/${run.owner.startTicks}`,
+    [STARTED_ANNOTATION]: run.startedAt,
+  };
+}
+
+export function parseOwner(annotation: string | undefined): RunOwner | undefined {
+  const match = /^(.+)\/(\d+)\/(\d+)$/.exec(annotation ?? "");
+  if (!match) return undefined;
+  return { host: match[1] as string, pid: Number(match[2]), startTicks: match[3] as string };
+}
+
+export function thisHost(): string {
+  return hostname();
+}

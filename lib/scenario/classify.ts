@@ -1,0 +1,183 @@
+import type {
+  CoreV1Event,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1VolumeAttachment,
+} from "@kubernetes/client-node";
+import type { Fidelity } from "../../clusters/types.ts";
+import type { Outcome } from "./types.ts";
+
+/**
+ * Pure functions from what the control plane shows (objects and events) to
+ * what it decided. They are asked again after every change the waiter sees
+ * and answer `undefined` until the evidence is decisive.
+ *
+ * On real kubelets a pod's own status is the strongest evidence. On simulated
+ * nodes (fidelity control-plane) kwok marks every pod Running whatever its
+ * volumes, so there the decision is the control plane's: the scheduler's
+ * binding and events, and, for storage that attaches, the attach/detach
+ * controller's VolumeAttachments and events.
+ */
+
+/** Stable parts of upstream messages (see ../shared/context/upstream-facts.md); the full text is kept as evidence. */
+export const messages = {
+  multiAttach: /Multi-Attach error/,
+  /** Kubernetes < 1.33 wrote "volume node affinity conflict"; 1.33+ "didn't match PersistentVolume's node affinity". */
+  nodeAffinityConflict: /volume node affinity conflict|didn't match PersistentVolume's node affinity/,
+  /** Reworded by kubernetes/kubernetes#129145; both wordings name the access mode. */
+  rwopScheduler: /ReadWriteOncePod/,
+  rwopKubelet: /ReadWriteOncePod access mode and is already in use by another pod/,
+} as const;
+
+export interface Observations {
+  fidelity: Fidelity;
+  /** Whether volumes of this class are attached to nodes (CSIDriver attachRequired). */
+  attachRequired: boolean;
+  pods: ReadonlyMap<string, V1Pod>;
+  events: readonly CoreV1Event[];
+  attachments: readonly V1VolumeAttachment[];
+  claim?: V1PersistentVolumeClaim;
+}
+
+export interface Decision {
+  outcome: Outcome;
+  summary: string;
+  /** The event that decided it, when an event did. */
+  event?: CoreV1Event;
+}
+
+export function eventsAbout(events: readonly CoreV1Event[], kind: string, name: string): CoreV1Event[] {
+  return events.filter((e) => e.involvedObject.kind === kind && e.involvedObject.name === name);
+}
+
+function firstMatching(
+  events: readonly CoreV1Event[],
+  reason: string,
+  pattern: RegExp,
+): CoreV1Event | undefined {
+  return events.find((e) => e.reason === reason && pattern.test(e.message ?? ""));
+}
+
+function isRunning(pod: V1Pod | undefined): boolean {
+  return pod?.status?.phase === "Running";
+}
+
+function attachedTo(observations: Observations, node: string): V1VolumeAttachment | undefined {
+  const volume = observations.claim?.spec?.volumeName;
+  return observations.attachments.find(
+    (va) =>
+      va.spec.source.persistentVolumeName === volume &&
+      va.spec.nodeName === node &&
+      va.status?.attached === true,
+  );
+}
+
+/**
+ * Whether the pod is admitted: bound to a node and, on real kubelets,
+ * Running; on simulated nodes, with its volume attached to that node when
+ * the class attaches (kwok's Running says nothing about volumes).
+ */
+export function admittedOn(observations: Observations, podName: string): string | undefined {
+  const pod = observations.pods.get(podName);
+  const node = pod?.spec?.nodeName;
+  if (!node || !isRunning(pod)) return undefined;
+  if (observations.fidelity === "full") return node;
+  if (observations.attachRequired && !attachedTo(observations, node)) return undefined;
+  return node;
+}
+
+/** The provisioner refused the claim (ProvisioningFailed): the class cannot offer this access mode. */
+export function provisioningRefusal(observations: Observations): CoreV1Event | undefined {
+  const name = observations.claim?.metadata?.name;
+  if (!name || observations.claim?.status?.phase === "Bound") return undefined;
+  return eventsAbout(observations.events, "PersistentVolumeClaim", name).find(
+    (e) => e.reason === "ProvisioningFailed",
+  );
+}
+
+/** The `decide` step: what the control plane did with `subject` while `holder` holds the volume. */
+export function decide(observations: Observations, subject: string, holder: string): Decision | undefined {
+  const events = eventsAbout(observations.events, "Pod", subject);
+  const rwop = firstMatching(events, "FailedScheduling", messages.rwopScheduler);
+  if (rwop)
+    return { outcome: "rwop-scheduler-rejected", summary: `the scheduler refused ${subject}`, event: rwop };
+  const affinity = firstMatching(events, "FailedScheduling", messages.nodeAffinityConflict);
+  if (affinity)
+    return {
+      outcome: "node-affinity-conflict",
+      summary: `the scheduler refused ${subject}`,
+      event: affinity,
+    };
+  const multiAttach = firstMatching(events, "FailedAttachVolume", messages.multiAttach);
+  if (multiAttach) {
+    return {
+      outcome: "multi-attach-blocked",
+      summary: `the attach/detach controller blocked ${subject}`,
+      event: multiAttach,
+    };
+  }
+  const kubelet = firstMatching(events, "FailedMount", messages.rwopKubelet);
+  if (kubelet)
+    return { outcome: "rwop-kubelet-rejected", summary: `the kubelet refused ${subject}`, event: kubelet };
+
+  const node = admittedOn(observations, subject);
+  if (!node) return undefined;
+  const holderNode = observations.pods.get(holder)?.spec?.nodeName;
+  const bothAttached =
+    holderNode !== undefined && attachedTo(observations, holderNode) && attachedTo(observations, node);
+  if (observations.attachRequired && holderNode !== node && bothAttached) {
+    return {
+      outcome: "attached-to-two-nodes",
+      summary: `the volume is attached to ${holderNode} (${holder}) and ${node} (${subject}) at once`,
+    };
+  }
+  const how =
+    observations.fidelity === "full" ? "running" : "scheduled, and its volume attached where needed";
+  return { outcome: "admitted", summary: `${subject} was admitted on ${node} next to ${holder} (${how})` };
+}
+
+export interface HandoverProgress {
+  /** When the holder pod was last seen gone, and when the attachment to its node was. */
+  holderGone: boolean;
+  oldAttachmentGone: boolean;
+}
+
+/** The `hand-over` step: the holder is gone and the waiting pod is admitted on its own node. */
+export function handedOver(
+  observations: Observations,
+  holder: string,
+  holderNode: string,
+  waiting: string,
+): (Decision & HandoverProgress) | HandoverProgress {
+  const holderGone = !observations.pods.has(holder);
+  const volume = observations.claim?.spec?.volumeName;
+  const oldAttachmentGone = !observations.attachments.some(
+    (va) => va.spec.source.persistentVolumeName === volume && va.spec.nodeName === holderNode,
+  );
+  const node = admittedOn(observations, waiting);
+  if (!holderGone || !node || node === holderNode) return { holderGone, oldAttachmentGone };
+  return {
+    holderGone,
+    oldAttachmentGone,
+    outcome: "handed-over",
+    summary: `after ${holder} went, the volume moved from ${holderNode} to ${node} and ${waiting} was admitted`,
+  };
+}
+
+/** The `preempt` step: the holder was preempted (or is gone) and the preemptor is admitted. */
+export function preempted(
+  observations: Observations,
+  holder: string,
+  preemptor: string,
+): Decision | undefined {
+  const preemption = eventsAbout(observations.events, "Pod", holder).find((e) => e.reason === "Preempted");
+  const holderGone =
+    !observations.pods.has(holder) || observations.pods.get(holder)?.metadata?.deletionTimestamp;
+  const node = admittedOn(observations, preemptor);
+  if (!(preemption || holderGone) || !node) return undefined;
+  return {
+    outcome: "holder-preempted",
+    summary: `the scheduler preempted ${holder} and admitted ${preemptor} on ${node}`,
+    ...(preemption ? { event: preemption } : {}),
+  };
+}

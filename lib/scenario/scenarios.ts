@@ -1,0 +1,203 @@
+import type { AccessMode, Expectation, ScenarioId, StorageProfile } from "./types.ts";
+
+/**
+ * The article's experiment as data. Each scenario is a list of steps that one
+ * runner (runner.ts) executes, and the outcome Kubernetes' documented
+ * semantics predict for the storage family of the class under test.
+ */
+
+export type Pod = "a" | "b";
+
+export type Step =
+  /** Create the claim in the scenario's access mode; a class that refuses the mode makes the scenario not applicable. */
+  | { do: "claim" }
+  /** Create a pod using the claim, on the first or second chosen node. */
+  | {
+      do: "pod";
+      pod: Pod;
+      node: "first" | "second";
+      priority?: "low" | "high";
+      /** Set spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
+      bypassScheduler?: boolean;
+    }
+  /** Wait until the control plane admitted the pod: scheduled, its volume attached where needed, running. */
+  | { do: "admitted"; pod: Pod }
+  /** Wait for the control plane's decision about the pod and classify it. */
+  | { do: "decide"; pod: Pod }
+  /** Kubelet level: write a token into the volume from the pod. */
+  | { do: "write-token"; pod: Pod }
+  /** Kubelet level: read the token back from another pod sharing the volume. */
+  | { do: "read-token"; pod: Pod }
+  /** Delete the holder, then wait for the volume to move to the waiting pod's node (the handoff). */
+  | { do: "hand-over"; from: Pod; to: Pod }
+  /** Create the higher-priority pod and wait for it to preempt the holder. */
+  | { do: "preempt"; holder: Pod; by: Pod };
+
+export type ExpectationOrNot = Expectation | { notApplicable: string } | { inconclusive: string };
+
+export interface Scenario {
+  id: ScenarioId;
+  title: string;
+  accessMode: AccessMode;
+  placement: "same-node" | "cross-node";
+  /** Set when every step that decides this scenario needs real kubelets: the reason. */
+  needsKubelet?: string;
+  steps: readonly Step[];
+  expect(storage: StorageProfile): ExpectationOrNot;
+}
+
+const unknownFamily = (storage: StorageProfile): ExpectationOrNot => ({
+  inconclusive: `the storage family of ${storage.className} could not be determined (${storage.familyReason})`,
+});
+
+const admitted = (because: string): Expectation => ({ outcome: "admitted", because });
+
+const rwopRejected: Expectation = {
+  outcome: "rwop-scheduler-rejected",
+  because:
+    "ReadWriteOncePod admits one pod in the whole cluster; the scheduler's VolumeRestrictions plugin refuses a second",
+};
+
+const pairSteps = (node: "first" | "second"): Step[] => [
+  { do: "claim" },
+  { do: "pod", pod: "a", node: "first" },
+  { do: "admitted", pod: "a" },
+  { do: "pod", pod: "b", node },
+  { do: "decide", pod: "b" },
+];
+
+export const scenarios: readonly Scenario[] = [
+  {
+    id: "rwo-same-node",
+    title: "RWO: two pods on the same node",
+    accessMode: "ReadWriteOnce",
+    placement: "same-node",
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first" },
+      { do: "admitted", pod: "a" },
+      { do: "write-token", pod: "a" },
+      { do: "pod", pod: "b", node: "first" },
+      { do: "decide", pod: "b" },
+      { do: "read-token", pod: "b" },
+    ],
+    expect: () =>
+      admitted("ReadWriteOnce restricts a volume to one node, not one pod: pods on that node share it"),
+  },
+  {
+    id: "rwo-cross-node",
+    title: "RWO: a second pod on another node",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: pairSteps("second"),
+    expect: (storage) => {
+      switch (storage.family) {
+        case "attachable":
+          return {
+            outcome: "multi-attach-blocked",
+            because:
+              "the attach/detach controller keeps a ReadWriteOnce volume attached to one node and reports Multi-Attach for another",
+          };
+        case "node-local":
+          return {
+            outcome: "node-affinity-conflict",
+            because:
+              "the volume exists on one node only; the scheduler refuses every other node (PV node affinity)",
+          };
+        case "shared":
+          return {
+            ...admitted(
+              "nothing enforces ReadWriteOnce across nodes for storage without attach: the attach/detach controller skips it and no node affinity pins it",
+            ),
+            finding: `RWO is not enforced across nodes on ${storage.className}: two pods on two nodes use the same volume`,
+          };
+        case "unknown":
+          return unknownFamily(storage);
+      }
+    },
+  },
+  {
+    id: "rwo-handoff",
+    title: "RWO: the volume moves to the other node when the holder goes",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: [...pairSteps("second"), { do: "hand-over", from: "a", to: "b" }],
+    expect: (storage) =>
+      storage.family === "attachable"
+        ? {
+            outcome: "handed-over",
+            because:
+              "once the holder is gone the volume is detached from its node and attached to the waiting pod's",
+          }
+        : storage.family === "unknown"
+          ? unknownFamily(storage)
+          : {
+              notApplicable: `only attachable storage is handed over between nodes; ${storage.className} is ${storage.family} (${storage.familyReason})`,
+            },
+  },
+  {
+    id: "rwop-same-node",
+    title: "RWOP: a second pod on the same node",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    steps: pairSteps("first"),
+    expect: () => rwopRejected,
+  },
+  {
+    id: "rwop-cross-node",
+    title: "RWOP: a second pod on another node",
+    accessMode: "ReadWriteOncePod",
+    placement: "cross-node",
+    steps: pairSteps("second"),
+    expect: () => rwopRejected,
+  },
+  {
+    id: "rwop-preemption",
+    title: "RWOP: a higher-priority pod preempts the holder",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first", priority: "low" },
+      { do: "admitted", pod: "a" },
+      { do: "preempt", holder: "a", by: "b" },
+    ],
+    expect: () => ({
+      outcome: "holder-preempted",
+      because:
+        "a ReadWriteOncePod conflict is Unschedulable, not UnschedulableAndUnresolvable: the scheduler preempts a lower-priority holder",
+    }),
+  },
+  {
+    id: "rwop-kubelet-guard",
+    title: "RWOP: the kubelet refuses a second pod that bypassed the scheduler",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    needsKubelet:
+      "the kubelet's own ReadWriteOncePod check needs real kubelets; the cluster's nodes are simulated",
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first" },
+      { do: "admitted", pod: "a" },
+      { do: "pod", pod: "b", node: "first", bypassScheduler: true },
+      { do: "decide", pod: "b" },
+    ],
+    expect: () => ({
+      outcome: "rwop-kubelet-rejected",
+      because:
+        "the kubelet enforces ReadWriteOncePod itself when a pod reaches it without the scheduler (FailedMount)",
+    }),
+  },
+  {
+    id: "rwx-cross-node",
+    title: "RWX: two pods on two nodes",
+    accessMode: "ReadWriteMany",
+    placement: "cross-node",
+    steps: pairSteps("second"),
+    expect: () => admitted("ReadWriteMany admits pods on any number of nodes"),
+  },
+];
+
+export function scenarioById(id: string): Scenario | undefined {
+  return scenarios.find((s) => s.id === id);
+}

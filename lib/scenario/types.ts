@@ -1,0 +1,177 @@
+import type { Fidelity, ProviderId } from "../../clusters/types.ts";
+
+/**
+ * The vocabulary of the scenarios and the one record every scenario run
+ * produces. Reports are built from RunRecord and nothing else.
+ */
+
+export type AccessMode = "ReadWriteOnce" | "ReadWriteOncePod" | "ReadWriteMany";
+
+export const shortAccessMode: Record<AccessMode, string> = {
+  ReadWriteOnce: "RWO",
+  ReadWriteOncePod: "RWOP",
+  ReadWriteMany: "RWX",
+};
+
+export type ScenarioId =
+  | "rwo-same-node"
+  | "rwo-cross-node"
+  | "rwo-handoff"
+  | "rwop-same-node"
+  | "rwop-cross-node"
+  | "rwop-preemption"
+  | "rwop-kubelet-guard"
+  | "rwx-cross-node";
+
+/**
+ * How the storage behind a class behaves across nodes, from what the cluster
+ * says about it (CSIDriver, the volumes it provisions), never from its name.
+ */
+export type StorageFamily =
+  /** The control plane attaches each volume to a node (CSIDriver attachRequired, or an attachable in-tree volume). */
+  | "attachable"
+  /** Each volume is pinned to one node by its PersistentVolume's node affinity. */
+  | "node-local"
+  /** Neither: reachable from every node without attach (NFS-like file storage). */
+  | "shared"
+  | "unknown";
+
+export interface StorageProfile {
+  className: string;
+  provisioner: string;
+  volumeBindingMode: string;
+  /** The CSIDriver object of the provisioner, when there is one. */
+  csiDriver?: { name: string; attachRequired: boolean };
+  family: StorageFamily;
+  /** Why that family: the facts it was decided from. */
+  familyReason: string;
+  /** What a probe volume (ReadWriteOnce) showed, or why none could be provisioned. */
+  probe: ProbeResult;
+}
+
+export type ProbeResult =
+  | {
+      provisioned: true;
+      /** The PersistentVolume source: "csi", "nfs", "hostPath", "local", ... */
+      volumeSource: string;
+      /** Node-affinity terms of the probe volume, e.g. { "kubernetes.io/hostname": ["n1"] }. */
+      nodeAffinity: Record<string, string[]>;
+      /** The nodes that affinity admits (all nodes when there is none). */
+      reachableFrom: string[];
+    }
+  | { provisioned: false; message: string };
+
+/** What the control plane did with the pod a scenario is about. */
+export type Outcome =
+  /** The pod was admitted next to the holder: scheduled, its volume attached where needed, running. */
+  | "admitted"
+  /** The attach/detach controller refused to attach the volume to a second node (FailedAttachVolume, Multi-Attach). */
+  | "multi-attach-blocked"
+  /** The scheduler refused every node because the volume is pinned to another (PV node affinity). */
+  | "node-affinity-conflict"
+  /** The scheduler refused the pod because another pod holds the ReadWriteOncePod claim. */
+  | "rwop-scheduler-rejected"
+  /** The kubelet refused to mount a ReadWriteOncePod volume another pod uses (FailedMount). */
+  | "rwop-kubelet-rejected"
+  /** After the holder went, the volume moved to the waiting pod's node and that pod started. */
+  | "handed-over"
+  /** The scheduler preempted the lower-priority holder and admitted the higher-priority pod. */
+  | "holder-preempted"
+  /** The volume was attached to two nodes at once. */
+  | "attached-to-two-nodes";
+
+export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";
+
+export interface Expectation {
+  outcome: Outcome;
+  /** Kubernetes' documented semantics that lead to this outcome for this storage. */
+  because: string;
+  /** Set when the expected behaviour is itself worth reporting (RWO not enforced across nodes). */
+  finding?: string;
+}
+
+export interface EventEvidence {
+  type: string;
+  reason: string;
+  message: string;
+  /** The component that reported it (attachdetach-controller, default-scheduler, kubelet, ...). */
+  source: string;
+  involvedObject: { kind: string; name: string };
+  count: number;
+  /** When the reporting component created the event: from its name (ns), its eventTime (µs), or lastTimestamp (s). */
+  emittedAt?: string;
+  emittedAtPrecision?: "ns" | "us" | "s";
+  /** When the suite first saw it. */
+  receivedAt: string;
+}
+
+export interface ObjectEvidence {
+  kind: string;
+  name: string;
+  /** One line: "pod-b: Pending on amc-node-a2", "VolumeAttachment csi-... amc-node-a1 attached". */
+  state: string;
+  at: string;
+}
+
+export interface Check {
+  id: string;
+  title: string;
+  status: "passed" | "failed" | "not-applicable";
+  detail: string;
+}
+
+export interface StepTiming {
+  step: string;
+  startedAt: string;
+  ms: number;
+}
+
+export interface RunTimings {
+  startedAt: string;
+  finishedAt: string;
+  /** From pod B's creation (the API's answer) to the decisive evidence reaching the suite. */
+  decisionMs?: number;
+  /** From the control plane emitting the decisive event to the suite seeing it. */
+  detectionGapMs?: number;
+  detectionGapPrecision?: "ns" | "us" | "s";
+  /** rwo-handoff: from the holder's deletion to the volume attached to the waiting pod's node (and the pod running). */
+  handoffMs?: number;
+  /** rwo-handoff: holder gone -> old attachment gone, and old attachment gone -> new one attached. */
+  detachMs?: number;
+  attachMs?: number;
+  steps: StepTiming[];
+}
+
+export const RUN_RECORD_SCHEMA = "access-mode-conformance/run-record@1";
+
+/** One scenario on one storage class: what was expected, what happened, and the proof. */
+export interface RunRecord {
+  schema: typeof RUN_RECORD_SCHEMA;
+  runId: string;
+  scenario: ScenarioId;
+  title: string;
+  accessMode: AccessMode;
+  storageClass: string;
+  provisioner: string;
+  storageFamily: StorageFamily;
+  familyReason: string;
+  cluster: { provider: ProviderId; name: string; fidelity: Fidelity; kubernetesVersion: string };
+  namespace?: string;
+  /** The nodes used, and why those. */
+  nodes: { a?: string; b?: string; reason: string };
+  expected?: Expectation;
+  /** What the control plane did, and the event that showed it when an event did. */
+  observed?: { outcome: Outcome; summary: string; decidedBy?: EventEvidence };
+  verdict: Verdict;
+  /** One sentence that explains the verdict. */
+  reason: string;
+  /** Kubelet-level checks, not applicable on control-plane fidelity. */
+  checks: Check[];
+  evidence: {
+    events: EventEvidence[];
+    objects: ObjectEvidence[];
+    /** Every manifest as applied, by object name. */
+    manifests: Record<string, string>;
+  };
+  timings: RunTimings;
+}

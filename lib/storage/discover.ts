@@ -1,0 +1,191 @@
+import type { V1Node, V1PersistentVolumeClaim, V1StorageClass, V1Taint } from "@kubernetes/client-node";
+import type { ClusterNode } from "../../clusters/types.ts";
+import type { Kube } from "../kube/client.ts";
+import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
+import { resources } from "../kube/resources.ts";
+import { watchUntil } from "../kube/wait.ts";
+import { renderClaim, renderPod } from "../manifests.ts";
+import { say } from "../progress.ts";
+import type { RunContext } from "../run.ts";
+import { runLabels } from "../run.ts";
+import type { ProbeResult, StorageProfile } from "../scenario/types.ts";
+import { storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
+
+/**
+ * What the suites need to know about the cluster before any scenario: the
+ * nodes pods may be placed on, and for each storage class under test its
+ * provisioner, CSIDriver, and family, learned partly by provisioning one
+ * small ReadWriteOnce probe volume per class and looking at it.
+ */
+
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+export interface SchedulableNodes {
+  nodes: ClusterNode[];
+  excluded: { name: string; why: string }[];
+  labels: Record<string, Record<string, string>>;
+}
+
+function blockingTaints(node: V1Node): V1Taint[] {
+  return (node.spec?.taints ?? []).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute");
+}
+
+export async function schedulableNodes(kube: Kube): Promise<SchedulableNodes> {
+  const result: SchedulableNodes = { nodes: [], excluded: [], labels: {} };
+  for (const node of (await kube.core.listNode()).items) {
+    const name = node.metadata?.name ?? "";
+    const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+    const taints = blockingTaints(node);
+    if (!ready) result.excluded.push({ name, why: "not Ready" });
+    else if (node.spec?.unschedulable) result.excluded.push({ name, why: "cordoned" });
+    else if (taints.length > 0) {
+      result.excluded.push({
+        name,
+        why: `taints the suite does not tolerate: ${taints.map((t) => `${t.key}:${t.effect}`).join(", ")}`,
+      });
+    } else {
+      const zone = node.metadata?.labels?.[ZONE_LABEL];
+      result.nodes.push({ name, ...(zone ? { zone } : {}) });
+      result.labels[name] = { ...(node.metadata?.labels ?? {}) };
+    }
+  }
+  result.nodes.sort((a, b) => a.name.localeCompare(b.name));
+  return result;
+}
+
+export class UnknownStorageClassError extends Error {
+  readonly unknown: string[];
+  readonly available: string[];
+  constructor(unknown: string[], available: string[]) {
+    super(
+      `unknown storage class(es): ${unknown.join(", ")}; the cluster has: ${available.join(", ") || "none"}`,
+    );
+    this.name = "UnknownStorageClassError";
+    this.unknown = unknown;
+    this.available = available;
+  }
+}
+
+/** The classes to test: the ones asked for (all of the cluster's when none is). */
+export async function storageClassesUnderTest(
+  kube: Kube,
+  wanted: readonly string[],
+): Promise<V1StorageClass[]> {
+  const all = (await kube.storage.listStorageClass()).items;
+  const names = all.map((c) => c.metadata?.name ?? "");
+  const unknown = wanted.filter((w) => !names.includes(w));
+  if (unknown.length > 0) throw new UnknownStorageClassError(unknown, names);
+  const chosen = wanted.length > 0 ? all.filter((c) => wanted.includes(c.metadata?.name ?? "")) : all;
+  return chosen.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
+}
+
+async function probeClass(
+  kube: Kube,
+  namespace: string,
+  storageClass: V1StorageClass,
+  node: string,
+  run: RunContext,
+  labels: Record<string, Record<string, string>>,
+): Promise<ProbeResult> {
+  const className = storageClass.metadata?.name ?? "";
+  const claimName = `probe-${className}`.slice(0, 63);
+  const claim = renderClaim({
+    name: claimName,
+    namespace,
+    labels: runLabels(run.runId),
+    accessMode: "ReadWriteOnce",
+    storageClassName: className,
+  });
+  await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body: claim });
+  if (storageClass.volumeBindingMode === "WaitForFirstConsumer") {
+    if (!node) return { provisioned: false, message: "no schedulable node to place its first consumer on" };
+    // Nothing is provisioned before a pod uses the claim.
+    const pod = renderPod({
+      name: claimName,
+      namespace,
+      labels: runLabels(run.runId),
+      claimName,
+      image: run.image,
+      node,
+    });
+    await kube.core.createNamespacedPod({ namespace, body: pod });
+  }
+  type Outcome = { volume: string } | { failure: string };
+  const outcome = await watchUntil<"claims" | "events", Outcome>(
+    kube,
+    {
+      claims: {
+        resource: resources.persistentVolumeClaims,
+        namespace,
+        fieldSelector: `metadata.name=${claimName}`,
+      },
+      events: { resource: resources.events, namespace, fieldSelector: `involvedObject.name=${claimName}` },
+    },
+    { description: `the probe claim of ${className} to bind`, timeoutMs: 120_000 },
+    (snapshot) => {
+      const bound = [...snapshot.claims.values()][0] as V1PersistentVolumeClaim | undefined;
+      if (bound?.status?.phase === "Bound" && bound.spec?.volumeName)
+        return { volume: bound.spec.volumeName };
+      const failed = [...snapshot.events.values()].find(
+        (e) => (e as { reason?: string }).reason === "ProvisioningFailed",
+      );
+      return failed
+        ? { failure: (failed as { message?: string }).message ?? "ProvisioningFailed" }
+        : undefined;
+    },
+  ).catch((error: Error): Outcome => ({ failure: error.message }));
+  if ("failure" in outcome) return { provisioned: false, message: outcome.failure };
+  const pv = await kube.core.readPersistentVolume({ name: outcome.volume });
+  return { provisioned: true, volumeSource: volumeSourceOf(pv), ...volumeReach(pv, labels) };
+}
+
+/**
+ * Profiles every class under test, probing them side by side in one
+ * namespace of the run, which is removed (volumes included) before returning.
+ */
+export async function profileStorageClasses(
+  kube: Kube,
+  classes: readonly V1StorageClass[],
+  nodes: SchedulableNodes,
+  run: RunContext,
+): Promise<StorageProfile[]> {
+  const drivers = (await kube.storage.listCSIDriver()).items;
+  const probeNode = nodes.nodes[0]?.name ?? "";
+  const namespace = await createNamespace(kube, "amc-probe", run);
+  say(
+    "discovery",
+    `probing ${classes.length} storage class(es) with one ReadWriteOnce volume each, in ${namespace}`,
+  );
+  try {
+    await waitForServiceAccount(kube, namespace);
+    return await Promise.all(
+      classes.map(async (storageClass) => {
+        const className = storageClass.metadata?.name ?? "";
+        const provisioner = storageClass.provisioner ?? "";
+        const driver = drivers.find((d) => d.metadata?.name === provisioner);
+        const csiDriver = driver
+          ? { name: provisioner, attachRequired: driver.spec.attachRequired ?? true }
+          : undefined;
+        const probe = await probeClass(kube, namespace, storageClass, probeNode, run, nodes.labels);
+        const { family, reason } = storageFamily({
+          className,
+          ...(csiDriver ? { csiDriver } : {}),
+          probe,
+          nodeLabels: nodes.labels,
+        });
+        say("discovery", `${className}: ${family} (${reason})`);
+        return {
+          className,
+          provisioner,
+          volumeBindingMode: storageClass.volumeBindingMode ?? "Immediate",
+          ...(csiDriver ? { csiDriver } : {}),
+          family,
+          familyReason: reason,
+          probe,
+        } satisfies StorageProfile;
+      }),
+    );
+  } finally {
+    await deleteNamespaceAndWait(kube, namespace);
+  }
+}

@@ -1,0 +1,72 @@
+import { describe, expect, inject, it } from "vitest";
+import { connect } from "../lib/kube/client.ts";
+import { writeRecord } from "../lib/scenario/records.ts";
+import { runScenario } from "../lib/scenario/runner.ts";
+import { scenarios } from "../lib/scenario/scenarios.ts";
+import { timeoutsFromEnv } from "../lib/scenario/timeouts.ts";
+import { type AccessMode, type RunRecord, shortAccessMode } from "../lib/scenario/types.ts";
+
+/**
+ * Writes one family's suite once and expands it over scenarios x storage
+ * classes. Names group in CI dashboards: the suite is the family (access
+ * mode), each case "scenario @ class". Cases run concurrently, each in a
+ * namespace of its own.
+ */
+
+/** The failure message: the verdict, its reason, and the evidence behind it. */
+export function explain(record: RunRecord): string {
+  const lines = [
+    `${record.verdict.toUpperCase()}: ${record.reason}`,
+    `class ${record.storageClass} (${record.provisioner}), family ${record.storageFamily}: ${record.familyReason}`,
+    `nodes: ${record.nodes.reason}`,
+    ...(record.expected ? [`expected: ${record.expected.outcome} (${record.expected.because})`] : []),
+    ...(record.observed ? [`observed: ${record.observed.outcome}: ${record.observed.summary}`] : []),
+    ...record.checks.map((c) => `check ${c.id}: ${c.status}: ${c.detail}`),
+    "events:",
+    ...record.evidence.events.map(
+      (e) =>
+        `  ${e.emittedAt ?? e.receivedAt} ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
+    ),
+    ...record.evidence.objects.map((o) => `  state at ${o.at}: ${o.kind} ${o.name}: ${o.state}`),
+  ];
+  return lines.join("\n");
+}
+
+export function scenarioSuite(accessMode: AccessMode): void {
+  const cluster = inject("cluster");
+  const run = inject("run");
+  const nodes = inject("nodes");
+  const nodeLabels = inject("nodeLabels");
+  const storage = inject("storage");
+  const filter = inject("scenarioFilter");
+  const kube = connect(cluster.kubeconfigPath);
+  const timeouts = timeoutsFromEnv();
+  const selected = scenarios.filter(
+    (s) => s.accessMode === accessMode && (filter.length === 0 || filter.includes(s.id)),
+  );
+
+  describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
+    for (const scenario of selected) {
+      for (const profile of storage) {
+        it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
+          const { record, cleanupError } = await runScenario({
+            kube,
+            cluster,
+            nodes,
+            nodeLabels,
+            storage: profile,
+            scenario,
+            run,
+            timeouts,
+            signal,
+          });
+          await writeRecord(run.reportDir, record);
+          if (cleanupError) throw cleanupError;
+          if (record.verdict === "not-applicable") return skip(`not applicable: ${record.reason}`);
+          if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");
+          expect(record.verdict, explain(record)).toMatch(/^(conforms|finding)$/);
+        });
+      }
+    }
+  });
+}

@@ -1,4 +1,10 @@
 import { defineConfig } from "vitest/config";
+import { timeoutsFromEnv } from "./lib/scenario/timeouts.ts";
+
+// The longest scenario (rwo-handoff) waits for a claim, an admission, a decision and a handoff,
+// then cleans up in up to four waits: a test may take that long, and a minute more.
+const t = timeoutsFromEnv();
+const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;
 
 export default defineConfig({
   test: {
@@ -18,7 +24,7 @@ export default defineConfig({
           include: ["suites/**/*.e2e.test.ts", "clusters/**/*.e2e.test.ts", "lib/**/*.e2e.test.ts"],
           globalSetup: ["suites/global-setup.ts"],
           // A handoff on real storage may wait out a 6-minute forced detach; waits have their own timeouts.
-          testTimeout: 15 * 60_000,
+          testTimeout: longestScenarioMs,
           hookTimeout: 5 * 60_000,
           // Cases wait on the cluster, not on the CPU: run them, and the suite files, side by side.
           maxConcurrency: 32,

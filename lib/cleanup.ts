@@ -2,7 +2,7 @@ import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
 import type { Kube } from "./kube/client.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
-import { pidAlive } from "./processes.ts";
+import { isRunning } from "./processes.ts";
 import {
   OWNER_ANNOTATION,
   parseOwner,
@@ -58,7 +58,7 @@ async function remove(
 async function ownerGone(annotations: Record<string, string> | undefined, now: number): Promise<boolean> {
   const owner = parseOwner(annotations?.[OWNER_ANNOTATION]);
   const started = Date.parse(annotations?.[STARTED_ANNOTATION] ?? "");
-  if (owner && owner.host === thisHost()) return !(await pidAlive(owner.pid));
+  if (owner && owner.host === thisHost()) return !(await isRunning(owner));
   return Number.isFinite(started) ? now - started > foreignRunExpiryMs : false;
 }
 

@@ -6,7 +6,9 @@ import { heartbeat, say } from "./progress.ts";
 /**
  * A lock between processes (two test runs sharing one cache). The holder
  * refreshes it every 2 s; a holder that was killed leaves a lock that goes
- * stale after 10 s and is then taken over.
+ * stale after 10 s and is then taken over. A holder that was stopped for
+ * longer (Ctrl-Z, a suspended laptop) finds its lock taken: it says so and
+ * finishes its work, which only ever publishes atomically.
  */
 export async function withLock<T>(
   scope: string,
@@ -15,7 +17,13 @@ export async function withLock<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   await mkdir(dirname(lockPath), { recursive: true });
-  const options = { realpath: false, stale: 10_000, update: 2_000 };
+  const options = {
+    realpath: false,
+    stale: 10_000,
+    update: 2_000,
+    onCompromised: (error: Error) =>
+      say(scope, `the lock on ${what} was taken over (${error.message}); going on`),
+  };
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(lockPath, options);
@@ -35,6 +43,7 @@ export async function withLock<T>(
   try {
     return await work();
   } finally {
-    await release();
+    // A compromised lock is already released; that must not replace the work's own outcome.
+    await release().catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { readdir, readFile, readlink } from "node:fs/promises";
+import { basename } from "node:path";
 
 /**
  * Host processes a cluster provider starts (the local cluster's CSI driver and sidecars). They
@@ -69,15 +70,26 @@ async function waitForExit(record: ProcessRecord, timeoutMs: number): Promise<bo
   return !(await isRunning(record));
 }
 
+/** Sends a signal; false when the process is already gone (ESRCH). */
+export function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`. Returns how it ended. */
 export async function stopProcess(
   record: ProcessRecord,
   graceMs = 5_000,
 ): Promise<"not-running" | "terminated" | "killed"> {
   if (!(await isRunning(record))) return "not-running";
-  process.kill(record.pid, "SIGTERM");
+  if (!signal(record.pid, "SIGTERM")) return "not-running";
   if (await waitForExit(record, graceMs)) return "terminated";
-  process.kill(record.pid, "SIGKILL");
+  if (!signal(record.pid, "SIGKILL")) return "terminated";
   await waitForExit(record, 2_000);
   return "killed";
 }
@@ -88,19 +100,28 @@ export function mentionsPath(text: string, path: string): boolean {
   return new RegExp(`${escaped}(?=/|$|[^A-Za-z0-9._-])`).test(text);
 }
 
+export interface MentioningProcess {
+  pid: number;
+  /** The program's file name (argv[0] without its directory). */
+  program: string;
+  cmdline: string;
+}
+
 /**
  * Every process whose command line or working directory mentions `path`:
- * what is left of a cluster after teardown, if anything.
+ * what is left of a cluster after teardown, if anything (and also a shell or
+ * a log viewer someone left in its directory, which callers must spare).
  */
-export async function processesMentioning(path: string): Promise<{ pid: number; cmdline: string }[]> {
-  const found: { pid: number; cmdline: string }[] = [];
+export async function processesMentioning(path: string): Promise<MentioningProcess[]> {
+  const found: MentioningProcess[] = [];
   for (const entry of await readdir("/proc")) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const args = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").filter(Boolean);
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
-    if (args.some((arg) => mentionsPath(arg, path)) || mentionsPath(cwd, path))
-      found.push({ pid, cmdline: args.join(" ") });
+    if (args.some((arg) => mentionsPath(arg, path)) || mentionsPath(cwd, path)) {
+      found.push({ pid, program: basename(args[0] ?? ""), cmdline: args.join(" ") });
+    }
   }
   return found;
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { chmod, mkdir, readFile, rename } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -14,13 +14,16 @@ import type { ReleaseSource } from "./components.ts";
  */
 
 const connectTimeoutMs = 15_000;
+/** A transfer that delivers nothing for this long is given up (it would hold the component lock forever). */
+const defaultIdleTimeoutMs = 60_000;
 
-async function open(url: string): Promise<Response> {
+async function open(url: string, signal?: AbortSignal): Promise<Response> {
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new Error(`no response from ${url} in ${connectTimeoutMs} ms`)),
     connectTimeoutMs,
   );
+  signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
   try {
     const response = await fetch(url, { signal: controller.signal, redirect: "follow" });
     if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
@@ -33,12 +36,27 @@ async function open(url: string): Promise<Response> {
   }
 }
 
-async function downloadTo(url: string, path: string): Promise<void> {
-  const response = await open(url);
-  await pipeline(
-    Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
-    createWriteStream(path),
-  );
+async function downloadTo(url: string, path: string, idleTimeoutMs: number): Promise<void> {
+  const transfer = new AbortController();
+  let idle: NodeJS.Timeout | undefined;
+  const stillAlive = () => {
+    clearTimeout(idle);
+    idle = setTimeout(
+      () => transfer.abort(new Error(`GET ${url}: no data for ${idleTimeoutMs} ms`)),
+      idleTimeoutMs,
+    );
+  };
+  stillAlive();
+  try {
+    const response = await open(url, transfer.signal);
+    const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
+    body.on("data", stillAlive);
+    await pipeline(body, createWriteStream(path), { signal: transfer.signal });
+  } catch (error) {
+    throw transfer.signal.aborted ? transfer.signal.reason : error;
+  } finally {
+    clearTimeout(idle);
+  }
 }
 
 async function verifySha256(path: string, checksumUrl: string): Promise<void> {
@@ -51,22 +69,28 @@ async function verifySha256(path: string, checksumUrl: string): Promise<void> {
 }
 
 /** Puts the release's files into `dir`, executable; throws with the URL and reason on the first failure. */
-export async function downloadRelease(source: ReleaseSource, dir: string): Promise<void> {
+export async function downloadRelease(
+  source: ReleaseSource,
+  dir: string,
+  idleTimeoutMs = defaultIdleTimeoutMs,
+): Promise<void> {
   if (source.kind === "files") {
     for (const [name, url] of Object.entries(source.urls)) {
       const path = join(dir, name);
-      await downloadTo(url, path);
+      await downloadTo(url, path, idleTimeoutMs);
       if (source.checksumSuffix) await verifySha256(path, url + source.checksumSuffix);
       await chmod(path, 0o755);
     }
     return;
   }
   const archive = join(dir, ".release.tar.gz");
-  await downloadTo(source.url, archive);
+  await downloadTo(source.url, archive, idleTimeoutMs);
   const unpack = join(dir, ".unpacked");
   await mkdir(unpack);
   await execa("tar", ["-xzf", archive, "-C", unpack, ...Object.values(source.members)]);
   for (const [name, member] of Object.entries(source.members)) {
     await rename(join(unpack, member), join(dir, name));
   }
+  await rm(archive, { force: true });
+  await rm(unpack, { recursive: true, force: true });
 }

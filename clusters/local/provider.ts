@@ -11,9 +11,11 @@ import { waitFor } from "../../lib/kube/wait.ts";
 import { withLock } from "../../lib/lock.ts";
 import {
   isRunning,
+  type MentioningProcess,
   type ProcessRecord,
   pidAlive,
   processesMentioning,
+  signal,
   startDetached,
   startTicksOf,
   stopProcess,
@@ -342,14 +344,33 @@ async function reapAbandoned(root: string): Promise<void> {
         scope,
         `removing local cluster "${name}": the test run that created it (pid ${state.owner.pid}) is gone`,
       );
-      await down(name, root);
+      // Another cluster's trouble must not stop this one from starting; it is reported and retried next time.
+      await down(name, root).catch((error: Error) =>
+        say(scope, `could not remove "${name}": ${error.message}`),
+      );
     }
   }
 }
 
 export interface DownReport {
   stopped: { name: string; pid: number; how: string }[];
-  leftoversKilled: { pid: number; cmdline: string }[];
+  leftoversKilled: MentioningProcess[];
+}
+
+/** The programs a local cluster runs: kwokctl's control plane, the CSI sidecars, and the suite's CSI driver. */
+const clusterPrograms = new Set([
+  "etcd",
+  "kube-apiserver",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kwok",
+  "kwok-controller",
+  "csi-provisioner",
+  "csi-attacher",
+]);
+
+function isClusterProgram(candidate: MentioningProcess): boolean {
+  return clusterPrograms.has(candidate.program) || candidate.cmdline.includes("csi-driver/main.ts");
 }
 
 const clusterLock = (root: string, name: string) => join(root, "locks", `local-cluster-${name}.lock`);
@@ -382,23 +403,23 @@ async function teardown(name: string, root: string): Promise<DownReport> {
     for (const [component, pid] of Object.entries(pids))
       report.stopped.push({ name: component, pid, how: "kwokctl" });
   }
-  // Anything still mentioning the cluster's directories was started by it and escaped its records.
-  for (const dir of [paths.own, paths.kwokClusterDir]) {
-    for (const leftover of await processesMentioning(dir)) {
-      try {
-        process.kill(leftover.pid, "SIGKILL");
-        report.leftoversKilled.push(leftover);
-      } catch {
-        // already gone
-      }
-    }
+  // A program of the cluster's still running from its directories escaped its records: kill it.
+  // Anything else there (a shell, a log viewer) is the user's and is left alone.
+  const leftovers = async () => {
+    const found = [
+      ...(await processesMentioning(paths.own)),
+      ...(await processesMentioning(paths.kwokClusterDir)),
+    ];
+    return { ours: found.filter(isClusterProgram), theirs: found.filter((p) => !isClusterProgram(p)) };
+  };
+  for (const leftover of (await leftovers()).ours) {
+    if (signal(leftover.pid, "SIGKILL")) report.leftoversKilled.push(leftover);
   }
   await rm(paths.kwokClusterDir, { recursive: true, force: true });
   await rm(paths.own, { recursive: true, force: true });
-  const survivors = [
-    ...(await processesMentioning(paths.own)),
-    ...(await processesMentioning(paths.kwokClusterDir)),
-  ];
+  const { ours: survivors, theirs } = await leftovers();
+  for (const other of theirs)
+    say(scope, `left alone: pid ${other.pid} (${other.cmdline}) uses the cluster's directory`);
   if (survivors.length > 0) {
     throw new Error(
       `processes of local cluster "${name}" survived teardown: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join("; ")}`,

@@ -55,13 +55,22 @@ const ignoreNotFound = (error: { code?: number }) => {
 
 /**
  * Empties the namespace (pods without grace: they only sleep; then claims),
- * deletes it, and waits until it is gone and no PersistentVolume bound to one
- * of its claims is left (reclaim policy Delete: the provisioner removes them
- * after the claims go). Emptying it first matters: the namespace controller
- * backs off exponentially while pods and protected claims remain, which
- * costs ten seconds and more per namespace.
+ * deletes it, and waits until it is gone and the PersistentVolumes bound to
+ * its claims are gone too (reclaim policy Delete: the provisioner removes
+ * them). Emptying it first matters: the namespace controller backs off
+ * exponentially while pods and protected claims remain, which costs ten
+ * seconds and more per namespace.
+ *
+ * A volume with another reclaim policy stays Released: when it was
+ * provisioned for the claim, its PersistentVolume object is deleted (the
+ * storage behind it is not); a pre-existing one is left as it is. Both are
+ * returned as notes.
  */
-export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs = 180_000): Promise<void> {
+export async function deleteNamespaceAndWait(
+  kube: Kube,
+  name: string,
+  timeoutMs = 180_000,
+): Promise<string[]> {
   await kube.core
     .deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })
     .catch(ignoreNotFound);
@@ -79,11 +88,30 @@ export async function deleteNamespaceAndWait(kube: Kube, name: string, timeoutMs
     { description: `namespace ${name} to be gone`, timeoutMs, fieldSelector: `metadata.name=${name}` },
     (namespaces) => (namespaces.size === 0 ? true : undefined),
   );
-  await waitFor<V1PersistentVolume, true>(
+  const kept = await waitFor<V1PersistentVolume, V1PersistentVolume[]>(
     kube,
     resources.persistentVolumes,
     { description: `the persistent volumes of namespace ${name} to be gone`, timeoutMs },
-    (volumes) =>
-      [...volumes.values()].some((pv) => pv.spec?.claimRef?.namespace === name) ? undefined : true,
+    (volumes) => {
+      const left = [...volumes.values()].filter((pv) => pv.spec?.claimRef?.namespace === name);
+      const kept = left.filter(
+        (pv) => pv.spec?.persistentVolumeReclaimPolicy !== "Delete" && pv.status?.phase !== "Bound",
+      );
+      return kept.length === left.length ? kept : undefined;
+    },
   );
+  const notes: string[] = [];
+  for (const pv of kept) {
+    const volume = pv.metadata?.name ?? "";
+    const policy = pv.spec?.persistentVolumeReclaimPolicy;
+    if (pv.metadata?.annotations?.["pv.kubernetes.io/provisioned-by"]) {
+      await kube.core.deletePersistentVolume({ name: volume }).catch(ignoreNotFound);
+      notes.push(
+        `volume ${volume} has reclaim policy ${policy}: its PersistentVolume was deleted, the storage behind it was not`,
+      );
+    } else {
+      notes.push(`volume ${volume} existed before the run (reclaim policy ${policy}); it is left Released`);
+    }
+  }
+  return notes;
 }

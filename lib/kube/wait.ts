@@ -89,7 +89,8 @@ export function watchUntil<K extends string, R>(
     };
     const fail = (error: unknown) => finish(() => reject(error));
 
-    const list = async (name: K) => {
+    /** Lists a source into the state; undefined when the wait settled meanwhile (nothing is touched then). */
+    const list = async (name: K): Promise<{ version: string | undefined } | undefined> => {
       const source = sources[name];
       const result = await withRetry(
         `list ${source.resource.plural}`,
@@ -106,27 +107,42 @@ export function watchUntil<K extends string, R>(
           ),
         internal.signal,
       );
+      if (finished) return undefined;
       const receivedAt = new Date();
       state[name].clear();
       for (const item of result.items) {
         state[name].set(objectKey(item), item);
         options.observe?.(name, "LISTED", item, receivedAt);
       }
-      return result.metadata?.resourceVersion;
+      return { version: result.metadata?.resourceVersion };
     };
 
-    const watch = async (name: K, resourceVersion: string | undefined): Promise<void> => {
+    /**
+     * Watches a source from `resourceVersion`. When the watch ends, the source
+     * is listed and watched again; a watch that ended quickly (the API server
+     * refusing or throttling it) waits first, longer each time in a row.
+     */
+    const watch = async (name: K, resourceVersion: string | undefined, quickEnds = 0): Promise<void> => {
+      if (finished) return;
       const source = sources[name];
-      const relist = () => {
-        if (finished) return;
-        list(name)
-          .then((version) => {
-            check();
-            return watch(name, version);
-          })
-          .catch(fail);
-      };
+      const started = Date.now();
       let controller: AbortController | undefined;
+      const relist = () => {
+        if (controller) controllers.delete(controller);
+        if (finished) return;
+        const quick = Date.now() - started < 5_000 ? quickEnds + 1 : 0;
+        const delay = quick === 0 ? 0 : Math.min(5_000, 100 * 2 ** quick) * (0.5 + Math.random() / 2);
+        const again = setTimeout(() => {
+          list(name)
+            .then((listed) => {
+              if (!listed) return;
+              check();
+              return watch(name, listed.version, quick);
+            })
+            .catch(fail);
+        }, delay);
+        internal.signal.addEventListener("abort", () => clearTimeout(again), { once: true });
+      };
       try {
         controller = await watcher.watch(
           collectionPath(source.resource, source.namespace),
@@ -166,10 +182,10 @@ export function watchUntil<K extends string, R>(
 
     // Every source is listed before the first decision, so none is judged on a partial view.
     Promise.all(names.map(async (name) => [name, await list(name)] as const))
-      .then((versions) => {
+      .then((listings) => {
         listedAll = true;
         check();
-        for (const [name, version] of versions) if (!finished) void watch(name, version);
+        for (const [name, listed] of listings) if (listed) void watch(name, listed.version);
       })
       .catch(fail);
   });

@@ -11,6 +11,7 @@ import {
   admittedOn,
   decide,
   handedOver,
+  isFinalProvisioningFailure,
   type Observations,
   preempted,
   provisioningRefusal,
@@ -191,6 +192,27 @@ describe("admission of the first pod", () => {
   });
 });
 
+describe("provisioning failures", () => {
+  it("are final when the provisioner calls them infeasible or names the access mode", () => {
+    const refusal = recording("rwx-block").events.find((e) => e.reason === "ProvisioningFailed");
+    expect(isFinalProvisioningFailure(refusal?.message ?? "")).toBe(true);
+    expect(
+      isFinalProvisioningFailure(
+        "NodePath only supports ReadWriteOnce and ReadWriteOncePod (1.22+) access modes",
+      ),
+    ).toBe(true);
+  });
+
+  it("are waited out when they may pass (a timeout, a quota, a restart)", () => {
+    expect(
+      isFinalProvisioningFailure("rpc error: code = DeadlineExceeded desc = context deadline exceeded"),
+    ).toBe(false);
+    expect(
+      isFinalProvisioningFailure("error generating accessibility requirements: no available topology found"),
+    ).toBe(false);
+  });
+});
+
 describe("hand-over", () => {
   it("completes when the holder is gone and the volume is attached to the waiting pod's node", () => {
     const r = recording("rwo-handoff-after");
@@ -210,6 +232,21 @@ describe("preemption", () => {
     const r = recording("rwop-preemption");
     const decision = preempted(observe(r, { attachRequired: true }), "pod-a", "pod-b");
     expect(decision?.outcome).toBe("holder-preempted");
+  });
+
+  it("reports the new pod admitted beside a holder that was never preempted (RWOP not enforced)", () => {
+    const r = recording("rwop-same");
+    const holderAndB = r.pods.map((p) =>
+      p.metadata?.name === "pod-b"
+        ? { ...p, spec: { ...p.spec, nodeName: "amc-node-a1" }, status: { ...p.status, phase: "Running" } }
+        : p,
+    ) as V1Pod[];
+    const decision = preempted(
+      observe(r, { attachRequired: true, pods: holderAndB, events: [] }),
+      "pod-a",
+      "pod-b",
+    );
+    expect(decision?.outcome).toBe("admitted");
   });
 
   it("is undecided while the holder runs and the new pod waits", () => {
@@ -266,6 +303,20 @@ describe("verdicts", () => {
       verdict: "inconclusive",
       reason: "timed out after 120000 ms waiting for the decision",
     });
+  });
+
+  it("call a later wait that timed out inconclusive, keeping what an earlier step observed", () => {
+    const handoff = scenarioById("rwo-handoff");
+    if (!handoff) throw new Error("rwo-handoff is missing");
+    const r = recording("rwo-cross-block");
+    const blocked = decide(observe(r, { attachRequired: true }), "pod-b", "pod-a");
+    const judged = judge(
+      handoff.expect(profile("attachable")),
+      blocked,
+      "timed out after 480000 ms waiting for the volume to move",
+    );
+    expect(judged.verdict).toBe("inconclusive");
+    expect(judged.reason).toMatch(/^timed out after 480000 ms .*; before that: blocked by Multi-Attach/);
   });
 
   it("call an unknown family inconclusive and a scenario the class cannot run not applicable", () => {

@@ -86,12 +86,24 @@ export function admittedOn(observations: Observations, podName: string): string 
   return node;
 }
 
-/** The provisioner refused the claim (ProvisioningFailed): the class cannot offer this access mode. */
+/**
+ * A ProvisioningFailed message that will not change on retry: external-provisioner's
+ * "infeasible" errors (InvalidArgument and the like from the driver), or a
+ * provisioner naming the access mode it refuses (local-path). Anything else
+ * (a timeout, a quota, a restart) may still succeed, so it is waited out.
+ */
+export function isFinalProvisioningFailure(message: string): boolean {
+  return /infeasible|InvalidArgument|access ?modes?\b|ReadWriteOncePod|ReadWriteMany|ReadOnlyMany|not support/i.test(
+    message,
+  );
+}
+
+/** The provisioner refused the claim for good (ProvisioningFailed): the class cannot offer this access mode. */
 export function provisioningRefusal(observations: Observations): CoreV1Event | undefined {
   const name = observations.claim?.metadata?.name;
   if (!name || observations.claim?.status?.phase === "Bound") return undefined;
   return eventsAbout(observations.events, "PersistentVolumeClaim", name).find(
-    (e) => e.reason === "ProvisioningFailed",
+    (e) => e.reason === "ProvisioningFailed" && isFinalProvisioningFailure(e.message ?? ""),
   );
 }
 
@@ -164,7 +176,10 @@ export function handedOver(
   };
 }
 
-/** The `preempt` step: the holder was preempted (or is gone) and the preemptor is admitted. */
+/**
+ * The `preempt` step: the holder was preempted (or is gone) and the preemptor
+ * is admitted; or the preemptor was admitted beside a holder still there.
+ */
 export function preempted(
   observations: Observations,
   holder: string,
@@ -174,7 +189,14 @@ export function preempted(
   const holderGone =
     !observations.pods.has(holder) || observations.pods.get(holder)?.metadata?.deletionTimestamp;
   const node = admittedOn(observations, preemptor);
-  if (!(preemption || holderGone) || !node) return undefined;
+  if (!node) return undefined;
+  if (!(preemption || holderGone)) {
+    // Admitted while the holder still holds the claim: ReadWriteOncePod was not enforced.
+    return {
+      outcome: "admitted",
+      summary: `${preemptor} was admitted on ${node} while ${holder} still holds the claim`,
+    };
+  }
   return {
     outcome: "holder-preempted",
     summary: `the scheduler preempted ${holder} and admitted ${preemptor} on ${node}`,

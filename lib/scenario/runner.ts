@@ -75,6 +75,7 @@ class ScenarioRun {
   private readonly objects: RunRecord["evidence"]["objects"] = [];
   private readonly manifests: Record<string, string> = {};
   private readonly checks: Check[] = [];
+  private readonly cleanupNotes: string[] = [];
   private readonly steps: StepTiming[] = [];
   private readonly timings: Partial<RunRecord["timings"]> = {};
   private readonly createdAtMs: Partial<Record<Pod, number>> = {};
@@ -147,7 +148,7 @@ class ScenarioRun {
     what: string,
     timeoutMs: number,
     until: (observations: Observations) => R | undefined,
-  ): Promise<{ result: R; observations: Observations }> {
+  ): Promise<R> {
     const stop = heartbeat(this.label, (elapsed) => `waiting for ${what}: ${elapsed}`);
     let last: Observations | undefined;
     try {
@@ -167,7 +168,7 @@ class ScenarioRun {
           return until(last);
         },
       );
-      return { result, observations: last as Observations };
+      return result;
     } finally {
       stop();
       if (last) this.recordStates(last);
@@ -253,16 +254,12 @@ class ScenarioRun {
         await this.kube.core.createNamespacedPersistentVolumeClaim({ namespace: this.namespace, body });
         let reachableFrom: string[] | undefined;
         if (storage.volumeBindingMode !== "WaitForFirstConsumer") {
-          const { result: bound } = await this.waitUntil(
-            `${this.names.claim} to bind`,
-            timeouts.claimBound,
-            (o) => {
-              if (o.claim?.status?.phase === "Bound") return { volume: o.claim.spec?.volumeName ?? "" };
-              const refused = provisioningRefusal(o);
-              if (refused) throw this.refusal(refused);
-              return undefined;
-            },
-          );
+          const bound = await this.waitUntil(`${this.names.claim} to bind`, timeouts.claimBound, (o) => {
+            if (o.claim?.status?.phase === "Bound") return { volume: o.claim.spec?.volumeName ?? "" };
+            const refused = provisioningRefusal(o);
+            if (refused) throw this.refusal(refused);
+            return undefined;
+          });
           const pv = await this.kube.core.readPersistentVolume({ name: bound.volume });
           reachableFrom = volumeReach(pv, this.input.nodeLabels).reachableFrom;
         }
@@ -290,13 +287,13 @@ class ScenarioRun {
       case "decide": {
         const subject = this.names[step.pod];
         const holder = this.names[step.pod === "a" ? "b" : "a"];
-        const { result: decision, observations } = await this.waitUntil(
+        const decision = await this.waitUntil(
           `the control plane's decision on ${subject}`,
           timeouts.decision,
           (o) => decide(o, subject, holder),
         );
         this.decided(decision, step.pod);
-        this.checkStuck(decision, observations.pods.get(subject));
+        await this.checkStuck(decision, subject);
         return true;
       }
       case "write-token":
@@ -310,7 +307,7 @@ class ScenarioRun {
         return true;
       case "preempt": {
         await this.createPod(step.by, this.nodeFor("first"), { priority: "high" });
-        const { result: decision } = await this.waitUntil(
+        const decision = await this.waitUntil(
           `${this.names[step.by]} to preempt ${this.names[step.holder]}`,
           timeouts.preemption,
           (o) => preempted(o, this.names[step.holder], this.names[step.by]),
@@ -337,7 +334,7 @@ class ScenarioRun {
   }
 
   /** Kubelet level: a pod blocked by Multi-Attach must stay in ContainerCreating. */
-  private checkStuck(decision: Decision, pod: V1Pod | undefined): void {
+  private async checkStuck(decision: Decision, subject: string): Promise<void> {
     if (decision.outcome !== "multi-attach-blocked") return;
     const title = "pod B is stuck in ContainerCreating while the volume is attached elsewhere";
     if (this.input.cluster.fidelity !== "full") {
@@ -349,13 +346,35 @@ class ScenarioRun {
       });
       return;
     }
-    const waiting = pod?.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
-    const stuck = pod?.status?.phase === "Pending" && waiting === "ContainerCreating";
+    // The attach/detach controller may speak before the kubelet has reported the pod at all.
+    const reported = await this.waitUntil(
+      `${subject}'s status from its kubelet`,
+      this.input.timeouts.decision,
+      (o) => {
+        const pod = o.pods.get(subject);
+        return pod?.status?.containerStatuses?.length || pod?.status?.phase === "Running" ? pod : undefined;
+      },
+    ).catch((error: unknown) => {
+      if (error instanceof WaitTimeoutError) return undefined;
+      throw error;
+    });
+    const pod = reported;
+    if (!pod) {
+      this.checks.push({
+        id: "pod-b-stuck",
+        title,
+        status: "inconclusive",
+        detail: "the kubelet reported no status for pod B",
+      });
+      return;
+    }
+    const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+    const stuck = pod.status?.phase === "Pending" && waiting === "ContainerCreating";
     this.checks.push({
       id: "pod-b-stuck",
       title,
       status: stuck ? "passed" : "failed",
-      detail: `pod B is ${pod?.status?.phase ?? "gone"}${waiting ? ` (${waiting})` : ""}`,
+      detail: `pod B is ${pod.status?.phase ?? "gone"}${waiting ? ` (${waiting})` : ""}`,
     });
   }
 
@@ -413,7 +432,7 @@ class ScenarioRun {
     const started = nowMs();
     await this.kube.core.deleteNamespacedPod({ name: holder, namespace: this.namespace });
     const seen: { holderGone?: number; oldGone?: number; newAttached?: number } = {};
-    const { result: decision } = await this.waitUntil(
+    const decision = await this.waitUntil(
       `the volume to move from ${holderNode} to ${waiting}'s node`,
       this.input.timeouts.handover,
       (o) => {
@@ -511,6 +530,7 @@ class ScenarioRun {
       verdict: verdict.verdict,
       reason: verdict.reason,
       checks: this.checks,
+      ...(this.cleanupNotes.length > 0 ? { cleanupNotes: this.cleanupNotes } : {}),
       evidence: { events: this.events.evidence(), objects: this.objects, manifests: this.manifests },
       timings: {
         startedAt: startedAt.toISOString(),
@@ -540,19 +560,26 @@ class ScenarioRun {
 
   private async cleanUp(): Promise<void> {
     const started = Date.now();
-    await deleteNamespaceAndWait(this.kube, this.namespace, this.input.timeouts.cleanup);
-    for (const name of this.priorityClasses) {
-      await this.kube.scheduling.deletePriorityClass({ name }).catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
+    try {
+      // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
+      for (const name of this.priorityClasses) {
+        await this.kube.scheduling.deletePriorityClass({ name }).catch((error: { code?: number }) => {
+          if (error.code !== 404) throw error;
+        });
+      }
+      this.cleanupNotes.push(
+        ...(await deleteNamespaceAndWait(this.kube, this.namespace, this.input.timeouts.cleanup)),
+      );
+      for (const note of this.cleanupNotes) process.stderr.write(`[amc ${this.label}] ${note}\n`);
+    } finally {
+      this.steps.push({
+        step: "clean-up",
+        startedAt: new Date(started).toISOString(),
+        ms: Date.now() - started,
       });
-    }
-    this.steps.push({
-      step: "clean-up",
-      startedAt: new Date(started).toISOString(),
-      ms: Date.now() - started,
-    });
-    if (Date.now() - started > 15_000) {
-      process.stderr.write(`[amc ${this.label}] clean-up took ${formatDuration(Date.now() - started)}\n`);
+      if (Date.now() - started > 15_000) {
+        process.stderr.write(`[amc ${this.label}] clean-up took ${formatDuration(Date.now() - started)}\n`);
+      }
     }
   }
 }

@@ -116,7 +116,8 @@ export interface ObjectEvidence {
 export interface Check {
   id: string;
   title: string;
-  status: "passed" | "failed" | "not-applicable";
+  /** inconclusive: the kubelet never reported what the check needs, within the wait. */
+  status: "passed" | "failed" | "not-applicable" | "inconclusive";
   detail: string;
 }
 
@@ -167,6 +168,8 @@ export interface RunRecord {
   reason: string;
   /** Kubelet-level checks, not applicable on control-plane fidelity. */
   checks: Check[];
+  /** What clean-up could not remove (volumes with reclaim policy Retain). */
+  cleanupNotes?: string[];
   evidence: {
     events: EventEvidence[];
     objects: ObjectEvidence[];

@@ -29,7 +29,12 @@ export function judge(
 ): { verdict: Verdict; reason: string } {
   if ("notApplicable" in expectation) return { verdict: "not-applicable", reason: expectation.notApplicable };
   if ("inconclusive" in expectation) return { verdict: "inconclusive", reason: expectation.inconclusive };
-  if (!observed) return { verdict: "inconclusive", reason: undecided ?? "no decisive evidence" };
+  // A wait that timed out leaves the scenario undecided, whatever an earlier step observed.
+  if (undecided) {
+    const before = observed ? `; before that: ${outcomeText[observed.outcome]} (${observed.summary})` : "";
+    return { verdict: "inconclusive", reason: `${undecided}${before}` };
+  }
+  if (!observed) return { verdict: "inconclusive", reason: "no decisive evidence" };
   if (observed.outcome === expectation.outcome) {
     if (expectation.finding) return { verdict: "finding", reason: expectation.finding };
     return { verdict: "conforms", reason: `${observed.summary}, as expected: ${expectation.because}` };

@@ -1,4 +1,11 @@
-import type { V1Node, V1PersistentVolumeClaim, V1StorageClass, V1Taint } from "@kubernetes/client-node";
+import { createHash } from "node:crypto";
+import type {
+  CoreV1Event,
+  V1Node,
+  V1PersistentVolumeClaim,
+  V1StorageClass,
+  V1Taint,
+} from "@kubernetes/client-node";
 import type { ClusterNode } from "../../clusters/types.ts";
 import type { Kube } from "../kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
@@ -8,6 +15,7 @@ import { renderClaim, renderPod } from "../manifests.ts";
 import { say } from "../progress.ts";
 import type { RunContext } from "../run.ts";
 import { runLabels } from "../run.ts";
+import { isFinalProvisioningFailure } from "../scenario/classify.ts";
 import type { ProbeResult, StorageProfile } from "../scenario/types.ts";
 import { storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
 
@@ -79,6 +87,16 @@ export async function storageClassesUnderTest(
   return chosen.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
 }
 
+/** A valid, unique claim name for a class's probe: "probe-<class, shortened>-<hash>". */
+export function probeClaimName(className: string): string {
+  const readable = className
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 40)
+    .replace(/-+$/, "");
+  return `probe-${readable}-${createHash("sha256").update(className).digest("hex").slice(0, 6)}`;
+}
+
 async function probeClass(
   kube: Kube,
   namespace: string,
@@ -88,7 +106,7 @@ async function probeClass(
   labels: Record<string, Record<string, string>>,
 ): Promise<ProbeResult> {
   const className = storageClass.metadata?.name ?? "";
-  const claimName = `probe-${className}`.slice(0, 63);
+  const claimName = probeClaimName(className);
   const claim = renderClaim({
     name: claimName,
     namespace,
@@ -111,6 +129,7 @@ async function probeClass(
     await kube.core.createNamespacedPod({ namespace, body: pod });
   }
   type Outcome = { volume: string } | { failure: string };
+  let lastFailure: string | undefined;
   const outcome = await watchUntil<"claims" | "events", Outcome>(
     kube,
     {
@@ -126,14 +145,18 @@ async function probeClass(
       const bound = [...snapshot.claims.values()][0] as V1PersistentVolumeClaim | undefined;
       if (bound?.status?.phase === "Bound" && bound.spec?.volumeName)
         return { volume: bound.spec.volumeName };
-      const failed = [...snapshot.events.values()].find(
-        (e) => (e as { reason?: string }).reason === "ProvisioningFailed",
+      const failures = ([...snapshot.events.values()] as CoreV1Event[]).filter(
+        (e) => e.reason === "ProvisioningFailed",
       );
-      return failed
-        ? { failure: (failed as { message?: string }).message ?? "ProvisioningFailed" }
-        : undefined;
+      lastFailure = failures.at(-1)?.message ?? lastFailure;
+      const final = failures.find((e) => isFinalProvisioningFailure(e.message ?? ""));
+      return final ? { failure: final.message ?? "ProvisioningFailed" } : undefined;
     },
-  ).catch((error: Error): Outcome => ({ failure: error.message }));
+  ).catch(
+    (error: Error): Outcome => ({
+      failure: `${error.message}${lastFailure ? `; last ProvisioningFailed: ${lastFailure}` : ""}`,
+    }),
+  );
   if ("failure" in outcome) return { provisioned: false, message: outcome.failure };
   const pv = await kube.core.readPersistentVolume({ name: outcome.volume });
   return { provisioned: true, volumeSource: volumeSourceOf(pv), ...volumeReach(pv, labels) };
@@ -186,6 +209,10 @@ export async function profileStorageClasses(
       }),
     );
   } finally {
-    await deleteNamespaceAndWait(kube, namespace);
+    // A clean-up failure must not hide the probe's own error; it is reported, and the run's sweep retries.
+    const notes = await deleteNamespaceAndWait(kube, namespace).catch((error: Error) => [
+      `the probe namespace ${namespace} was not removed: ${error.message}`,
+    ]);
+    for (const note of notes) say("discovery", note);
   }
 }

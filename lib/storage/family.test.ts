@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { V1PersistentVolume } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ProbeResult } from "../scenario/types.ts";
+import { probeClaimName } from "./discover.ts";
 import { namesSingleNodes, storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
 
 const nodeLabels = {
@@ -92,6 +93,26 @@ describe("storage family", () => {
     expect(family.family).toBe("shared");
   });
 
+  it("is not node-local for a zonal volume on a cluster with one node per zone", () => {
+    const onePerZone = {
+      n1: { "kubernetes.io/hostname": "n1", "topology.ebs.csi.aws.com/zone": "us-east-1a" },
+      n2: { "kubernetes.io/hostname": "n2", "topology.ebs.csi.aws.com/zone": "us-east-1b" },
+    };
+    const zonal: ProbeResult = {
+      provisioned: true,
+      volumeSource: "csi",
+      nodeAffinity: { "topology.ebs.csi.aws.com/zone": ["us-east-1a"] },
+      reachableFrom: ["n1"],
+    };
+    const family = storageFamily({
+      className: "gp3",
+      csiDriver: csi("ebs.csi.aws.com", true),
+      probe: zonal,
+      nodeLabels: onePerZone,
+    });
+    expect(family.family).toBe("attachable");
+  });
+
   it("is not node-local for a zonal volume, even in a zone of one node", () => {
     const zonal: ProbeResult = {
       provisioned: true,
@@ -134,5 +155,14 @@ describe("storage family", () => {
       reason:
         "CSIDriver broken.example attachRequired false; no volume could be provisioned to inspect: timed out",
     });
+  });
+});
+
+describe("probe claim names", () => {
+  it("are valid and distinct for long and odd class names", () => {
+    const long = "a".repeat(70);
+    expect(probeClaimName(long)).toMatch(/^probe-a{40}-[0-9a-f]{6}$/);
+    expect(probeClaimName(`${long}x`)).not.toBe(probeClaimName(`${long}y`));
+    expect(probeClaimName("Fast.SSD-")).toMatch(/^probe-fast-ssd-[0-9a-f]{6}$/);
   });
 });

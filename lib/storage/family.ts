@@ -39,8 +39,14 @@ const attachableSources = new Set([
 /** In-tree sources that mount a share on any node, without attach. */
 const sharedSources = new Set(["nfs", "cephfs", "glusterfs", "azureFile", "quobyte"]);
 
-/** Whether every node carrying `key` has its own value for it (a node-level key, like kubernetes.io/hostname). */
+/**
+ * Whether `key` names single nodes (kubernetes.io/hostname, a driver's
+ * per-node topology key): every node carrying it has a value of its own, and
+ * it is not a zone or region key, which can look the same on a cluster with
+ * one node per zone.
+ */
 export function namesSingleNodes(key: string, nodeLabels: FamilyFacts["nodeLabels"]): boolean {
+  if (/zone|region/i.test(key)) return false;
   const values = Object.values(nodeLabels)
     .map((labels) => labels[key])
     .filter((v): v is string => v !== undefined);

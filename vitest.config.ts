@@ -1,21 +1,36 @@
+import { rmSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { timeoutsFromEnv } from "./lib/scenario/timeouts.ts";
 
 // The longest scenario (rwo-handoff) waits for a claim, an admission, a decision and a handoff,
 // then cleans up in up to four waits: a test may take that long, and a minute more.
 const t = timeoutsFromEnv();
+const reportDir = process.env.AMC_REPORT_DIR ?? "reports";
+// Each run's Allure results start empty, or results of earlier runs would pile up in the report.
+rmSync(`${reportDir}/allure-results`, { recursive: true, force: true });
 const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;
 
 export default defineConfig({
   test: {
-    // The end-to-end teardown removes the run's objects and stops the local cluster.
+    // The end-to-end teardown writes the reports, removes the run's objects and stops the local cluster.
     teardownTimeout: 5 * 60_000,
+    // Scenario results for QA dashboards; JUnit and the certification report come from the run records.
+    reporters: ["default", ["allure-vitest/reporter", { resultsDir: `${reportDir}/allure-results` }]],
     projects: [
       {
         test: {
           name: "unit",
           include: ["lib/**/*.test.ts", "clusters/**/*.test.ts"],
-          exclude: ["**/*.e2e.test.ts"],
+          exclude: ["**/*.e2e.test.ts", "**/*.browser.test.ts"],
+        },
+      },
+      {
+        // The certification report in a real headless Chromium.
+        test: {
+          name: "browser",
+          include: ["lib/**/*.browser.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -3,31 +3,61 @@ import { removeRunObjects } from "./cleanup.ts";
 import type { CleanupTask } from "./guardian.ts";
 import { connect } from "./kube/client.ts";
 import { say } from "./progress.ts";
+import { reportRun } from "./report/write.ts";
 
-/** The guardian process (see guardian.ts). */
-const task = JSON.parse(process.argv[2] ?? "{}") as CleanupTask;
-let received = "";
+/** The guardian process (see guardian.ts): reads JSON lines until the run's end closes the pipe. */
+let task: CleanupTask = {};
+let dismissed = false;
+let pending = "";
 
 process.stdin.on("data", (chunk: Buffer) => {
-  received += chunk.toString();
+  pending += chunk.toString();
+  const lines = pending.split("\n");
+  pending = lines.pop() ?? "";
+  for (const line of lines.filter(Boolean)) {
+    const message = JSON.parse(line) as { update?: CleanupTask; dismiss?: boolean };
+    if (message.update) task = { ...task, ...message.update };
+    if (message.dismiss) dismissed = true;
+  }
 });
+
 process.stdin.on("end", async () => {
-  if (received.includes("dismiss")) process.exit(0);
-  say("guardian", "the test run ended without cleaning up (interrupted or killed); cleaning up for it");
-  try {
-    if (task.runObjects) {
-      const removed = await removeRunObjects(connect(task.runObjects.kubeconfigPath), task.runObjects.runId);
+  if (dismissed) process.exit(0);
+  say("guardian", "the test run ended without finishing (interrupted or killed); finishing it");
+  let failed = false;
+  const attempt = async (what: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      failed = true;
+      say("guardian", `${what} failed: ${(error as Error).message}`);
+    }
+  };
+  const { report, runObjects, localCluster } = task;
+  if (report) {
+    await attempt("writing the reports", async () => {
+      const end = { finishedAt: new Date().toISOString(), status: "interrupted" as const };
+      const written = await reportRun(report.reportDir, report.runId, end);
       say(
         "guardian",
-        `removed ${removed.length} object(s) of run ${task.runObjects.runId}: ${removed.join(", ")}`,
+        written
+          ? `reports of the interrupted run written to ${report.reportDir}`
+          : "the run had not started its scenarios: no report",
       );
-    }
-    if (task.localCluster) await down(task.localCluster);
-    process.exit(0);
-  } catch (error) {
-    say("guardian", `cleanup failed: ${(error as Error).message}`);
-    process.exit(1);
+    });
   }
+  if (runObjects) {
+    await attempt("removing the run's objects", async () => {
+      const removed = await removeRunObjects(connect(runObjects.kubeconfigPath), runObjects.runId);
+      say(
+        "guardian",
+        `removed ${removed.length} object(s) of run ${runObjects.runId}: ${removed.join(", ")}`,
+      );
+    });
+  }
+  if (localCluster)
+    await attempt(`tearing down local cluster ${localCluster}`, async () => void (await down(localCluster)));
+  process.exit(failed ? 1 : 0);
 });
 // A terminal that closes sends SIGHUP to its session; this one is not that session, but be sure.
 process.on("SIGHUP", () => {});

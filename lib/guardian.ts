@@ -3,40 +3,49 @@ import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /**
- * A detached helper process that cleans up after a test run that ends
- * without doing so itself: Ctrl-C (vitest exits at once on SIGINT, without
- * running globalSetup teardowns), SIGTERM from CI, SIGKILL, a crash. It holds
- * the read end of a pipe from the run; when the run's process ends, for any
- * reason, the pipe closes and the guardian wakes. A run that cleaned up
- * dismisses it first. It runs in its own session, so the terminal's Ctrl-C
- * does not reach it.
+ * A detached helper process that finishes a test run that ends without doing
+ * so itself: Ctrl-C (vitest exits at once on SIGINT, without running
+ * globalSetup teardowns), SIGTERM from CI, SIGKILL, a crash. It holds the read
+ * end of a pipe from the run; when the run's process ends, for any reason, the
+ * pipe closes and the guardian wakes. The run tells it, line by line, what
+ * there is to do (it learns the cluster after the run started) and dismisses
+ * it once it did the work itself. It runs in its own session, so the
+ * terminal's Ctrl-C does not reach it.
  */
 
 export interface CleanupTask {
-  /** Name of a local cluster to tear down. */
-  localCluster?: string;
+  /** Write the run's reports, marked interrupted, from its plan and records. */
+  report?: { reportDir: string; runId: string };
   /** A run's namespaces and PriorityClasses to remove from a cluster the run does not own. */
   runObjects?: { kubeconfigPath: string; runId: string };
+  /** Name of a local cluster to tear down. */
+  localCluster?: string;
 }
 
 export interface Guardian {
-  /** The run cleaned up itself: the guardian exits without doing anything. */
+  /** Adds to what the guardian does if the run ends without dismissing it. */
+  update(task: CleanupTask): void;
+  /** The run finished its work itself: the guardian exits without doing anything. */
   dismiss(): void;
 }
 
 const guardianMain = fileURLToPath(new URL("./guardian-main.ts", import.meta.url));
 
-export function startGuardian(task: CleanupTask): Guardian {
-  const child = spawn(process.execPath, [guardianMain, JSON.stringify(task)], {
+export function startGuardian(task: CleanupTask = {}): Guardian {
+  const child = spawn(process.execPath, [guardianMain], {
     detached: true,
     stdio: ["pipe", "inherit", "inherit"],
   });
   child.unref();
   // Neither the child nor the pipe may keep the run alive.
   (child.stdin as unknown as Socket).unref();
+  const send = (message: object) => child.stdin?.write(`${JSON.stringify(message)}\n`);
+  send({ update: task });
   return {
+    update: (more) => send({ update: more }),
     dismiss: () => {
-      child.stdin?.end("dismiss\n");
+      send({ dismiss: true });
+      child.stdin?.end();
     },
   };
 }

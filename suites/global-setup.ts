@@ -7,7 +7,10 @@ import { startGuardian } from "../lib/guardian.ts";
 import { connect } from "../lib/kube/client.ts";
 import { listSetting, newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { say } from "../lib/progress.ts";
+import type { RunStatus } from "../lib/report/certification.ts";
+import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
+import { reportRun } from "../lib/report/write.ts";
 import type { RunContext } from "../lib/run.ts";
 import { readRecords } from "../lib/scenario/records.ts";
 import { scenarios } from "../lib/scenario/scenarios.ts";
@@ -27,8 +30,9 @@ declare module "vitest" {
 /**
  * Runs once before the end-to-end suites: brings up (or finds) the cluster,
  * prepares the run (leftovers of crashed runs removed, nodes found, storage
- * classes profiled) and hands all of it to the test files. Afterwards it
- * removes the run's objects and gives the cluster back.
+ * classes profiled), writes the run's plan and hands all of it to the test
+ * files. Afterwards it writes the reports, removes the run's objects and gives
+ * the cluster back. A guardian process does the same if the run dies first.
  *
  * Settings: AMC_STORAGE_CLASSES and AMC_SCENARIOS (comma-separated filters),
  * AMC_IMAGE (workload image), AMC_REPORT_DIR (default reports), AMC_TIMEOUT_SCALE.
@@ -41,21 +45,49 @@ export default async function setup(project: TestProject) {
       `AMC_SCENARIOS: unknown scenario(s) ${unknownScenarios.join(", ")}; known: ${scenarios.map((s) => s.id).join(", ")}`,
     );
   }
-  const handle = await acquireCluster();
-  const { release, ownedByRun, ...cluster } = handle;
   const settings = {
     storageClasses: listSetting(process.env.AMC_STORAGE_CLASSES),
     reportDir: process.env.AMC_REPORT_DIR ?? "reports",
     image: process.env.AMC_IMAGE ?? "alpine",
   };
   const run = await newRunContext(settings);
-  // On a cluster the run does not own, an interrupted run's objects are removed by a guardian.
-  const guardian = ownedByRun
-    ? undefined
-    : startGuardian({ runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId } });
+  const guardian = startGuardian({ report: { reportDir: run.reportDir, runId: run.runId } });
+  const report = async (status: RunStatus) => {
+    const written = await reportRun(run.reportDir, run.runId, {
+      finishedAt: new Date().toISOString(),
+      status,
+    });
+    if (written) say("report", `${written.files.join(", ")} (certification.json SHA-256 ${written.digest})`);
+  };
+
+  let handle: Awaited<ReturnType<typeof acquireCluster>>;
+  try {
+    handle = await acquireCluster(process.env, guardian);
+  } catch (error) {
+    guardian.dismiss();
+    throw error;
+  }
+  const { release, ownedByRun, ...cluster } = handle;
+  // On a cluster the run does not own, the guardian removes an interrupted run's objects.
+  if (!ownedByRun)
+    guardian.update({ runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId } });
   const kube = connect(cluster.kubeconfigPath);
   try {
     const prepared = await prepareRun(kube, cluster, run, settings);
+    const { kubeconfigPath: _path, ...publicCluster } = cluster;
+    await writePlan(run.reportDir, {
+      schema: RUN_PLAN_SCHEMA,
+      runId: run.runId,
+      startedAt: run.startedAt,
+      suite,
+      cluster: publicCluster,
+      schedulableNodes: prepared.nodes.nodes,
+      excludedNodes: prepared.nodes.excluded,
+      storage: prepared.storage,
+      scenarios: scenarios
+        .filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.id))
+        .map(({ id, title, accessMode }) => ({ id, title, accessMode })),
+    });
     project.provide("cluster", cluster);
     project.provide("run", run);
     project.provide("nodes", prepared.nodes.nodes);
@@ -63,15 +95,18 @@ export default async function setup(project: TestProject) {
     project.provide("storage", prepared.storage);
     project.provide("scenarioFilter", scenarioFilter);
   } catch (error) {
-    guardian?.dismiss();
+    await report("failed").catch((e: Error) => say("report", `no report: ${e.message}`));
+    await removeRunObjects(kube, run.runId).catch(() => undefined);
     await release();
+    guardian.dismiss();
     throw error;
   }
   return async () => {
+    await report("complete");
     process.stderr.write(`\n${summarize(await readRecords(run.reportDir, run.runId))}\n\n`);
     const removed = await removeRunObjects(kube, run.runId);
     if (removed.length > 0) say("teardown", `removed what the run left: ${removed.join(", ")}`);
-    guardian?.dismiss();
     await release();
+    guardian.dismiss();
   };
 }

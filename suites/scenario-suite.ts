@@ -1,3 +1,4 @@
+import * as allure from "allure-js-commons";
 import { describe, expect, inject, it } from "vitest";
 import { connect } from "../lib/kube/client.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
@@ -32,6 +33,30 @@ export function explain(record: RunRecord): string {
   return lines.join("\n");
 }
 
+/** Allure parameters and attachments: what the run was about, and its evidence as files. */
+async function attachToReport(record: RunRecord): Promise<void> {
+  const parameters: [string, string][] = [
+    ["class", record.storageClass],
+    ["provisioner", record.provisioner],
+    ["family", record.storageFamily],
+    ["nodes", record.nodes.reason],
+    ["Kubernetes", record.cluster.kubernetesVersion],
+    ["cluster provider", record.cluster.provider],
+    ["fidelity", record.cluster.fidelity],
+    ["verdict", record.verdict],
+  ];
+  for (const [name, value] of parameters) await allure.parameter(name, value);
+  for (const [name, yaml] of Object.entries(record.evidence.manifests)) {
+    await allure.attachment(`manifest ${name}.yaml`, yaml, "text/yaml");
+  }
+  const timeline = record.evidence.events.map(
+    (e) =>
+      `${e.emittedAt ?? "?"} (seen ${e.receivedAt}) ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
+  );
+  await allure.attachment("events timeline", timeline.join("\n") || "no events", "text/plain");
+  await allure.attachment("record.json", JSON.stringify(record, null, 2), "application/json");
+}
+
 export function scenarioSuite(accessMode: AccessMode): void {
   const cluster = inject("cluster");
   const run = inject("run");
@@ -49,6 +74,10 @@ export function scenarioSuite(accessMode: AccessMode): void {
     for (const scenario of selected) {
       for (const profile of storage) {
         it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
+          await allure.epic(accessMode);
+          await allure.feature(scenario.id);
+          await allure.story(profile.className);
+          await allure.description(scenario.title);
           const { record, cleanupError } = await runScenario({
             kube,
             cluster,
@@ -59,8 +88,10 @@ export function scenarioSuite(accessMode: AccessMode): void {
             run,
             timeouts,
             signal,
+            step: (name, body) => allure.step(name, body),
           });
           await writeRecord(run.reportDir, record);
+          await attachToReport(record);
           if (cleanupError) throw cleanupError;
           if (record.verdict === "not-applicable") return skip(`not applicable: ${record.reason}`);
           if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");

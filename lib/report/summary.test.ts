@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../scenario/types.ts";
 import { summarize } from "./summary.ts";
 
-/** Records of one run on the local cluster (testdata/), as the runner wrote them. */
-const dir = new URL("./testdata/", import.meta.url);
+/** The records of one whole run on the local cluster (testdata/run/), as the runner wrote them. */
+const dir = new URL("./testdata/run/", import.meta.url);
 const records = readdirSync(dir)
-  .filter((f) => f.endsWith(".json"))
+  .filter((f) => f.includes("@"))
   .map((f) => JSON.parse(readFileSync(new URL(f, dir), "utf8")) as RunRecord);
 
 describe("the end-of-run summary", () => {
@@ -30,6 +30,6 @@ describe("the end-of-run summary", () => {
       "findings:\n  RWO is not enforced across nodes on amc-shared: two pods on two nodes use the same volume",
     );
     expect(text).toMatch(/handoff times .*\n {2}amc-block: \d+\.\d s \(detach \d+ ms, attach \d+ ms\)/);
-    expect(text).toContain("2 conforms, 1 finding, 1 not-applicable");
+    expect(text).toContain("16 conforms, 1 finding, 7 not-applicable");
   });
 });

@@ -21,7 +21,10 @@ export function chooseNodes(
 ): NodeChoice | { notApplicable: string } {
   const sorted = [...nodes].sort((x, y) => x.name.localeCompare(y.name));
   const candidates = reachableFrom ? sorted.filter((n) => reachableFrom.includes(n.name)) : sorted;
-  const pinned = reachableFrom ? ` (the volume is reachable from ${reachableFrom.join(", ")} only)` : "";
+  const pinned =
+    reachableFrom && candidates.length < sorted.length
+      ? ` (the volume is reachable from ${reachableFrom.join(", ")} only)`
+      : "";
   const first = candidates[0];
   if (!first) {
     return { notApplicable: `no schedulable node can reach the volume${pinned}` };

@@ -18,6 +18,9 @@ export async function writeRecord(reportDir: string, record: RunRecord): Promise
 
 export async function readRecords(reportDir: string, runId: string): Promise<RunRecord[]> {
   const dir = recordsDir(reportDir, runId);
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".json")).sort();
+  // <scenario>@<class>.json; plan.json beside them is not a record.
+  const files = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.includes("@") && f.endsWith(".json"))
+    .sort();
   return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as RunRecord));
 }

@@ -58,6 +58,8 @@ export interface ScenarioInput {
   run: RunContext;
   timeouts: Timeouts;
   signal?: AbortSignal;
+  /** Wraps each step (a test report's step); the runner itself knows no report format. */
+  step?: <T>(name: string, body: () => Promise<T>) => PromiseLike<T>;
 }
 
 /** Wall-clock milliseconds with a sub-millisecond fraction. */
@@ -236,6 +238,31 @@ class ScenarioRun {
     return new NotApplicable(
       `${this.input.storage.className} cannot provision ${mode}: ${event.message ?? ""}`,
     );
+  }
+
+  /** A step as a person would say it, for test reports ("place pod-b on amc-node-a2"). */
+  private describeStep(step: Step): string {
+    const { storage, scenario } = this.input;
+    switch (step.do) {
+      case "claim":
+        return `create PVC ${this.names.claim} (${scenario.accessMode}, class ${storage.className})`;
+      case "pod": {
+        const how = step.bypassScheduler ? " with spec.nodeName, bypassing the scheduler" : "";
+        return `place ${this.names[step.pod]}${step.priority ? ` (${step.priority} priority)` : ""} on ${this.nodeFor(step.node)}${how}`;
+      }
+      case "admitted":
+        return `wait for ${this.names[step.pod]} to be admitted`;
+      case "decide":
+        return `wait for the control plane's decision on ${this.names[step.pod]}`;
+      case "write-token":
+        return `write a token to the volume from ${this.names[step.pod]}`;
+      case "read-token":
+        return `read the token back from ${this.names[step.pod]}`;
+      case "hand-over":
+        return `delete ${this.names[step.from]} and wait for the volume to reach ${this.names[step.to]}'s node`;
+      case "preempt":
+        return `place ${this.names[step.by]} (high priority) and wait for it to preempt ${this.names[step.holder]}`;
+    }
   }
 
   /** Runs one step; returns false when the scenario ends here. */
@@ -476,7 +503,8 @@ class ScenarioRun {
         await waitForServiceAccount(this.kube, this.namespace);
         for (const step of scenario.steps) {
           const stepStarted = new Date();
-          const goOn = await this.step(step);
+          const wrap = this.input.step ?? ((_name, body) => body());
+          const goOn = await wrap(this.describeStep(step), () => this.step(step));
           this.steps.push({
             step: step.do,
             startedAt: stepStarted.toISOString(),

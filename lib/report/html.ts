@@ -1,0 +1,254 @@
+import type { Verdict } from "../scenario/types.ts";
+import type { Certification, CertificationResult } from "./certification.ts";
+import { cellText, clusterLine, countsLine, seconds, shortOutcome, verdictWord } from "./markdown.ts";
+
+/**
+ * certification.html: one self-contained file (inline style and script, no
+ * network, no external assets). The matrix is coloured by verdict; each cell
+ * opens its evidence (events with their times, object states, manifests as
+ * applied); the timings are drawn as small bar charts.
+ */
+
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+const h = escapeHtml;
+
+const style = `
+:root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; }
+body { margin: 0 auto; max-width: 1280px; padding: 24px; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin: 0 0 4px; }
+h2 { font-size: 1.2rem; margin: 28px 0 10px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
+.subtitle { color: #57606a; margin: 0 0 16px; }
+.banner { border-left: 4px solid #bf8700; background: #fff8c5; padding: 10px 14px; border-radius: 6px; margin: 12px 0; }
+.banner.status { border-color: #cf222e; background: #ffebe9; }
+.chips { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0; }
+.chip { padding: 3px 10px; border-radius: 999px; font-weight: 600; font-size: .9rem; }
+table { border-collapse: collapse; }
+.matrix { width: 100%; table-layout: fixed; }
+.matrix th, .matrix td { border: 1px solid #d0d7de; padding: 0; text-align: center; vertical-align: middle; }
+.matrix thead th { background: #f6f8fa; padding: 6px 4px; font-size: .85rem; }
+.matrix tbody th { text-align: left; padding: 8px 10px; width: 14rem; font-weight: 600; }
+.matrix tbody th small { font-weight: 400; color: #57606a; }
+.cell button { all: unset; box-sizing: border-box; display: block; width: 100%; min-height: 64px; padding: 8px 4px; cursor: pointer; font-weight: 600; font-size: .85rem; }
+.cell button small { display: block; font-weight: 400; margin-top: 2px; }
+.cell button:focus-visible { outline: 3px solid #0969da; outline-offset: -3px; }
+.v-conforms { background: #dafbe1; color: #116329; }
+.v-finding { background: #fff1cc; color: #7d4e00; }
+.v-deviates { background: #ffebe9; color: #a40e26; }
+.v-inconclusive { background: #fbefff; color: #6e40c9; }
+.v-not-applicable { background: #f6f8fa; color: #57606a; }
+.v-not-run { background: repeating-linear-gradient(45deg, #fff, #fff 6px, #f6f8fa 6px, #f6f8fa 12px); color: #57606a; }
+.legend { display: flex; flex-wrap: wrap; gap: 8px; font-size: .85rem; margin-top: 8px; }
+.legend span { padding: 2px 8px; border-radius: 4px; }
+.plain th, .plain td { border: 1px solid #d0d7de; padding: 6px 8px; text-align: left; vertical-align: top; font-size: .9rem; }
+.plain thead th { background: #f6f8fa; }
+dialog { width: min(1100px, 94vw); max-height: 88vh; border: 1px solid #d0d7de; border-radius: 10px; padding: 0; }
+dialog::backdrop { background: rgb(31 35 40 / .45); }
+dialog header { position: sticky; top: 0; display: flex; justify-content: space-between; align-items: center; gap: 12px; padding: 12px 16px; border-bottom: 1px solid #d0d7de; }
+dialog header h3 { margin: 0; font-size: 1.05rem; }
+dialog .content { padding: 4px 16px 16px; overflow-x: auto; }
+dialog .content table { width: 100%; }
+.events td:last-child { width: 40%; }
+dialog .content h4 { margin: 16px 0 6px; }
+dialog pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; font-size: .8rem; }
+dialog .verdict { padding: 8px 12px; border-radius: 6px; }
+.close { font: inherit; padding: 4px 12px; border: 1px solid #d0d7de; border-radius: 6px; background: #f6f8fa; cursor: pointer; }
+.chart text { font-size: 11px; fill: #1f2328; }
+.chart .bar { fill: #0969da; }
+.chart .bar.handoff { fill: #8250df; }
+.muted { color: #57606a; }
+`;
+
+const script = `
+const dialog = document.getElementById("evidence");
+const body = dialog.querySelector(".content");
+const title = dialog.querySelector("h3");
+for (const button of document.querySelectorAll(".cell button")) {
+  button.addEventListener("click", () => {
+    const template = document.getElementById(button.dataset.details);
+    title.textContent = button.dataset.title;
+    body.replaceChildren(template.content.cloneNode(true));
+    dialog.showModal();
+  });
+}
+dialog.querySelector(".close").addEventListener("click", () => dialog.close());
+dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close(); });
+`;
+
+function verdictClass(result: CertificationResult): string {
+  return `v-${result.verdict ?? "not-run"}`;
+}
+
+function details(result: CertificationResult, index: number): string {
+  const events = result.evidence?.events ?? [];
+  const objects = result.evidence?.objects ?? [];
+  const manifests = Object.entries(result.evidence?.manifests ?? {});
+  const timing = result.timings;
+  const rows: string[] = [
+    `<p class="verdict ${verdictClass(result)}"><strong>${h(verdictWord[result.verdict ?? "not-run"])}</strong>: ${h(result.reason)}</p>`,
+    `<p class="muted">${h(result.title)}</p>`,
+    ...(result.expected
+      ? [`<h4>Expected</h4><p>${h(shortOutcome[result.expected.outcome])}: ${h(result.expected.because)}</p>`]
+      : []),
+    ...(result.observed
+      ? [`<h4>Observed</h4><p>${h(shortOutcome[result.observed.outcome])}: ${h(result.observed.summary)}</p>`]
+      : []),
+    ...(result.nodes ? [`<h4>Nodes</h4><p>${h(result.nodes.reason)}</p>`] : []),
+    ...(result.checks.length > 0
+      ? [
+          `<h4>Kubelet-level checks</h4><table class="plain"><tbody>${result.checks
+            .map((c) => `<tr><td>${h(c.title)}</td><td>${h(c.status)}</td><td>${h(c.detail)}</td></tr>`)
+            .join("")}</tbody></table>`,
+        ]
+      : []),
+    ...(timing
+      ? [
+          `<h4>Timings</h4><p>${[
+            timing.decisionMs !== undefined ? `decision ${timing.decisionMs} ms after pod B's creation` : "",
+            timing.detectionGapMs !== undefined
+              ? `seen ${timing.detectionGapMs} ms after the control plane emitted it (clock precision ${timing.detectionGapPrecision})`
+              : "",
+            timing.handoffMs !== undefined ? `handoff ${seconds(timing.handoffMs)}` : "",
+          ]
+            .filter(Boolean)
+            .map(h)
+            .join("; ")}</p>`,
+        ]
+      : []),
+    ...(events.length > 0
+      ? [
+          `<h4>Events (${events.length})</h4><table class="plain events"><thead><tr><th>emitted</th><th>seen</th><th>object</th><th>reason</th><th>source</th><th>message</th></tr></thead><tbody>${events
+            .map(
+              (e) =>
+                `<tr><td><code>${h(e.emittedAt ?? "")}</code></td><td><code>${h(e.receivedAt)}</code></td><td>${h(`${e.involvedObject.kind}/${e.involvedObject.name}`)}</td><td>${h(`${e.type} ${e.reason}`)}</td><td>${h(e.source)}</td><td>${h(e.message)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`,
+        ]
+      : []),
+    ...(objects.length > 0
+      ? [
+          `<h4>Object states</h4><table class="plain"><tbody>${objects
+            .map(
+              (o) =>
+                `<tr><td><code>${h(o.at)}</code></td><td>${h(`${o.kind} ${o.name}`)}</td><td>${h(o.state)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`,
+        ]
+      : []),
+    ...manifests.map(([name, yaml]) => `<h4>Manifest ${h(name)}</h4><pre>${h(yaml)}</pre>`),
+    ...(result.cleanupNotes ?? []).map((note) => `<p class="muted">${h(note)}</p>`),
+  ];
+  return `<template id="details-${index}">${rows.join("\n")}</template>`;
+}
+
+/** A horizontal bar chart as inline SVG: one bar per labelled value. */
+function barChart(
+  title: string,
+  bars: { label: string; value: number; text: string }[],
+  kind: string,
+): string {
+  if (bars.length === 0) return "";
+  const width = 760;
+  const labelWidth = 280;
+  const rowHeight = 18;
+  const max = Math.max(...bars.map((b) => b.value)) || 1;
+  const height = bars.length * rowHeight + 8;
+  const rows = bars
+    .map((bar, i) => {
+      const y = i * rowHeight + 4;
+      const length = Math.max(2, ((width - labelWidth - 90) * bar.value) / max);
+      return `<text x="${labelWidth - 6}" y="${y + 12}" text-anchor="end">${h(bar.label)}</text><rect class="bar ${kind}" x="${labelWidth}" y="${y + 2}" width="${length.toFixed(1)}" height="${rowHeight - 6}" rx="2"><title>${h(`${bar.label}: ${bar.text}`)}</title></rect><text x="${(labelWidth + length + 6).toFixed(1)}" y="${y + 12}">${h(bar.text)}</text>`;
+    })
+    .join("");
+  return `<figure><figcaption>${h(title)}</figcaption><svg class="chart ${kind}" role="img" aria-label="${h(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${rows}</svg></figure>`;
+}
+
+export function renderHtml(cert: Certification, digest?: string): string {
+  const families = [...new Set(cert.scenarios.map((s) => s.accessMode))];
+  const indexOf = new Map(cert.results.map((r, i) => [`${r.scenario}@${r.storageClass}`, i]));
+  const header = `<tr><th rowspan="2" scope="col">Storage class</th>${families
+    .map(
+      (f) =>
+        `<th colspan="${cert.scenarios.filter((s) => s.accessMode === f).length}" scope="colgroup">${h(f)}</th>`,
+    )
+    .join(
+      "",
+    )}</tr><tr>${cert.scenarios.map((s) => `<th scope="col" title="${h(s.title)}">${h(s.id)}</th>`).join("")}</tr>`;
+  const rows = cert.storageClasses
+    .map((c) => {
+      const cells = cert.scenarios
+        .map((s) => {
+          const index = indexOf.get(`${s.id}@${c.name}`);
+          const result = index === undefined ? undefined : cert.results[index];
+          if (!result || index === undefined) return "<td></td>";
+          const [word, ...rest] = cellText(result).split(": ");
+          return `<td class="cell ${verdictClass(result)}" data-verdict="${result.verdict ?? "not-run"}" data-scenario="${h(s.id)}" data-class="${h(c.name)}"><button type="button" data-details="details-${index}" data-title="${h(`${s.id} @ ${c.name}`)}">${h(word ?? "")}${rest.length > 0 ? `<small>${h(rest.join(": "))}</small>` : ""}</button></td>`;
+        })
+        .join("");
+      return `<tr><th scope="row"><code>${h(c.name)}</code><br><small>${h(c.family)} · ${h(c.provisioner)}</small></th>${cells}</tr>`;
+    })
+    .join("\n");
+  const chips = (Object.entries(cert.summary.counts) as [Verdict | "not-run", number][])
+    .filter(([, n]) => n > 0)
+    .map(([v, n]) => `<span class="chip v-${v}">${n} ${h(v)}</span>`)
+    .join("");
+  const decisions = cert.results
+    .filter((r) => r.timings?.decisionMs !== undefined)
+    .map((r) => ({
+      label: `${r.scenario} @ ${r.storageClass}`,
+      value: r.timings?.decisionMs ?? 0,
+      text: `${Math.round(r.timings?.decisionMs ?? 0)} ms`,
+    }));
+  const handoffs = cert.summary.handoffs.map((x) => ({
+    label: x.storageClass,
+    value: x.handoffMs,
+    text: seconds(x.handoffMs),
+  }));
+  const statusBanner =
+    cert.run.status === "complete"
+      ? ""
+      : `<div class="banner status" role="alert">The run was ${h(cert.run.status)}: what ran is reported; what did not is marked not run.</div>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Access-mode conformance: ${h(cert.cluster.provider)} cluster ${h(cert.cluster.name)}</title>
+<style>${style}</style>
+</head>
+<body>
+<h1>Access-mode conformance</h1>
+<p class="subtitle">${h(clusterLine(cert).replaceAll("`", ""))}<br>run <code>${h(cert.run.id)}</code>, ${h(cert.run.startedAt)} to ${h(cert.run.finishedAt)} (${h(cert.run.status)}), ${h(cert.suite.name)} ${h(cert.suite.version)}${digest ? `<br>certification.json SHA-256 <code>${h(digest)}</code>` : ""}</p>
+${cert.fidelityNote ? `<div class="banner fidelity" role="note"><strong>${h(cert.fidelityNote)}</strong></div>` : ""}
+${statusBanner}
+<div class="chips" aria-label="verdicts">${chips}</div>
+<h2>Matrix</h2>
+<table class="matrix"><thead>${header}</thead><tbody>
+${rows}
+</tbody></table>
+<div class="legend">${(["conforms", "finding", "deviates", "inconclusive", "not-applicable", "not-run"] as const).map((v) => `<span class="v-${v}">${h(verdictWord[v])}</span>`).join("")}<span class="muted">Select a cell for its evidence.</span></div>
+<h2>Findings</h2>
+${cert.summary.findings.length > 0 ? `<ul class="findings">${cert.summary.findings.map((f) => `<li>${h(f)}</li>`).join("")}</ul>` : "<p>None.</p>"}
+<h2>Timings</h2>
+${barChart("Time to decision, from pod B's creation", decisions, "decision")}
+${barChart("Handoff: holder deleted to volume attached on the other node", handoffs, "handoff")}
+<h2>Storage classes</h2>
+<table class="plain"><thead><tr><th>class</th><th>provisioner</th><th>family</th><th>why</th><th>binding mode</th></tr></thead><tbody>
+${cert.storageClasses.map((c) => `<tr><td><code>${h(c.name)}</code></td><td>${h(c.provisioner)}</td><td>${h(c.family)}</td><td>${h(c.familyReason)}</td><td>${h(c.volumeBindingMode)}</td></tr>`).join("\n")}
+</tbody></table>
+<p class="muted">Verdicts: ${h(countsLine(cert))}.</p>
+<dialog id="evidence" aria-labelledby="evidence-title"><header><h3 id="evidence-title"></h3><button type="button" class="close">Close</button></header><div class="content"></div></dialog>
+${cert.results.map((r, i) => details(r, i)).join("\n")}
+<script>${script}</script>
+</body>
+</html>
+`;
+}

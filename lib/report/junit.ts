@@ -1,0 +1,101 @@
+import { shortAccessMode } from "../scenario/types.ts";
+import type { Certification, CertificationResult } from "./certification.ts";
+
+/**
+ * junit.xml for CI dashboards: one test suite per scenario family (access
+ * mode), one test case per "scenario @ class". Not applicable and not run are
+ * skipped with the reason, never passed; a deviation is a failure, an
+ * inconclusive run an error.
+ */
+
+export function escapeXml(text: string): string {
+  return (
+    text
+      // Characters XML 1.0 cannot carry at all.
+      .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, "")
+      .replaceAll("&", "&amp;")
+      .replaceAll("<", "&lt;")
+      .replaceAll(">", "&gt;")
+      .replaceAll('"', "&quot;")
+      .replaceAll("'", "&apos;")
+  );
+}
+
+const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
+
+function durationMs(result: CertificationResult): number {
+  if (!result.timings) return 0;
+  return Date.parse(result.timings.finishedAt) - Date.parse(result.timings.startedAt);
+}
+
+function evidenceText(result: CertificationResult): string {
+  const lines = [
+    `${result.verdict ?? "not-run"}: ${result.reason}`,
+    ...(result.nodes ? [`nodes: ${result.nodes.reason}`] : []),
+    ...(result.expected ? [`expected: ${result.expected.outcome} (${result.expected.because})`] : []),
+    ...(result.observed ? [`observed: ${result.observed.outcome}: ${result.observed.summary}`] : []),
+    ...result.checks.map((c) => `check ${c.id}: ${c.status}: ${c.detail}`),
+    ...(result.evidence?.events ?? []).map(
+      (e) =>
+        `${e.emittedAt ?? e.receivedAt} ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+function testcase(suiteName: string, result: CertificationResult): string {
+  const name = `${result.scenario} @ ${result.storageClass}`;
+  const open = `    <testcase classname="${escapeXml(suiteName)}" name="${escapeXml(name)}" time="${seconds(durationMs(result))}">`;
+  const verdict = result.verdict ?? "not-run";
+  const property = `      <properties><property name="verdict" value="${verdict}"/></properties>`;
+  const body = (() => {
+    switch (verdict) {
+      case "not-applicable":
+        return `      <skipped message="${escapeXml(`not applicable: ${result.reason}`)}"/>`;
+      case "not-run":
+        return `      <skipped message="${escapeXml(result.reason)}"/>`;
+      case "deviates":
+        return `      <failure type="deviates" message="${escapeXml(result.reason)}">${escapeXml(evidenceText(result))}</failure>`;
+      case "inconclusive":
+        return `      <error type="inconclusive" message="${escapeXml(result.reason)}">${escapeXml(evidenceText(result))}</error>`;
+      default:
+        return `      <system-out>${escapeXml(evidenceText(result))}</system-out>`;
+    }
+  })();
+  return [open, property, body, "    </testcase>"].join("\n");
+}
+
+export function renderJUnit(cert: Certification): string {
+  const families = [...new Set(cert.scenarios.map((s) => s.accessMode))];
+  const total = (results: CertificationResult[], verdicts: string[]) =>
+    results.filter((r) => verdicts.includes(r.verdict ?? "not-run")).length;
+  const suites = families.map((accessMode) => {
+    const name = `${accessMode} (${shortAccessMode[accessMode]})`;
+    const results = cert.results.filter((r) => r.accessMode === accessMode);
+    const time = results.reduce((sum, r) => sum + durationMs(r), 0);
+    const properties = [
+      ["cluster", `${cert.cluster.provider} ${cert.cluster.name}`],
+      ["kubernetes", cert.cluster.kubernetesVersion],
+      ["fidelity", cert.fidelityNote ?? cert.cluster.fidelity],
+      ["run", `${cert.run.id} (${cert.run.status})`],
+    ]
+      .map(([key, value]) => `      <property name="${key}" value="${escapeXml(value ?? "")}"/>`)
+      .join("\n");
+    return [
+      `  <testsuite name="${escapeXml(name)}" tests="${results.length}" failures="${total(results, ["deviates"])}" errors="${total(results, ["inconclusive"])}" skipped="${total(results, ["not-applicable", "not-run"])}" timestamp="${cert.run.startedAt}" time="${seconds(time)}">`,
+      "    <properties>",
+      properties,
+      "    </properties>",
+      ...results.map((r) => testcase(name, r)),
+      "  </testsuite>",
+    ].join("\n");
+  });
+  const all = cert.results;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="access-mode-conformance" tests="${all.length}" failures="${total(all, ["deviates"])}" errors="${total(all, ["inconclusive"])}" skipped="${total(all, ["not-applicable", "not-run"])}">`,
+    ...suites,
+    "</testsuites>",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readRecords, recordsDir } from "../scenario/records.ts";
+import { buildCertification, type Certification, type RunStatus } from "./certification.ts";
+import { renderHtml } from "./html.ts";
+import { renderJUnit } from "./junit.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { readPlan } from "./plan.ts";
+
+/**
+ * Writes every form of a run's report into the report directory:
+ * certification.json and its SHA-256 (certification.json.sha256, in
+ * sha256sum's format), certification.md, certification.html and junit.xml.
+ */
+
+export interface WrittenReports {
+  certification: Certification;
+  digest: string;
+  files: string[];
+}
+
+export async function writeReports(reportDir: string, certification: Certification): Promise<WrittenReports> {
+  await mkdir(reportDir, { recursive: true });
+  const json = `${JSON.stringify(certification, null, 2)}\n`;
+  const digest = createHash("sha256").update(json).digest("hex");
+  const files: [string, string][] = [
+    ["certification.json", json],
+    ["certification.json.sha256", `${digest}  certification.json\n`],
+    ["certification.md", renderMarkdown(certification, digest)],
+    ["certification.html", renderHtml(certification, digest)],
+    ["junit.xml", renderJUnit(certification)],
+  ];
+  for (const [name, content] of files) await writeFile(join(reportDir, name), content);
+  return { certification, digest, files: files.map(([name]) => join(reportDir, name)) };
+}
+
+type RunEnd = { finishedAt: string; status: RunStatus };
+
+/**
+ * Builds the reports of a stored run (its plan and records); undefined when
+ * the run left no plan. `end` is recorded next to the records; without it the
+ * recorded end is used (re-rendering), or, for a run that never recorded one,
+ * "interrupted" at its last record.
+ */
+export async function reportRun(
+  reportDir: string,
+  runId: string,
+  end?: RunEnd,
+): Promise<WrittenReports | undefined> {
+  const plan = await readPlan(reportDir, runId);
+  if (!plan) return undefined;
+  const records = await readRecords(reportDir, runId);
+  const endFile = join(recordsDir(reportDir, runId), "end.json");
+  if (end) await writeFile(endFile, `${JSON.stringify(end)}\n`);
+  const recorded = await readFile(endFile, "utf8").then(
+    (text) => JSON.parse(text) as RunEnd,
+    () => undefined,
+  );
+  const lastRecord =
+    records
+      .map((r) => r.timings.finishedAt)
+      .sort()
+      .at(-1) ?? plan.startedAt;
+  const finalEnd = end ?? recorded ?? { finishedAt: lastRecord, status: "interrupted" };
+  return writeReports(reportDir, buildCertification(plan, records, finalEnd));
+}

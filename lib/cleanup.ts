@@ -1,5 +1,6 @@
 import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
 import type { Kube } from "./kube/client.ts";
+import { ignoreNotFound } from "./kube/errors.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
 import { isRunning } from "./processes.ts";
@@ -42,11 +43,7 @@ async function remove(
 ): Promise<string[]> {
   await Promise.all(namespaces.map((ns) => deleteNamespaceAndWait(kube, ns.metadata?.name ?? "")));
   for (const pc of priorityClasses) {
-    await kube.scheduling
-      .deletePriorityClass({ name: pc.metadata?.name ?? "" })
-      .catch((error: { code?: number }) => {
-        if (error.code !== 404) throw error;
-      });
+    await kube.scheduling.deletePriorityClass({ name: pc.metadata?.name ?? "" }).catch(ignoreNotFound);
   }
   return [
     ...namespaces.map((ns) => `namespace ${ns.metadata?.name}`),

@@ -1,7 +1,7 @@
 import type { ClusterInfo } from "../clusters/types.ts";
 import { removeLeftovers } from "./cleanup.ts";
 import type { Kube } from "./kube/client.ts";
-import { startTicksOf } from "./processes.ts";
+import { currentProcess } from "./processes.ts";
 import { say } from "./progress.ts";
 import { newRunId, type RunContext, thisHost } from "./run.ts";
 import type { StorageProfile } from "./scenario/types.ts";
@@ -35,7 +35,7 @@ export async function newRunContext(settings: Pick<RunSettings, "reportDir" | "i
   return {
     runId: newRunId(),
     startedAt: new Date().toISOString(),
-    owner: { host: thisHost(), pid: process.pid, startTicks: (await startTicksOf(process.pid)) ?? "" },
+    owner: { host: thisHost(), ...(await currentProcess()) },
     reportDir: settings.reportDir,
     image: settings.image,
   };

@@ -50,6 +50,11 @@ export async function startDetached(
   }
 }
 
+/** This process, as a record that tells it from a later process with the same pid. */
+export async function currentProcess(): Promise<{ pid: number; startTicks: string }> {
+  return { pid: process.pid, startTicks: (await startTicksOf(process.pid)) ?? "" };
+}
+
 /** Whether any live process has this pid (a zombie does not count). */
 export async function pidAlive(pid: number): Promise<boolean> {
   return (await startTicksOf(pid)) !== undefined;

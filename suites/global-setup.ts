@@ -12,7 +12,6 @@ import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
 import type { RunContext } from "../lib/run.ts";
-import { readRecords } from "../lib/scenario/records.ts";
 import { scenarios } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
 
@@ -58,6 +57,7 @@ export default async function setup(project: TestProject) {
       status,
     });
     if (written) say("report", `${written.files.join(", ")} (certification.json SHA-256 ${written.digest})`);
+    return written;
   };
 
   let handle: Awaited<ReturnType<typeof acquireCluster>>;
@@ -102,8 +102,8 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   return async () => {
-    await report("complete");
-    process.stderr.write(`\n${summarize(await readRecords(run.reportDir, run.runId))}\n\n`);
+    const written = await report("complete");
+    if (written) process.stderr.write(`\n${summarize(written.certification)}\n\n`);
     const removed = await removeRunObjects(kube, run.runId);
     if (removed.length > 0) say("teardown", `removed what the run left: ${removed.join(", ")}`);
     await release();

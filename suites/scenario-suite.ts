@@ -1,6 +1,7 @@
 import * as allure from "allure-js-commons";
 import { describe, expect, inject, it } from "vitest";
 import { connect } from "../lib/kube/client.ts";
+import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { scenarios } from "../lib/scenario/scenarios.ts";
@@ -16,21 +17,8 @@ import { type AccessMode, type RunRecord, shortAccessMode } from "../lib/scenari
 
 /** The failure message: the verdict, its reason, and the evidence behind it. */
 export function explain(record: RunRecord): string {
-  const lines = [
-    `${record.verdict.toUpperCase()}: ${record.reason}`,
-    `class ${record.storageClass} (${record.provisioner}), family ${record.storageFamily}: ${record.familyReason}`,
-    `nodes: ${record.nodes.reason}`,
-    ...(record.expected ? [`expected: ${record.expected.outcome} (${record.expected.because})`] : []),
-    ...(record.observed ? [`observed: ${record.observed.outcome}: ${record.observed.summary}`] : []),
-    ...record.checks.map((c) => `check ${c.id}: ${c.status}: ${c.detail}`),
-    "events:",
-    ...record.evidence.events.map(
-      (e) =>
-        `  ${e.emittedAt ?? e.receivedAt} ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
-    ),
-    ...record.evidence.objects.map((o) => `  state at ${o.at}: ${o.kind} ${o.name}: ${o.state}`),
-  ];
-  return lines.join("\n");
+  const storage = `class ${record.storageClass} (${record.provisioner}), family ${record.storageFamily}: ${record.familyReason}`;
+  return `${storage}\n${evidenceText(record)}`;
 }
 
 /** Allure parameters and attachments: what the run was about, and its evidence as files. */
@@ -49,10 +37,7 @@ async function attachToReport(record: RunRecord): Promise<void> {
   for (const [name, yaml] of Object.entries(record.evidence.manifests)) {
     await allure.attachment(`manifest ${name}.yaml`, yaml, "text/yaml");
   }
-  const timeline = record.evidence.events.map(
-    (e) =>
-      `${e.emittedAt ?? "?"} (seen ${e.receivedAt}) ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
-  );
+  const timeline = record.evidence.events.map((e) => `${eventLine(e)} (seen ${e.receivedAt})`);
   await allure.attachment("events timeline", timeline.join("\n") || "no events", "text/plain");
   await allure.attachment("record.json", JSON.stringify(record, null, 2), "application/json");
 }

@@ -5,11 +5,13 @@ import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
+import { unschedulableReason } from "../../lib/kube/nodes.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { withLock } from "../../lib/lock.ts";
 import {
+  currentProcess,
   isRunning,
   type MentioningProcess,
   type ProcessRecord,
@@ -17,7 +19,6 @@ import {
   processesMentioning,
   signal,
   startDetached,
-  startTicksOf,
   stopProcess,
 } from "../../lib/processes.ts";
 import { formatDuration, say, timed } from "../../lib/progress.ts";
@@ -221,7 +222,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
       );
       await mkdir(paths.csi, { recursive: true });
       await mkdir(paths.logs, { recursive: true });
-      const owner = options.ephemeral ? await ownerRecord() : undefined;
+      const owner = options.ephemeral ? await currentProcess() : undefined;
       const state: LocalClusterState = {
         name: options.name,
         phase: "creating",
@@ -293,10 +294,6 @@ async function pathExists(path: string): Promise<boolean> {
   );
 }
 
-async function ownerRecord(): Promise<{ pid: number; startTicks: string }> {
-  return { pid: process.pid, startTicks: (await startTicksOf(process.pid)) ?? "" };
-}
-
 async function createClusterObjects(kube: Kube): Promise<void> {
   for (const storageClass of localStorageClasses) {
     await kube.storage.createCSIDriver({ body: renderCSIDriver(storageClass) });
@@ -308,19 +305,6 @@ async function createClusterObjects(kube: Kube): Promise<void> {
   }
 }
 
-/**
- * Ready, and without the NoSchedule taints the node lifecycle controller puts
- * on new nodes (node.kubernetes.io/not-ready) and takes off a moment after it
- * sees them Ready: until then the scheduler places nothing there.
- */
-function isSchedulable(node: V1Node): boolean {
-  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-  const tainted = (node.spec?.taints ?? []).some(
-    (t) => t.effect === "NoSchedule" || t.effect === "NoExecute",
-  );
-  return ready && !tainted;
-}
-
 async function waitForNodesSchedulable(kube: Kube): Promise<void> {
   const wanted = new Set(localNodes.map((n) => n.name));
   await waitFor<V1Node, true>(
@@ -328,7 +312,9 @@ async function waitForNodesSchedulable(kube: Kube): Promise<void> {
     resources.nodes,
     { description: `nodes ${[...wanted].join(", ")} Ready and untainted`, timeoutMs: 60_000 },
     (nodes) => {
-      const ready = [...nodes.values()].filter((n) => wanted.has(n.metadata?.name ?? "") && isSchedulable(n));
+      const ready = [...nodes.values()].filter(
+        (n) => wanted.has(n.metadata?.name ?? "") && !unschedulableReason(n),
+      );
       return ready.length === wanted.size ? true : undefined;
     },
   );

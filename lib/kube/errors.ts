@@ -15,3 +15,8 @@ export function apiErrorMessage(error: unknown): string {
     typeof body === "object" && body && "message" in body ? String(body.message) : String(body ?? "");
   return `HTTP ${error.code}: ${message}`;
 }
+
+/** For deletions: an object that is already gone is what was wanted. */
+export function ignoreNotFound(error: { code?: number }): void {
+  if (error.code !== 404) throw error;
+}

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { V1Namespace, V1PersistentVolume, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import { type RunContext, runAnnotations, runLabels } from "../run.ts";
 import type { Kube } from "./client.ts";
+import { ignoreNotFound } from "./errors.ts";
 import { resources } from "./resources.ts";
 import { waitFor } from "./wait.ts";
 
@@ -48,10 +49,6 @@ export async function waitForServiceAccount(
     (accounts) => (accounts.size > 0 ? true : undefined),
   );
 }
-
-const ignoreNotFound = (error: { code?: number }) => {
-  if (error.code !== 404) throw error;
-};
 
 /**
  * Empties the namespace (pods without grace: they only sleep; then claims),

@@ -1,5 +1,6 @@
 import { shortAccessMode } from "../scenario/types.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
+import { evidenceText } from "./evidence-text.ts";
 
 /**
  * junit.xml for CI dashboards: one test suite per scenario family (access
@@ -26,21 +27,6 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 function durationMs(result: CertificationResult): number {
   if (!result.timings) return 0;
   return Date.parse(result.timings.finishedAt) - Date.parse(result.timings.startedAt);
-}
-
-function evidenceText(result: CertificationResult): string {
-  const lines = [
-    `${result.verdict ?? "not-run"}: ${result.reason}`,
-    ...(result.nodes ? [`nodes: ${result.nodes.reason}`] : []),
-    ...(result.expected ? [`expected: ${result.expected.outcome} (${result.expected.because})`] : []),
-    ...(result.observed ? [`observed: ${result.observed.outcome}: ${result.observed.summary}`] : []),
-    ...result.checks.map((c) => `check ${c.id}: ${c.status}: ${c.detail}`),
-    ...(result.evidence?.events ?? []).map(
-      (e) =>
-        `${e.emittedAt ?? e.receivedAt} ${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} [${e.source}]: ${e.message}`,
-    ),
-  ];
-  return lines.join("\n");
 }
 
 function testcase(suiteName: string, result: CertificationResult): string {

@@ -1,16 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { RunRecord } from "../scenario/types.ts";
+import { buildCertification } from "./certification.ts";
 import { summarize } from "./summary.ts";
+import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
 
-/** The records of one whole run on the local cluster (testdata/run/), as the runner wrote them. */
-const dir = new URL("./testdata/run/", import.meta.url);
-const records = readdirSync(dir)
-  .filter((f) => f.includes("@"))
-  .map((f) => JSON.parse(readFileSync(new URL(f, dir), "utf8")) as RunRecord);
-
+/** The end-of-run summary of one whole run recorded on the local cluster. */
 describe("the end-of-run summary", () => {
-  const text = summarize(records);
+  const text = summarize(buildCertification(recordedPlan, recordedRecords, recordedEnd));
 
   it("says what cluster and fidelity the verdicts come from", () => {
     expect(text.split("\n")[0]).toMatch(

@@ -8,7 +8,7 @@ import type {
 import pRetry from "p-retry";
 import type { ClusterInfo, ClusterNode } from "../../clusters/types.ts";
 import type { Kube } from "../kube/client.ts";
-import { apiErrorMessage } from "../kube/errors.ts";
+import { apiErrorMessage, ignoreNotFound } from "../kube/errors.ts";
 import { execInPod } from "../kube/exec.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
 import { resources } from "../kube/resources.ts";
@@ -591,9 +591,7 @@ class ScenarioRun {
     try {
       // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
       for (const name of this.priorityClasses) {
-        await this.kube.scheduling.deletePriorityClass({ name }).catch((error: { code?: number }) => {
-          if (error.code !== 404) throw error;
-        });
+        await this.kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
       }
       this.cleanupNotes.push(
         ...(await deleteNamespaceAndWait(this.kube, this.namespace, this.input.timeouts.cleanup)),

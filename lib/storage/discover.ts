@@ -1,14 +1,9 @@
 import { createHash } from "node:crypto";
-import type {
-  CoreV1Event,
-  V1Node,
-  V1PersistentVolumeClaim,
-  V1StorageClass,
-  V1Taint,
-} from "@kubernetes/client-node";
+import type { CoreV1Event, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
 import type { ClusterNode } from "../../clusters/types.ts";
 import type { Kube } from "../kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
+import { unschedulableReason } from "../kube/nodes.ts";
 import { resources } from "../kube/resources.ts";
 import { watchUntil } from "../kube/wait.ts";
 import { renderClaim, renderPod } from "../manifests.ts";
@@ -34,28 +29,18 @@ export interface SchedulableNodes {
   labels: Record<string, Record<string, string>>;
 }
 
-function blockingTaints(node: V1Node): V1Taint[] {
-  return (node.spec?.taints ?? []).filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute");
-}
-
 export async function schedulableNodes(kube: Kube): Promise<SchedulableNodes> {
   const result: SchedulableNodes = { nodes: [], excluded: [], labels: {} };
   for (const node of (await kube.core.listNode()).items) {
     const name = node.metadata?.name ?? "";
-    const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    const taints = blockingTaints(node);
-    if (!ready) result.excluded.push({ name, why: "not Ready" });
-    else if (node.spec?.unschedulable) result.excluded.push({ name, why: "cordoned" });
-    else if (taints.length > 0) {
-      result.excluded.push({
-        name,
-        why: `taints the suite does not tolerate: ${taints.map((t) => `${t.key}:${t.effect}`).join(", ")}`,
-      });
-    } else {
-      const zone = node.metadata?.labels?.[ZONE_LABEL];
-      result.nodes.push({ name, ...(zone ? { zone } : {}) });
-      result.labels[name] = { ...(node.metadata?.labels ?? {}) };
+    const why = unschedulableReason(node);
+    if (why) {
+      result.excluded.push({ name, why });
+      continue;
     }
+    const zone = node.metadata?.labels?.[ZONE_LABEL];
+    result.nodes.push({ name, ...(zone ? { zone } : {}) });
+    result.labels[name] = { ...(node.metadata?.labels ?? {}) };
   }
   result.nodes.sort((a, b) => a.name.localeCompare(b.name));
   return result;

@@ -9,6 +9,8 @@ const reportDir = process.env.AMC_REPORT_DIR ?? "reports";
 // Each run's Allure results start empty, or results of earlier runs would pile up in the report.
 rmSync(`${reportDir}/allure-results`, { recursive: true, force: true });
 const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;
+// `amc run --parallel N`: at most N scenario cases at a time in each suite file; 1 runs them one by one.
+const parallel = Number(process.env.AMC_PARALLEL) || undefined;
 
 export default defineConfig({
   test: {
@@ -42,8 +44,8 @@ export default defineConfig({
           testTimeout: longestScenarioMs,
           hookTimeout: 5 * 60_000,
           // Cases wait on the cluster, not on the CPU: run them, and the suite files, side by side.
-          maxConcurrency: 32,
-          maxWorkers: 4,
+          maxConcurrency: parallel ?? 32,
+          maxWorkers: parallel === 1 ? 1 : 4,
         },
       },
     ],

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { dirname } from "node:path";
 import { UsageError } from "../lib/errors.ts";
 import { type Guardian, startGuardian } from "../lib/guardian.ts";
+import { up as upKind } from "./kind/provider.ts";
+import { acquireKubeconfigCluster } from "./kubeconfig/provider.ts";
 import { up } from "./local/provider.ts";
 import type { ClusterHandle } from "./types.ts";
 
@@ -11,7 +14,14 @@ import type { ClusterHandle } from "./types.ts";
  *    it running; without it, a cluster of its own that it removes at the end,
  *    also when the run is interrupted or killed (a guardian process does it:
  *    the caller's, when it passes one, or one of its own).
- * kind and existing clusters (kubeconfig) come with their providers.
+ *  - AMC_CLUSTER=kubeconfig: an existing cluster, through AMC_KUBECONFIG,
+ *    KUBECONFIG or ~/.kube/config and AMC_KUBE_CONTEXT (clusters/kubeconfig);
+ *    never created nor deleted. The guardian removes the run's private copy of
+ *    the kubeconfig if the run dies.
+ *  - AMC_CLUSTER=kind: a kind cluster with real kubelets (clusters/kind). With
+ *    AMC_KIND_CLUSTER=<name> it uses (or creates) that cluster and leaves it;
+ *    without it, a cluster of its own, deleted at the end (guardian as for
+ *    local) unless AMC_KEEP=1.
  */
 export async function acquireCluster(
   env: NodeJS.ProcessEnv = process.env,
@@ -38,9 +48,34 @@ export async function acquireCluster(
         },
       };
     }
+    case "kind": {
+      const named = env.AMC_KIND_CLUSTER;
+      const keep = env.AMC_KEEP === "1" || env.AMC_KEEP === "true";
+      if (named) return upKind({ name: named, ephemeral: false, env });
+      const name = `amc-${randomBytes(3).toString("hex")}`;
+      const ownGuardian = guardian || keep ? undefined : startGuardian();
+      // Deleted by a guardian if the run dies, unless the user asked to keep it.
+      if (!keep) (guardian ?? ownGuardian)?.update({ kindCluster: name });
+      const handle = await upKind({ name, ephemeral: !keep, env }).catch((error) => {
+        ownGuardian?.dismiss(); // up deletes what it created when it fails
+        throw error;
+      });
+      return {
+        ...handle,
+        release: async () => {
+          await handle.release();
+          ownGuardian?.dismiss();
+        },
+      };
+    }
+    case "kubeconfig": {
+      const handle = await acquireKubeconfigCluster(env);
+      guardian?.update({ removePaths: [dirname(handle.kubeconfigPath)] });
+      return handle;
+    }
     default:
       throw new UsageError(
-        `AMC_CLUSTER=${provider}: unknown cluster provider (this version supports: local)`,
+        `AMC_CLUSTER=${provider}: unknown cluster provider (known: local, kind, kubeconfig)`,
       );
   }
 }

@@ -27,6 +27,8 @@ export interface ClusterInfo {
   kubernetesVersion: string;
   fidelity: Fidelity;
   nodes: ClusterNode[];
+  /** The pods' image this cluster has loaded (kind's air-gapped images), used unless AMC_IMAGE is set. */
+  workloadImage?: string;
 }
 
 export interface ClusterHandle extends ClusterInfo {

@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import { down as downKind } from "../clusters/kind/provider.ts";
 import { down } from "../clusters/local/provider.ts";
 import { removeRunObjects } from "./cleanup.ts";
 import type { CleanupTask } from "./guardian.ts";
@@ -33,7 +35,7 @@ process.stdin.on("end", async () => {
       say("guardian", `${what} failed: ${(error as Error).message}`);
     }
   };
-  const { report, runObjects, localCluster } = task;
+  const { report, runObjects, localCluster, kindCluster, removePaths } = task;
   if (report) {
     await attempt("writing the reports", async () => {
       const end = { finishedAt: new Date().toISOString(), status: "interrupted" as const };
@@ -57,6 +59,11 @@ process.stdin.on("end", async () => {
   }
   if (localCluster)
     await attempt(`tearing down local cluster ${localCluster}`, async () => void (await down(localCluster)));
+  if (kindCluster) await attempt(`deleting kind cluster ${kindCluster}`, () => downKind(kindCluster));
+  // Last: removing the run's objects above may need the private kubeconfig among these.
+  for (const path of removePaths ?? []) {
+    await attempt(`removing ${path}`, () => rm(path, { recursive: true, force: true }));
+  }
   process.exit(failed ? 1 : 0);
 });
 // A terminal that closes sends SIGHUP to its session; this one is not that session, but be sure.

@@ -20,6 +20,10 @@ export interface CleanupTask {
   runObjects?: { kubeconfigPath: string; runId: string };
   /** Name of a local cluster to tear down. */
   localCluster?: string;
+  /** Name of a kind cluster to delete. */
+  kindCluster?: string;
+  /** Files and directories of the run's own (a private kubeconfig copy), removed last. */
+  removePaths?: string[];
 }
 
 export interface Guardian {

@@ -1,33 +1,33 @@
+import type { V1StorageClass } from "@kubernetes/client-node";
 import type { ClusterInfo } from "../clusters/types.ts";
 import { removeLeftovers } from "./cleanup.ts";
 import type { Kube } from "./kube/client.ts";
 import { currentProcess } from "./processes.ts";
 import { say } from "./progress.ts";
 import { newRunId, type RunContext, thisHost } from "./run.ts";
+import { type NodePool, placementGate } from "./scenario/nodes.ts";
 import type { StorageProfile } from "./scenario/types.ts";
-import {
-  profileStorageClasses,
-  type SchedulableNodes,
-  schedulableNodes,
-  storageClassesUnderTest,
-} from "./storage/discover.ts";
+import { profileStorageClasses, schedulableNodes, storageClassesUnderTest } from "./storage/discover.ts";
 
 /**
  * Everything a run needs before its first scenario, in order: its identity,
- * the removal of what crashed earlier runs left, the schedulable nodes, and a
- * profile of every storage class under test.
+ * the preflight of what was asked for (classes and nodes exist, before
+ * anything is created or removed), the removal of what crashed earlier runs
+ * left, and a profile of every storage class under test.
  */
 
 export interface RunSettings {
   /** Classes to test; empty means every class of the cluster. */
   storageClasses: readonly string[];
+  /** Nodes to place pods on, in this order (AMC_NODES); empty lets the suite choose. */
+  nodes?: readonly string[];
   reportDir: string;
   image: string;
 }
 
 export interface PreparedRun {
   run: RunContext;
-  nodes: SchedulableNodes;
+  nodes: NodePool;
   storage: StorageProfile[];
 }
 
@@ -41,22 +41,48 @@ export async function newRunContext(settings: Pick<RunSettings, "reportDir" | "i
   };
 }
 
+export interface Preflight {
+  classes: V1StorageClass[];
+  nodes: NodePool;
+  /** What the run will not do on this cluster, and why (e.g. cross-node scenarios on one node). */
+  notes: string[];
+}
+
+/**
+ * The run's inputs against the cluster: the storage classes asked for exist
+ * (UsageError listing the cluster's classes), the nodes named exist and take
+ * pods (UsageError naming the cluster's nodes), some node takes pods
+ * (InfrastructureError). Fewer than two nodes is no error: cross-node
+ * scenarios are then not applicable, and the run says so here and in their records.
+ */
+export async function preflightRun(
+  kube: Kube,
+  settings: Pick<RunSettings, "storageClasses" | "nodes">,
+): Promise<Preflight> {
+  const classes = await storageClassesUnderTest(kube, settings.storageClasses);
+  const nodes = await schedulableNodes(kube, settings.nodes ?? []);
+  const notes: string[] = [];
+  const crossNode = placementGate(nodes.nodes, "cross-node", nodes);
+  if (crossNode) notes.push(`cross-node scenarios are not applicable: ${crossNode}`);
+  return { classes, nodes, notes };
+}
+
 export async function prepareRun(
   kube: Kube,
   cluster: ClusterInfo,
   run: RunContext,
   settings: RunSettings,
 ): Promise<PreparedRun> {
-  const leftovers = await removeLeftovers(kube, run);
-  if (leftovers.length > 0) say("setup", `removed what earlier runs left: ${leftovers.join(", ")}`);
-  const nodes = await schedulableNodes(kube);
+  const { classes, nodes, notes } = await preflightRun(kube, settings);
   for (const excluded of nodes.excluded)
     say("setup", `not placing pods on ${excluded.name}: ${excluded.why}`);
-  const classes = await storageClassesUnderTest(kube, settings.storageClasses);
+  for (const note of notes) say("setup", note);
+  const leftovers = await removeLeftovers(kube, run);
+  if (leftovers.length > 0) say("setup", `removed what earlier runs left: ${leftovers.join(", ")}`);
   const storage = await profileStorageClasses(kube, classes, nodes, run);
   say(
     "setup",
-    `run ${run.runId} on ${cluster.provider} cluster ${cluster.name} (${cluster.fidelity} fidelity): ${storage.length} class(es), ${nodes.nodes.length} schedulable node(s)`,
+    `run ${run.runId} on ${cluster.provider} cluster ${cluster.name} (${cluster.fidelity} fidelity): ${storage.length} class(es), ${nodes.nodes.length} schedulable node(s)${nodes.named ? " named in AMC_NODES" : ""}`,
   );
   return { run, nodes, storage };
 }

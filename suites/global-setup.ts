@@ -6,12 +6,16 @@ import { UsageError } from "../lib/errors.ts";
 import { startGuardian } from "../lib/guardian.ts";
 import { connect } from "../lib/kube/client.ts";
 import { listSetting, newRunContext, prepareRun } from "../lib/prepare-run.ts";
+import { loadProfile } from "../lib/profile/load-profile.ts";
+import { writeRunProfile } from "../lib/profile/run-profile.ts";
 import { say } from "../lib/progress.ts";
 import type { RunStatus } from "../lib/report/certification.ts";
 import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
 import type { RunContext } from "../lib/run.ts";
+import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
+import type { PoolFacts } from "../lib/scenario/nodes.ts";
 import { scenarios } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
 
@@ -21,8 +25,19 @@ declare module "vitest" {
     run: RunContext;
     nodes: ClusterNode[];
     nodeLabels: Record<string, Record<string, string>>;
+    nodePool: PoolFacts;
     storage: StorageProfile[];
     scenarioFilter: string[];
+  }
+}
+
+/** As startRun; when it fails, `amc` learns why through AMC_OUTCOME_FILE (lib/run-outcome.ts). */
+export default async function setup(project: TestProject) {
+  try {
+    return await startRun(project);
+  } catch (error) {
+    await noteOutcome({ setupFailure: describeSetupFailure(error) });
+    throw error;
   }
 }
 
@@ -34,9 +49,10 @@ declare module "vitest" {
  * the cluster back. A guardian process does the same if the run dies first.
  *
  * Settings: AMC_STORAGE_CLASSES and AMC_SCENARIOS (comma-separated filters),
- * AMC_IMAGE (workload image), AMC_REPORT_DIR (default reports), AMC_TIMEOUT_SCALE.
+ * AMC_NODES (comma-separated nodes to place pods on, in order), AMC_IMAGE
+ * (workload image), AMC_REPORT_DIR (default reports), AMC_TIMEOUT_SCALE.
  */
-export default async function setup(project: TestProject) {
+async function startRun(project: TestProject) {
   const scenarioFilter = listSetting(process.env.AMC_SCENARIOS);
   const unknownScenarios = scenarioFilter.filter((id) => !scenarios.some((s) => s.id === id));
   if (unknownScenarios.length > 0) {
@@ -46,10 +62,12 @@ export default async function setup(project: TestProject) {
   }
   const settings = {
     storageClasses: listSetting(process.env.AMC_STORAGE_CLASSES),
+    nodes: listSetting(process.env.AMC_NODES),
     reportDir: process.env.AMC_REPORT_DIR ?? "reports",
     image: process.env.AMC_IMAGE ?? "alpine",
   };
   const run = await newRunContext(settings);
+  await noteOutcome({ runId: run.runId });
   const guardian = startGuardian({ report: { reportDir: run.reportDir, runId: run.runId } });
   const report = async (status: RunStatus) => {
     const written = await reportRun(run.reportDir, run.runId, {
@@ -68,6 +86,8 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   const { release, ownedByRun, ...cluster } = handle;
+  // A cluster that brings its own workload image (kind's air-gapped images) is used unless AMC_IMAGE says otherwise.
+  if (!process.env.AMC_IMAGE && cluster.workloadImage) run.image = cluster.workloadImage;
   // On a cluster the run does not own, the guardian removes an interrupted run's objects.
   if (!ownedByRun)
     guardian.update({ runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId } });
@@ -88,10 +108,15 @@ export default async function setup(project: TestProject) {
         .filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.id))
         .map(({ id, title, accessMode }) => ({ id, title, accessMode })),
     });
+    // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
+    if (process.env.AMC_PROFILE) {
+      await writeRunProfile(run.reportDir, run.runId, await loadProfile(process.env.AMC_PROFILE));
+    }
     project.provide("cluster", cluster);
     project.provide("run", run);
     project.provide("nodes", prepared.nodes.nodes);
     project.provide("nodeLabels", prepared.nodes.labels);
+    project.provide("nodePool", { named: prepared.nodes.named, excluded: prepared.nodes.excluded });
     project.provide("storage", prepared.storage);
     project.provide("scenarioFilter", scenarioFilter);
   } catch (error) {

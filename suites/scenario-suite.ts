@@ -47,6 +47,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const run = inject("run");
   const nodes = inject("nodes");
   const nodeLabels = inject("nodeLabels");
+  const pool = inject("nodePool");
   const storage = inject("storage");
   const filter = inject("scenarioFilter");
   const kube = connect(cluster.kubeconfigPath);
@@ -68,6 +69,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
             cluster,
             nodes,
             nodeLabels,
+            pool,
             storage: profile,
             scenario,
             run,

@@ -6,7 +6,17 @@ import { pins, stagingVersion } from "./pins.ts";
  * the Go module proxy. resolve.ts walks these in the documented order.
  */
 
-export type ComponentId = "kubernetes" | "etcd" | "kwok" | "csi-provisioner" | "csi-attacher" | "csi-spec";
+export type ComponentId =
+  | "kubernetes"
+  | "kubernetes-node"
+  | "etcd"
+  | "kwok"
+  | "csi-provisioner"
+  | "csi-attacher"
+  | "csi-spec"
+  | "kubelet-plugin-registration"
+  | "kind"
+  | "local-path-provisioner";
 
 /** Official release artifacts for one platform ("linux-amd64"). */
 export type ReleaseSource =
@@ -66,22 +76,28 @@ function kubeVersionLdflags(version: string): string[] {
 }
 
 const kubeBinaries = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] as const;
+/** What a kind node image adds to the control plane (kind clusters only). */
+const kubeNodeBinaries = ["kubelet", "kubeadm", "kube-proxy"] as const;
+
+function kubeReleaseFiles(names: readonly string[], platform: string): ReleaseSource {
+  return {
+    kind: "files",
+    urls: Object.fromEntries(
+      names.map((name) => [
+        name,
+        `https://dl.k8s.io/release/${pins.kubernetes}/bin/${platform.replace("-", "/")}/${name}`,
+      ]),
+    ),
+    checksumSuffix: ".sha256",
+  };
+}
 
 export const components: Record<ComponentId, Component> = {
   kubernetes: {
     id: "kubernetes",
     version: pins.kubernetes,
     files: kubeBinaries,
-    release: (platform) => ({
-      kind: "files",
-      urls: Object.fromEntries(
-        kubeBinaries.map((name) => [
-          name,
-          `https://dl.k8s.io/release/${pins.kubernetes}/bin/${platform.replace("-", "/")}/${name}`,
-        ]),
-      ),
-      checksumSuffix: ".sha256",
-    }),
+    release: (platform) => kubeReleaseFiles(kubeBinaries, platform),
     build: {
       kind: "wrapper",
       dir: "kube",
@@ -90,6 +106,22 @@ export const components: Record<ComponentId, Component> = {
       replaceStaging: stagingVersion(pins.kubernetes),
       binary: "kube",
       links: kubeBinaries,
+      ldflags: kubeVersionLdflags(pins.kubernetes),
+    },
+  },
+  "kubernetes-node": {
+    id: "kubernetes-node",
+    version: pins.kubernetes,
+    files: kubeNodeBinaries,
+    release: (platform) => kubeReleaseFiles(kubeNodeBinaries, platform),
+    build: {
+      kind: "wrapper",
+      dir: "kube-node",
+      module: "k8s.io/kubernetes",
+      version: pins.kubernetes,
+      replaceStaging: stagingVersion(pins.kubernetes),
+      binary: "kube-node",
+      links: kubeNodeBinaries,
       ldflags: kubeVersionLdflags(pins.kubernetes),
     },
   },
@@ -171,6 +203,49 @@ export const components: Record<ComponentId, Component> = {
       module: "github.com/container-storage-interface/spec",
       version: pins.csiSpec,
       files: { "csi.proto": "csi.proto" },
+    },
+  },
+  // The kubelet's plugin registration API, which the suite's CSI driver serves
+  // itself on kind nodes, in place of node-driver-registrar.
+  "kubelet-plugin-registration": {
+    id: "kubelet-plugin-registration",
+    version: stagingVersion(pins.kubernetes),
+    files: ["pluginregistration.proto"],
+    release: () => ({
+      kind: "files",
+      urls: {
+        "pluginregistration.proto": `https://raw.githubusercontent.com/kubernetes/kubelet/${stagingVersion(pins.kubernetes)}/pkg/apis/pluginregistration/v1/api.proto`,
+      },
+    }),
+    build: {
+      kind: "module-files",
+      module: "k8s.io/kubelet",
+      version: stagingVersion(pins.kubernetes),
+      files: { "pluginregistration.proto": "pkg/apis/pluginregistration/v1/api.proto" },
+    },
+  },
+  kind: {
+    id: "kind",
+    version: pins.kind,
+    files: ["kind"],
+    release: (platform) => ({
+      kind: "files",
+      urls: { kind: `https://kind.sigs.k8s.io/dl/${pins.kind}/kind-${platform}` },
+    }),
+    build: { kind: "install", packages: ["sigs.k8s.io/kind"], version: pins.kind },
+  },
+  // Published as an image only; the air-gapped kind images are built from it.
+  "local-path-provisioner": {
+    id: "local-path-provisioner",
+    version: pins.localPathProvisioner,
+    files: ["local-path-provisioner"],
+    release: () => undefined,
+    build: {
+      kind: "in-module",
+      module: "github.com/rancher/local-path-provisioner",
+      version: pins.localPathProvisioner,
+      packages: { "local-path-provisioner": "." },
+      ldflags: [`-X main.VERSION=${pins.localPathProvisioner}`],
     },
   },
 };

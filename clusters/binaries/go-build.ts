@@ -24,7 +24,7 @@ interface ModuleInfo {
   Error?: string;
 }
 
-async function downloadModule(module: string, version: string, cwd: string): Promise<ModuleInfo> {
+export async function downloadModule(module: string, version: string, cwd: string): Promise<ModuleInfo> {
   const { stdout } = await execa("go", ["mod", "download", "-json", `${module}@${version}`], {
     cwd,
     reject: false,
@@ -139,8 +139,10 @@ export async function goBuild(
         await cp(upstream.Dir, source, { recursive: true });
         await makeWritable(source);
         for (const [binary, pkg] of Object.entries(recipe.packages)) {
+          // Module zips leave vendor/ out, but a leftover vendor directory would
+          // still switch go to -mod=vendor: resolve from go.mod instead.
           await runGo(
-            ["build", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
+            ["build", "-mod=mod", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
             source,
             {},
             count,

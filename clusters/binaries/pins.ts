@@ -4,7 +4,7 @@
  * the new version.
  */
 export const pins = {
-  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl. */
+  /** kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (and kubelet, kubeadm, kube-proxy for kind). */
   kubernetes: "v1.36.3",
   etcd: "v3.6.16",
   /** kwok and kwokctl. */
@@ -19,6 +19,10 @@ export const pins = {
   csiAttacher: "v4.13.0",
   /** The CSI spec whose csi.proto the suite's CSI driver serves (the version external-provisioner uses). */
   csiSpec: "v1.13.0",
+  /** The kind CLI that creates kind clusters. */
+  kind: "v0.33.0",
+  /** rancher local-path-provisioner: kind's `standard` class, in the air-gapped node image. */
+  localPathProvisioner: "v0.0.30",
 } as const;
 
 /** "v1.36.3" -> "v0.36.3": the tag of the k8s.io/* staging modules released with a Kubernetes version. */

@@ -97,8 +97,18 @@ async function writeState(path: string, state: LocalClusterState): Promise<void>
   await rename(`${path}.tmp`, path);
 }
 
+/** What the local cluster runs (kind's node programs and images are not among them). */
+const localClusterComponents = [
+  "kubernetes",
+  "etcd",
+  "kwok",
+  "csi-provisioner",
+  "csi-attacher",
+  "csi-spec",
+] as const;
+
 async function controlPlaneBinaries() {
-  const resolved = await resolveComponents();
+  const resolved = await resolveComponents(localClusterComponents);
   const bin = (id: keyof typeof resolved, file: string) => join(resolved[id].dir, file);
   const binaries: ControlPlaneBinaries = {
     kwokctl: bin("kwok", "kwokctl"),

@@ -102,9 +102,19 @@ export async function deleteNamespaceAndWait(
     const volume = pv.metadata?.name ?? "";
     const policy = pv.spec?.persistentVolumeReclaimPolicy;
     if (pv.metadata?.annotations?.["pv.kubernetes.io/provisioned-by"]) {
-      await kube.core.deletePersistentVolume({ name: volume }).catch(ignoreNotFound);
+      // Deleting PersistentVolumes is a permission a run on someone else's cluster may lack: say so, go on.
+      const forbidden = await kube.core.deletePersistentVolume({ name: volume }).then(
+        () => false,
+        (error: { code?: number }) => {
+          if (error.code === 403) return true;
+          ignoreNotFound(error);
+          return false;
+        },
+      );
       notes.push(
-        `volume ${volume} has reclaim policy ${policy}: its PersistentVolume was deleted, the storage behind it was not`,
+        forbidden
+          ? `volume ${volume} has reclaim policy ${policy} and the run may not delete PersistentVolumes: it is left Released (kubectl delete pv ${volume} removes it)`
+          : `volume ${volume} has reclaim policy ${policy}: its PersistentVolume was deleted, the storage behind it was not`,
       );
     } else {
       notes.push(`volume ${volume} existed before the run (reclaim policy ${policy}); it is left Released`);

@@ -3,7 +3,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { loadProfile } from "../profile/load-profile.ts";
 import { buildCertification } from "./certification.ts";
+import { renderHtml } from "./html.ts";
 import { renderJUnit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
@@ -14,6 +16,13 @@ addFormats.default(ajv);
 const validate = ajv.compile(schema);
 
 const complete = buildCertification(recordedPlan, recordedRecords, recordedEnd);
+// The same run checked against the example profile of the local cluster (amc certify).
+const certified = buildCertification(
+  recordedPlan,
+  recordedRecords,
+  recordedEnd,
+  await loadProfile("profiles/local.yaml"),
+);
 // The same run cut short: only the ReadWriteOnce scenarios had run when it was interrupted.
 const interrupted = buildCertification(
   recordedPlan,
@@ -25,6 +34,14 @@ describe("certification.json", () => {
   it("follows its published schema, complete or interrupted", () => {
     expect(validate(JSON.parse(JSON.stringify(complete))), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(JSON.parse(JSON.stringify(interrupted))), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("follows its published schema with a vendor profile's claims", () => {
+    expect(certified.claims?.counts).toEqual({ held: 15, broken: 1, "not-checked": 0 });
+    expect(validate(JSON.parse(JSON.stringify(certified))), JSON.stringify(validate.errors)).toBe(true);
+    const broken = JSON.parse(JSON.stringify(certified));
+    broken.claims.results[0].status = "kept";
+    expect(validate(broken)).toBe(false);
   });
 
   it("is refused by the schema when a result lacks its verdict's reason", () => {
@@ -92,6 +109,18 @@ describe("certification.md", () => {
     );
   });
 
+  it("lists a profile's claims, the broken one with its evidence", () => {
+    const withClaims = renderMarkdown(certified);
+    expect(withClaims).toContain("- Claims: 15 held, 1 BROKEN");
+    expect(withClaims).toMatch(
+      /\| `amc-shared` \| RWO is attach-exclusive across nodes: .* \| BROKEN \| rwo-cross-node @ amc-shared: expected blocked by Multi-Attach, observed admitted/,
+    );
+    expect(withClaims).toMatch(
+      /- `amc-shared\/rwo-cross-node` BROKEN: .*\n {2}- rwo-cross-node @ amc-shared contradicts \(finding\)/,
+    );
+    expect(markdown).not.toContain("## Claims");
+  });
+
   it("names the digest of the JSON it was rendered with", () => {
     expect(markdown).toContain(`certification.json SHA-256: \`${"0".repeat(64)}\``);
   });
@@ -130,5 +159,16 @@ describe("junit.xml", () => {
       (p: { name: string }) => p.name === "fidelity",
     );
     expect(fidelity.value).toMatch(/^Control-plane fidelity/);
+  });
+});
+
+describe("certification.html", () => {
+  it("has a row per claim, coloured by its status, with the evidence it rests on", () => {
+    const html = renderHtml(certified);
+    expect(html.match(/<tr data-claim="/g)).toHaveLength(16);
+    expect(html).toMatch(
+      /<tr data-claim="amc-shared\/rwo-cross-node" data-status="broken">.*<td class="status c-broken">BROKEN<\/td>.*rwo-cross-node @ amc-shared contradicts \(finding\)/,
+    );
+    expect(renderHtml(complete)).not.toContain("data-claim");
   });
 });

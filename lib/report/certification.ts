@@ -1,4 +1,6 @@
 import type { ProviderId } from "../../clusters/types.ts";
+import { type CertificationClaims, evaluateClaims } from "../profile/claims.ts";
+import type { StoredProfile } from "../profile/profile.ts";
 import type {
   AccessMode,
   Check,
@@ -74,6 +76,8 @@ export interface Certification {
     findings: string[];
     handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
   };
+  /** Present when the run checked a vendor profile (amc certify): each claim held, broken or not checked. */
+  claims?: CertificationClaims;
 }
 
 export const controlPlaneNote =
@@ -115,6 +119,7 @@ export function buildCertification(
   plan: RunPlan,
   records: readonly RunRecord[],
   end: { finishedAt: string; status: RunStatus },
+  profile?: StoredProfile,
 ): Certification {
   const results: CertificationResult[] = [];
   for (const scenario of plan.scenarios) {
@@ -138,7 +143,7 @@ export function buildCertification(
   const counts = { conforms: 0, deviates: 0, finding: 0, "not-applicable": 0, inconclusive: 0, "not-run": 0 };
   for (const result of results) counts[result.verdict ?? "not-run"]++;
   const zones = [...new Set(plan.schedulableNodes.flatMap((n) => (n.zone ? [n.zone] : [])))].sort();
-  return {
+  const certification: Certification = {
     schema: CERTIFICATION_SCHEMA,
     suite: plan.suite,
     run: { id: plan.runId, startedAt: plan.startedAt, finishedAt: end.finishedAt, status: end.status },
@@ -172,4 +177,5 @@ export function buildCertification(
       ),
     },
   };
+  return profile ? { ...certification, claims: evaluateClaims(profile, certification) } : certification;
 }

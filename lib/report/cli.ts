@@ -1,15 +1,10 @@
-import { access } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { execa } from "execa";
-import { latestRunId } from "./plan.ts";
-import { reportRun } from "./write.ts";
+import { UsageError } from "../errors.ts";
+import { renderStoredRun } from "./render-stored.ts";
 
 /**
  * `npm run report [-- --run ID] [--report-dir DIR]`: renders a stored run's
- * reports again from its plan and records (the newest run by default), then
- * the Allure HTML report from allure-results with the allure package.
+ * reports again (render-stored.ts). `amc report` does the same.
  */
 const usage = "usage: npm run report -- [--run ID] [--report-dir DIR] [--no-allure]";
 
@@ -26,51 +21,20 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const reportDir = values["report-dir"] ?? process.env.AMC_REPORT_DIR ?? "reports";
-  const runId = values.run ?? (await latestRunId(reportDir));
-  if (!runId) {
-    console.error(`no run recorded under ${join(reportDir, "records")}\n${usage}`);
-    return 2;
-  }
-  const written = await reportRun(reportDir, runId);
-  if (!written) {
-    console.error(`run ${runId} has no plan under ${join(reportDir, "records", runId)}`);
-    return 2;
-  }
-  for (const file of written.files) console.log(file);
-  const results = join(reportDir, "allure-results");
-  if (
-    !values["no-allure"] &&
-    (await access(results).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    const output = join(reportDir, "allure-report");
-    const config = fileURLToPath(new URL("../../allurerc.mjs", import.meta.url));
-    await execa(
-      "allure",
-      [
-        "generate",
-        results,
-        "--config",
-        config,
-        "--output",
-        output,
-        "--report-name",
-        `access-mode-conformance ${runId}`,
-      ],
-      // The report must not call out to analytics when a vendor opens it.
-      { preferLocal: true, stdio: "inherit", env: { ALLURE_NO_ANALYTICS: "true" } },
-    );
-    console.log(join(output, "index.html"));
-  }
+  const files = await renderStoredRun({
+    reportDir: values["report-dir"] ?? process.env.AMC_REPORT_DIR ?? "reports",
+    ...(values.run ? { runId: values.run } : {}),
+    allure: !values["no-allure"],
+  });
+  for (const file of files) console.log(file);
   return 0;
 }
 
 try {
   process.exitCode = await main();
 } catch (error) {
-  console.error((error as Error).message);
-  process.exitCode = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1;
+  const usageError =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  console.error(usageError ? `${(error as Error).message}\n${usage}` : (error as Error).message);
+  process.exitCode = usageError ? 2 : 1;
 }

@@ -1,6 +1,17 @@
+import type { CertificationClaims } from "../profile/claims.ts";
 import type { Verdict } from "../scenario/types.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
-import { cellText, clusterLine, countsLine, seconds, shortOutcome, verdictWord } from "./markdown.ts";
+import {
+  cellText,
+  claimCountsLine,
+  claimEvidenceText,
+  claimWord,
+  clusterLine,
+  countsLine,
+  seconds,
+  shortOutcome,
+  verdictWord,
+} from "./markdown.ts";
 
 /**
  * certification.html: one self-contained file (inline style and script, no
@@ -65,6 +76,12 @@ dialog .verdict { padding: 8px 12px; border-radius: 6px; }
 .chart .bar { fill: #0969da; }
 .chart .bar.handoff { fill: #8250df; }
 .muted { color: #57606a; }
+.c-held { background: #dafbe1; color: #116329; }
+.c-broken { background: #ffebe9; color: #a40e26; }
+.c-not-checked { background: #f6f8fa; color: #57606a; }
+.claims td.status { font-weight: 600; white-space: nowrap; }
+.claims details summary { cursor: pointer; }
+.claims ul { margin: 4px 0; padding-left: 18px; }
 `;
 
 const script = `
@@ -171,6 +188,22 @@ function barChart(
   return `<figure><figcaption>${h(title)}</figcaption><svg class="chart ${kind}" role="img" aria-label="${h(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${rows}</svg></figure>`;
 }
 
+/** The vendor profile's claims: one row each, coloured by status, its evidence one click away. */
+function claimsSection(claims: CertificationClaims): string {
+  const { driver } = claims.profile;
+  const rows = claims.results
+    .map(
+      (c) =>
+        `<tr data-claim="${h(c.id)}" data-status="${c.status}"><td><code>${h(c.storageClass)}</code></td><td>${h(c.claim)}</td><td class="status c-${c.status}">${h(claimWord[c.status])}</td><td><details><summary>${h(c.reason)}</summary><p class="muted">decided by ${h([...c.decidedBy.scenarios, ...c.decidedBy.fields].join(", "))}</p>${c.evidence.length > 0 ? `<ul>${c.evidence.map((e) => `<li>${h(claimEvidenceText(e))}</li>`).join("")}</ul>` : ""}</details></td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Claims</h2>
+<p>Profile <code>${h(claims.profile.file)}</code>: ${h([driver.name, driver.version, driver.vendor ? `by ${driver.vendor}` : ""].filter(Boolean).join(" "))}, SHA-256 <code>${h(claims.profile.sha256)}</code>. ${h(claimCountsLine(claims))}.</p>
+<table class="plain claims"><thead><tr><th>class</th><th>claim</th><th>status</th><th>why (select for the evidence)</th></tr></thead><tbody>
+${rows}
+</tbody></table>`;
+}
+
 export function renderHtml(cert: Certification, digest?: string): string {
   const families = [...new Set(cert.scenarios.map((s) => s.accessMode))];
   const indexOf = new Map(cert.results.map((r, i) => [`${r.scenario}@${r.storageClass}`, i]));
@@ -230,6 +263,7 @@ export function renderHtml(cert: Certification, digest?: string): string {
 ${cert.fidelityNote ? `<div class="banner fidelity" role="note"><strong>${h(cert.fidelityNote)}</strong></div>` : ""}
 ${statusBanner}
 <div class="chips" aria-label="verdicts">${chips}</div>
+${cert.claims ? claimsSection(cert.claims) : ""}
 <h2>Matrix</h2>
 <table class="matrix"><thead>${header}</thead><tbody>
 ${rows}

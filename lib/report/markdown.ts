@@ -1,3 +1,4 @@
+import type { CertificationClaims, ClaimEvidence, ClaimStatus } from "../profile/claims.ts";
 import type { Outcome, Verdict } from "../scenario/types.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
 
@@ -64,6 +65,61 @@ export function countsLine(cert: Certification): string {
     .join(", ");
 }
 
+export const claimWord: Record<ClaimStatus, string> = {
+  held: "held",
+  broken: "BROKEN",
+  "not-checked": "not checked",
+};
+
+export function claimCountsLine(claims: CertificationClaims): string {
+  return (Object.entries(claims.counts) as [ClaimStatus, number][])
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${claimWord[status]}`)
+    .join(", ");
+}
+
+/** Where the profile came from, and what it is about. */
+export function profileLine(claims: CertificationClaims): string {
+  const { driver } = claims.profile;
+  const about = [driver.name, driver.version, driver.vendor ? `by ${driver.vendor}` : ""]
+    .filter(Boolean)
+    .join(" ");
+  return `\`${claims.profile.file}\` (${about}), SHA-256 \`${claims.profile.sha256}\``;
+}
+
+/** One evidence line of a claim: the scenario, what it showed, and whether that agrees. */
+export function claimEvidenceText(e: ClaimEvidence): string {
+  const event = e.decidedBy ? ` [${e.decidedBy.source} ${e.decidedBy.reason}: ${e.decidedBy.message}]` : "";
+  return `${e.scenario} @ ${e.storageClass} ${e.judgement} (${e.verdict ?? "not run"}): ${e.why}${event}`;
+}
+
+function claimsSection(claims: CertificationClaims): string[] {
+  return [
+    "## Claims",
+    "",
+    `Profile ${profileLine(claims)}: ${claimCountsLine(claims)}.`,
+    "",
+    "| class | claim | status | why | decided by |",
+    "|---|---|---|---|---|",
+    ...claims.results.map(
+      (c) =>
+        `| \`${c.storageClass}\` | ${escapeCell(c.claim)} | ${claimWord[c.status]} | ${escapeCell(c.reason)} | ${escapeCell(
+          [...c.decidedBy.scenarios, ...c.decidedBy.fields].join(", "),
+        )} |`,
+    ),
+    "",
+    "### Evidence of each claim",
+    "",
+    ...claims.results.flatMap((c) => [
+      `- \`${c.id}\` ${claimWord[c.status]}: ${c.claim}`,
+      ...(c.evidence.length > 0
+        ? c.evidence.map((e) => `  - ${claimEvidenceText(e).replaceAll("\n", " ")}`)
+        : [`  - ${c.reason}`]),
+    ]),
+    "",
+  ];
+}
+
 function listOf(cert: Certification, verdict: Verdict | "not-run", heading: string): string[] {
   const results = cert.results.filter((r) => (r.verdict ?? "not-run") === verdict);
   if (results.length === 0) return [];
@@ -86,8 +142,10 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
     `- Cluster: ${clusterLine(cert)}`,
     `- Run: ${runLine(cert)}`,
     `- Verdicts: ${countsLine(cert)}`,
+    ...(cert.claims ? [`- Claims: ${claimCountsLine(cert.claims)}`] : []),
     ...(digest ? [`- certification.json SHA-256: \`${digest}\``] : []),
     "",
+    ...(cert.claims ? claimsSection(cert.claims) : []),
     "## Storage classes",
     "",
     "| class | provisioner | family | why | binding mode |",

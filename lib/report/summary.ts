@@ -1,6 +1,6 @@
 import { outcomeText } from "../scenario/verdict.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
-import { countsLine, seconds, verdictWord } from "./markdown.ts";
+import { claimCountsLine, claimWord, countsLine, seconds, verdictWord } from "./markdown.ts";
 
 /**
  * The end-of-run summary printed to the terminal: one line per scenario and
@@ -35,6 +35,15 @@ export function summarize(cert: Certification): string {
     (h) =>
       `  ${h.storageClass}: ${seconds(h.handoffMs)} (detach ${h.detachMs ?? "?"} ms, attach ${h.attachMs ?? "?"} ms)`,
   );
+  const claims = cert.claims
+    ? [
+        `claims of ${cert.claims.profile.file}: ${claimCountsLine(cert.claims)}`,
+        ...cert.claims.results.map((c) => {
+          const line = `  ${claimWord[c.status].padEnd(11)} ${c.storageClass}: ${c.claim} (${c.reason})`;
+          return line.length > 260 ? `${line.slice(0, 257)}...` : line;
+        }),
+      ]
+    : [];
   return [
     header,
     ...lines,
@@ -43,5 +52,6 @@ export function summarize(cert: Certification): string {
     ...(handoffs.length > 0
       ? ["handoff times (holder deleted to volume attached on the other node):", ...handoffs]
       : []),
+    ...claims,
   ].join("\n");
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readRunProfile } from "../profile/run-profile.ts";
 import { readRecords, recordsDir } from "../scenario/records.ts";
 import { buildCertification, type Certification, type RunStatus } from "./certification.ts";
 import { renderHtml } from "./html.ts";
@@ -38,10 +39,11 @@ export async function writeReports(reportDir: string, certification: Certificati
 type RunEnd = { finishedAt: string; status: RunStatus };
 
 /**
- * Builds the reports of a stored run (its plan and records); undefined when
- * the run left no plan. `end` is recorded next to the records; without it the
- * recorded end is used (re-rendering), or, for a run that never recorded one,
- * "interrupted" at its last record.
+ * Builds the reports of a stored run (its plan, records and the vendor
+ * profile it checks, if any); undefined when the run left no plan. `end` is
+ * recorded next to the records; without it the recorded end is used
+ * (re-rendering), or, for a run that never recorded one, "interrupted" at its
+ * last record.
  */
 export async function reportRun(
   reportDir: string,
@@ -63,5 +65,6 @@ export async function reportRun(
       .sort()
       .at(-1) ?? plan.startedAt;
   const finalEnd = end ?? recorded ?? { finishedAt: lastRecord, status: "interrupted" };
-  return writeReports(reportDir, buildCertification(plan, records, finalEnd));
+  const profile = await readRunProfile(reportDir, runId);
+  return writeReports(reportDir, buildCertification(plan, records, finalEnd, profile));
 }

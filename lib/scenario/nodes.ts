@@ -1,12 +1,111 @@
+import type { V1Node } from "@kubernetes/client-node";
 import type { ClusterNode } from "../../clusters/types.ts";
+import { InfrastructureError, UsageError } from "../errors.ts";
+import { unschedulableReason } from "../kube/nodes.ts";
 
 /**
- * Where the pods go. Same-node scenarios use one node; cross-node scenarios
- * two, in the same zone when there is such a pair: on zonal storage a pod in
- * another zone is refused for its zone, which is not what the scenario asks.
- * When the volume already exists (Immediate binding) and is pinned to some
- * nodes, the first pod goes to one of those.
+ * Where the pods go. First the pool: the nodes that take the suite's pods
+ * (Ready, not cordoned, no NoSchedule/NoExecute taint: the pods tolerate
+ * nothing), or the ones the user named with AMC_NODES. Then, per scenario,
+ * the choice: same-node scenarios use one node; cross-node scenarios two, in
+ * the same zone when there is such a pair, and necessarily so on zonal
+ * storage, where a pod in another zone is refused for its zone (a node
+ * affinity conflict), which is not what the scenario asks. When the volume
+ * already exists (Immediate binding) and is pinned to some nodes, the first
+ * pod goes to one of those. Every choice says why, for the run's record.
  */
+
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+export interface ExcludedNode {
+  name: string;
+  why: string;
+}
+
+export interface NodePool {
+  /** The nodes pods may go to, in order of preference. */
+  nodes: ClusterNode[];
+  /** Every other node of the cluster, and why it is left out. */
+  excluded: ExcludedNode[];
+  /** Labels of the nodes in the pool (to see which nodes a volume reaches). */
+  labels: Record<string, Record<string, string>>;
+  /** The user named the nodes (AMC_NODES): they are used in the order given. */
+  named: boolean;
+}
+
+/**
+ * The pool from the cluster's Node objects. Named nodes must exist and take
+ * pods (a UsageError names the cluster's nodes otherwise); a cluster where no
+ * node takes pods cannot run any scenario (InfrastructureError, with why).
+ */
+export function nodePool(all: readonly V1Node[], asked: readonly string[] = []): NodePool {
+  const named = [...new Set(asked)];
+  const byName = new Map(all.map((node) => [node.metadata?.name ?? "", node]));
+  const known = [...byName.keys()].sort();
+  const unknown = named.filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `AMC_NODES: unknown node(s) ${unknown.join(", ")}; the cluster's nodes are: ${known.join(", ") || "none"}`,
+    );
+  }
+  const refused = named.flatMap((name) => {
+    const why = unschedulableReason(byName.get(name) as V1Node);
+    return why ? [`${name} (${why})`] : [];
+  });
+  if (refused.length > 0) {
+    throw new UsageError(
+      `AMC_NODES: the suite's pods cannot run on ${refused.join(", ")}: they tolerate no taint; name other nodes, or leave AMC_NODES unset to let the suite choose`,
+    );
+  }
+  const pool: NodePool = { nodes: [], excluded: [], labels: {}, named: named.length > 0 };
+  const order = named.length > 0 ? [...named, ...known.filter((n) => !named.includes(n))] : known;
+  for (const name of order) {
+    const node = byName.get(name) as V1Node;
+    const why =
+      named.length > 0 && !named.includes(name) ? "not named in AMC_NODES" : unschedulableReason(node);
+    if (why) {
+      pool.excluded.push({ name, why });
+      continue;
+    }
+    const zone = node.metadata?.labels?.[ZONE_LABEL];
+    pool.nodes.push({ name, ...(zone ? { zone } : {}) });
+    pool.labels[name] = { ...(node.metadata?.labels ?? {}) };
+  }
+  if (pool.nodes.length === 0) {
+    const reasons = pool.excluded.map((e) => `  - ${e.name}: ${e.why}`).join("\n");
+    throw new InfrastructureError(
+      `no node of the cluster takes the suite's pods, which tolerate no taint:\n${reasons || "  (the cluster has no nodes)"}`,
+    );
+  }
+  return pool;
+}
+
+/** What the runner knows about the pool besides its nodes. */
+export interface PoolFacts {
+  named?: boolean;
+  excluded?: readonly ExcludedNode[];
+}
+
+/**
+ * Why a placement cannot be had on this pool at all (before anything is
+ * created), or undefined. A cross-node scenario needs two nodes.
+ */
+export function placementGate(
+  nodes: readonly ClusterNode[],
+  placement: "same-node" | "cross-node",
+  facts: PoolFacts = {},
+): string | undefined {
+  if (placement === "same-node" || nodes.length >= 2) return undefined;
+  const names = nodes.map((n) => n.name).join(", ");
+  const others =
+    facts.excluded && facts.excluded.length > 0
+      ? `; left out: ${facts.excluded.map((e) => `${e.name} (${e.why})`).join(", ")}`
+      : "";
+  if (facts.named) return `AMC_NODES names one node (${names}); a cross-node scenario needs two`;
+  return nodes.length === 0
+    ? `the cluster has no schedulable node; a cross-node scenario needs two${others}`
+    : `the cluster has one schedulable node (${names}); a cross-node scenario needs two${others}`;
+}
 
 export interface NodeChoice {
   first: string;
@@ -14,40 +113,52 @@ export interface NodeChoice {
   reason: string;
 }
 
+export interface PlacementFacts extends PoolFacts {
+  /** The nodes an existing volume can be used from (Immediate binding and node affinity). */
+  reachableFrom?: readonly string[];
+  /**
+   * The topology key zonal storage pins its volumes by (a zone, spanning
+   * several nodes): both nodes of a cross-node pair must share its value.
+   */
+  zoneKey?: string;
+  /** Node labels, to read `zoneKey`. */
+  nodeLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 export function chooseNodes(
   nodes: readonly ClusterNode[],
   placement: "same-node" | "cross-node",
-  reachableFrom?: readonly string[],
+  facts: PlacementFacts = {},
 ): NodeChoice | { notApplicable: string } {
-  const sorted = [...nodes].sort((x, y) => x.name.localeCompare(y.name));
-  const candidates = reachableFrom ? sorted.filter((n) => reachableFrom.includes(n.name)) : sorted;
+  const { reachableFrom, zoneKey, named } = facts;
+  const ordered = named ? [...nodes] : [...nodes].sort((x, y) => x.name.localeCompare(y.name));
+  const candidates = reachableFrom ? ordered.filter((n) => reachableFrom.includes(n.name)) : ordered;
+  const how = named ? " (named in AMC_NODES)" : "";
   const pinned =
-    reachableFrom && candidates.length < sorted.length
+    reachableFrom && candidates.length < ordered.length
       ? ` (the volume is reachable from ${reachableFrom.join(", ")} only)`
       : "";
   const first = candidates[0];
   if (!first) {
-    return { notApplicable: `no schedulable node can reach the volume${pinned}` };
+    return { notApplicable: `no schedulable node can reach the volume${how}${pinned}` };
   }
   if (placement === "same-node") {
-    return { first: first.name, reason: `both pods on ${first.name}${pinned}` };
+    return { first: first.name, reason: `both pods on ${first.name}${how}${pinned}` };
   }
-  if (sorted.length < 2) {
-    return {
-      notApplicable: `the cluster has one schedulable node (${first.name}); a cross-node scenario needs two`,
-    };
-  }
+  const gate = placementGate(ordered, placement, facts);
+  if (gate) return { notApplicable: gate };
+  if (zoneKey) return zonalPair(ordered, candidates, zoneKey, facts, `${how}${pinned}`);
   for (const a of candidates) {
-    const sameZone = sorted.find((b) => b.name !== a.name && a.zone !== undefined && b.zone === a.zone);
+    const sameZone = ordered.find((b) => b.name !== a.name && a.zone !== undefined && b.zone === a.zone);
     if (sameZone) {
       return {
         first: a.name,
         second: sameZone.name,
-        reason: `${a.name} and ${sameZone.name}, both in zone ${a.zone}${pinned}`,
+        reason: `${a.name} and ${sameZone.name}, both in zone ${a.zone}${how}${pinned}`,
       };
     }
   }
-  const other = sorted.find((b) => b.name !== first.name) as ClusterNode;
+  const other = ordered.find((b) => b.name !== first.name) as ClusterNode;
   const zones =
     first.zone || other.zone
       ? ` (no two nodes share a zone: ${first.zone ?? "none"} and ${other.zone ?? "none"})`
@@ -55,6 +166,35 @@ export function chooseNodes(
   return {
     first: first.name,
     second: other.name,
-    reason: `${first.name} and ${other.name}${zones}${pinned}`,
+    reason: `${first.name} and ${other.name}${zones}${how}${pinned}`,
+  };
+}
+
+/** Zonal storage: two nodes with the same value of the storage's zone key, or not applicable. */
+function zonalPair(
+  ordered: readonly ClusterNode[],
+  candidates: readonly ClusterNode[],
+  zoneKey: string,
+  facts: PlacementFacts,
+  notes: string,
+): NodeChoice | { notApplicable: string } {
+  const zoneOf = (node: ClusterNode) => facts.nodeLabels?.[node.name]?.[zoneKey];
+  const reaches = (node: ClusterNode) => !facts.reachableFrom || facts.reachableFrom.includes(node.name);
+  for (const a of candidates) {
+    const zone = zoneOf(a);
+    const b = ordered.find(
+      (n) => n.name !== a.name && zone !== undefined && zoneOf(n) === zone && reaches(n),
+    );
+    if (b) {
+      return {
+        first: a.name,
+        second: b.name,
+        reason: `${a.name} and ${b.name}, both in ${zoneKey}=${zone}: the storage is zonal, and a node in another zone could not use the volume at all${notes}`,
+      };
+    }
+  }
+  const zones = ordered.map((n) => `${n.name}: ${zoneOf(n) ?? "none"}`).join(", ");
+  return {
+    notApplicable: `the storage is zonal (its volumes are pinned by ${zoneKey}) and no two schedulable nodes share a ${zoneKey} (${zones}): a pod in another zone would be refused for its zone, not for the access mode${notes}`,
   };
 }

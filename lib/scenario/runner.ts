@@ -16,7 +16,7 @@ import { type Snapshot, WaitTimeoutError, watchUntil } from "../kube/wait.ts";
 import { renderClaim, renderPod, renderPriorityClass, toYaml } from "../manifests.ts";
 import { formatDuration, heartbeat } from "../progress.ts";
 import { CLASS_LABEL, type RunContext, runAnnotations, runLabels, SCENARIO_LABEL } from "../run.ts";
-import { volumeReach } from "../storage/family.ts";
+import { volumeReach, zoneKeyOf } from "../storage/family.ts";
 import {
   admittedOn,
   type Decision,
@@ -27,7 +27,7 @@ import {
   provisioningRefusal,
 } from "./classify.ts";
 import { attachmentState, detectionGap, EventLog, podState, toEventEvidence } from "./evidence.ts";
-import { chooseNodes, type NodeChoice } from "./nodes.ts";
+import { chooseNodes, type NodeChoice, type PoolFacts, placementGate } from "./nodes.ts";
 import type { Pod, Scenario, Step } from "./scenarios.ts";
 import type { Timeouts } from "./timeouts.ts";
 import {
@@ -53,6 +53,8 @@ export interface ScenarioInput {
   /** Schedulable nodes, and every node's labels (to see which nodes a volume reaches). */
   nodes: readonly ClusterNode[];
   nodeLabels: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Whether the user named the nodes (AMC_NODES), and the nodes left out and why (for reasons). */
+  pool?: PoolFacts;
   storage: StorageProfile;
   scenario: Scenario;
   run: RunContext;
@@ -290,7 +292,13 @@ class ScenarioRun {
           const pv = await this.kube.core.readPersistentVolume({ name: bound.volume });
           reachableFrom = volumeReach(pv, this.input.nodeLabels).reachableFrom;
         }
-        const choice = chooseNodes(this.input.nodes, scenario.placement, reachableFrom);
+        const { nodes, nodeLabels, pool } = this.input;
+        const zoneKey = zoneKeyOf(storage.family, storage.probe, nodeLabels);
+        const choice = chooseNodes(nodes, scenario.placement, {
+          ...pool,
+          ...(reachableFrom ? { reachableFrom } : {}),
+          ...(zoneKey ? { zoneKey, nodeLabels } : {}),
+        });
         if ("notApplicable" in choice) throw new NotApplicable(choice.notApplicable);
         this.nodes = choice;
         return true;
@@ -493,9 +501,7 @@ class ScenarioRun {
     let cleanupError: Error | undefined;
 
     if (scenario.needsKubelet && cluster.fidelity !== "full") notApplicable = scenario.needsKubelet;
-    else if (scenario.placement === "cross-node" && nodes.length < 2) {
-      notApplicable = `the cluster has ${nodes.length} schedulable node(s); a cross-node scenario needs two`;
-    }
+    else notApplicable = placementGate(nodes, scenario.placement, this.input.pool);
     const runsSteps = !notApplicable && !("notApplicable" in expectation) && !("inconclusive" in expectation);
     if (runsSteps) {
       try {

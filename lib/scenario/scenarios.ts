@@ -50,7 +50,18 @@ const unknownFamily = (storage: StorageProfile): ExpectationOrNot => ({
   inconclusive: `the storage family of ${storage.className} could not be determined (${storage.familyReason})`,
 });
 
-const admitted = (because: string): Expectation => ({ outcome: "admitted", because });
+const admitted = (because: string, finding?: string): Expectation => ({
+  outcome: "admitted",
+  because,
+  ...(finding ? { finding } : {}),
+});
+
+/**
+ * PersistentVolume sources of in-tree plugins that are neither attachable nor
+ * device-mountable: the kubelet tracks their mounts per pod, not per volume.
+ * (CSI volumes are always tracked per volume.)
+ */
+const perPodVolumeSources = new Set(["hostPath", "nfs", "cephfs"]);
 
 const rwopRejected: Expectation = {
   outcome: "rwop-scheduler-rejected",
@@ -105,12 +116,10 @@ export const scenarios: readonly Scenario[] = [
               "the volume exists on one node only; the scheduler refuses every other node (PV node affinity)",
           };
         case "shared":
-          return {
-            ...admitted(
-              "nothing enforces ReadWriteOnce across nodes for storage without attach: the attach/detach controller skips it and no node affinity pins it",
-            ),
-            finding: `RWO is not enforced across nodes on ${storage.className}: two pods on two nodes use the same volume`,
-          };
+          return admitted(
+            "nothing enforces ReadWriteOnce across nodes for storage without attach: the attach/detach controller skips it and no node affinity pins it",
+            `RWO is not enforced across nodes on ${storage.className}: two pods on two nodes use the same volume`,
+          );
         case "unknown":
           return unknownFamily(storage);
       }
@@ -182,11 +191,20 @@ export const scenarios: readonly Scenario[] = [
       { do: "pod", pod: "b", node: "first", bypassScheduler: true },
       { do: "decide", pod: "b" },
     ],
-    expect: () => ({
-      outcome: "rwop-kubelet-rejected",
-      because:
-        "the kubelet enforces ReadWriteOncePod itself when a pod reaches it without the scheduler (FailedMount)",
-    }),
+    expect: (storage) => {
+      const source = storage.probe.provisioned ? storage.probe.volumeSource : undefined;
+      if (source && perPodVolumeSources.has(source)) {
+        return admitted(
+          `the kubelet's ReadWriteOncePod check (operation_generator.go) looks for the volume mounted for another pod, but its volume manager names ${source} volumes per pod (desired_state_of_world.go, GetUniqueVolumeNameFromSpecWithPod: neither attachable nor device-mountable), so it never finds one`,
+          `ReadWriteOncePod is not enforced by the kubelet on ${storage.className} (${source} volumes): a pod that bypasses the scheduler shares the volume`,
+        );
+      }
+      return {
+        outcome: "rwop-kubelet-rejected",
+        because:
+          "the kubelet enforces ReadWriteOncePod itself when a pod reaches it without the scheduler (FailedMount)",
+      };
+    },
   },
   {
     id: "rwx-cross-node",

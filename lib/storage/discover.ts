@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import type { CoreV1Event, V1PersistentVolumeClaim, V1StorageClass } from "@kubernetes/client-node";
-import type { ClusterNode } from "../../clusters/types.ts";
+import { UsageError } from "../errors.ts";
 import type { Kube } from "../kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
-import { unschedulableReason } from "../kube/nodes.ts";
 import { resources } from "../kube/resources.ts";
 import { watchUntil } from "../kube/wait.ts";
 import { renderClaim, renderPod } from "../manifests.ts";
@@ -11,6 +10,7 @@ import { say } from "../progress.ts";
 import type { RunContext } from "../run.ts";
 import { runLabels } from "../run.ts";
 import { isFinalProvisioningFailure } from "../scenario/classify.ts";
+import { type NodePool, nodePool } from "../scenario/nodes.ts";
 import type { ProbeResult, StorageProfile } from "../scenario/types.ts";
 import { storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
 
@@ -21,37 +21,18 @@ import { storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
  * small ReadWriteOnce probe volume per class and looking at it.
  */
 
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
-
-export interface SchedulableNodes {
-  nodes: ClusterNode[];
-  excluded: { name: string; why: string }[];
-  labels: Record<string, Record<string, string>>;
+/** The nodes pods may be placed on (all that take pods, or the ones named with AMC_NODES). */
+export async function schedulableNodes(kube: Kube, named: readonly string[] = []): Promise<NodePool> {
+  return nodePool((await kube.core.listNode()).items, named);
 }
 
-export async function schedulableNodes(kube: Kube): Promise<SchedulableNodes> {
-  const result: SchedulableNodes = { nodes: [], excluded: [], labels: {} };
-  for (const node of (await kube.core.listNode()).items) {
-    const name = node.metadata?.name ?? "";
-    const why = unschedulableReason(node);
-    if (why) {
-      result.excluded.push({ name, why });
-      continue;
-    }
-    const zone = node.metadata?.labels?.[ZONE_LABEL];
-    result.nodes.push({ name, ...(zone ? { zone } : {}) });
-    result.labels[name] = { ...(node.metadata?.labels ?? {}) };
-  }
-  result.nodes.sort((a, b) => a.name.localeCompare(b.name));
-  return result;
-}
-
-export class UnknownStorageClassError extends Error {
+/** A class asked for (AMC_STORAGE_CLASSES, --storage-class) that the cluster does not have. */
+export class UnknownStorageClassError extends UsageError {
   readonly unknown: string[];
   readonly available: string[];
   constructor(unknown: string[], available: string[]) {
     super(
-      `unknown storage class(es): ${unknown.join(", ")}; the cluster has: ${available.join(", ") || "none"}`,
+      `unknown storage class(es): ${unknown.join(", ")}; the cluster has: ${[...available].sort().join(", ") || "no storage class at all"}`,
     );
     this.name = "UnknownStorageClassError";
     this.unknown = unknown;
@@ -154,7 +135,7 @@ async function probeClass(
 export async function profileStorageClasses(
   kube: Kube,
   classes: readonly V1StorageClass[],
-  nodes: SchedulableNodes,
+  nodes: NodePool,
   run: RunContext,
 ): Promise<StorageProfile[]> {
   const drivers = (await kube.storage.listCSIDriver()).items;

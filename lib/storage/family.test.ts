@@ -3,7 +3,7 @@ import type { V1PersistentVolume } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import type { ProbeResult } from "../scenario/types.ts";
 import { probeClaimName } from "./discover.ts";
-import { namesSingleNodes, storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
+import { namesSingleNodes, storageFamily, volumeReach, volumeSourceOf, zoneKeyOf } from "./family.ts";
 
 const nodeLabels = {
   "amc-node-a1": {
@@ -164,5 +164,24 @@ describe("probe claim names", () => {
     expect(probeClaimName(long)).toMatch(/^probe-a{40}-[0-9a-f]{6}$/);
     expect(probeClaimName(`${long}x`)).not.toBe(probeClaimName(`${long}y`));
     expect(probeClaimName("Fast.SSD-")).toMatch(/^probe-fast-ssd-[0-9a-f]{6}$/);
+  });
+});
+
+describe("the zone key of zonal storage", () => {
+  const zonal: ProbeResult = {
+    provisioned: true,
+    volumeSource: "csi",
+    nodeAffinity: { "topology.kubernetes.io/zone": ["a"] },
+    reachableFrom: ["amc-node-a1", "amc-node-a2"],
+  };
+
+  it("is the probe volume's affinity key that spans several nodes", () => {
+    expect(zoneKeyOf("attachable", zonal, nodeLabels)).toBe("topology.kubernetes.io/zone");
+  });
+
+  it("is absent for node-local storage and for volumes without node affinity", () => {
+    expect(zoneKeyOf("node-local", probeOf("amc-local"), nodeLabels)).toBeUndefined();
+    expect(zoneKeyOf("attachable", probeOf("amc-block"), nodeLabels)).toBeUndefined();
+    expect(zoneKeyOf("unknown", { provisioned: false, message: "no" }, nodeLabels)).toBeUndefined();
   });
 });

@@ -148,3 +148,19 @@ export function volumeReach(
       : nodes.filter((node) => terms.some((t) => matchesTerm(t, nodeLabels[node] ?? {})));
   return { nodeAffinity, reachableFrom };
 }
+
+/**
+ * The topology key zonal storage pins its volumes by, from the probe volume:
+ * a node-affinity key that does not name single nodes (a zone, a region).
+ * Undefined for node-local storage (pinned to one node: that is its family)
+ * and for storage without node affinity.
+ */
+export function zoneKeyOf(
+  family: StorageFamily,
+  probe: ProbeResult,
+  nodeLabels: FamilyFacts["nodeLabels"],
+): string | undefined {
+  if (family === "node-local" || !probe.provisioned) return undefined;
+  const carried = (key: string) => Object.values(nodeLabels).some((labels) => labels[key] !== undefined);
+  return Object.keys(probe.nodeAffinity).find((key) => carried(key) && !namesSingleNodes(key, nodeLabels));
+}

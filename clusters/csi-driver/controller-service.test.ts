@@ -2,9 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../lib/errors.ts";
-import { csiAccessModes, type DriverConfig, parseDriverArgs, singleNodeModes } from "./config.ts";
-import { ControllerService, CsiError } from "./service.ts";
+import { csiAccessModes, type DriverConfig, singleNodeModes } from "./config.ts";
+import { ControllerService } from "./controller-service.ts";
+import { CsiError } from "./csi-error.ts";
 import { VolumeStore } from "./volumes.ts";
 
 async function driver(overrides: Partial<DriverConfig> = {}) {
@@ -39,46 +39,13 @@ function csiError(call: () => unknown): CsiError {
   throw new Error("expected a CsiError");
 }
 
-describe("driver flags", () => {
-  it("parse into a config", () => {
-    expect(
-      parseDriverArgs([
-        "--name=d",
-        "--socket=/s",
-        "--state-dir=/t",
-        "--csi-proto=/p",
-        "--attach",
-        "--access-modes=SINGLE_NODE_WRITER,SINGLE_NODE_SINGLE_WRITER",
-      ]),
-    ).toEqual({
-      name: "d",
-      socket: "/s",
-      stateDir: "/t",
-      csiProto: "/p",
-      attach: true,
-      accessModes: ["SINGLE_NODE_WRITER", "SINGLE_NODE_SINGLE_WRITER"],
-    });
-  });
-
-  it("refuse a missing flag or an unknown access mode with the usage", () => {
-    expect(() => parseDriverArgs(["--name=d"])).toThrow(UsageError);
-    expect(() =>
-      parseDriverArgs(["--name=d", "--socket=/s", "--state-dir=/t", "--csi-proto=/p", "--access-modes=RWO"]),
-    ).toThrow(/unknown access mode\(s\) RWO/);
-  });
-});
-
-describe("capabilities", () => {
-  it("advertise attach only when the driver attaches, and topology only when it pins volumes", async () => {
+describe("controller capabilities", () => {
+  it("advertise attach only when the driver attaches", async () => {
     const block = (await driver()).service;
     const local = (await driver({ attach: false, topologyKey: "topology.test/node" })).service;
     const rpcs = (s: ControllerService) => s.controllerGetCapabilities().capabilities.map((c) => c.rpc.type);
-    const services = (s: ControllerService) =>
-      s.getPluginCapabilities().capabilities.map((c) => c.service.type);
     expect(rpcs(block)).toContain("PUBLISH_UNPUBLISH_VOLUME");
     expect(rpcs(local)).not.toContain("PUBLISH_UNPUBLISH_VOLUME");
-    expect(services(block)).toEqual(["CONTROLLER_SERVICE"]);
-    expect(services(local)).toEqual(["CONTROLLER_SERVICE", "VOLUME_ACCESSIBILITY_CONSTRAINTS"]);
     // Makes Kubernetes send ReadWriteOncePod as SINGLE_NODE_SINGLE_WRITER.
     expect(rpcs(block)).toContain("SINGLE_NODE_MULTI_WRITER");
   });

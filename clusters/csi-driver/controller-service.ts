@@ -1,24 +1,14 @@
 import type { CsiAccessMode, DriverConfig } from "./config.ts";
 import { singleNodeModes } from "./config.ts";
+import { CsiError } from "./csi-error.ts";
 import type { VolumeRecord, VolumeStore } from "./volumes.ts";
 
 /**
- * The CSI Identity and Controller RPCs of the suite's driver, as plain methods
- * on plain messages (the shapes @grpc/proto-loader produces with keepCase and
- * string enums), so that they are unit-tested without a socket. Errors carry
- * the gRPC code the CSI spec prescribes for each case.
+ * The CSI Controller RPCs of the suite's driver, as plain methods on plain
+ * messages (the shapes @grpc/proto-loader produces with keepCase and string
+ * enums), so that they are unit-tested without a socket. Errors carry the gRPC
+ * code the CSI spec prescribes for each case.
  */
-
-export type CsiCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "ALREADY_EXISTS" | "FAILED_PRECONDITION";
-
-export class CsiError extends Error {
-  readonly code: CsiCode;
-  constructor(code: CsiCode, message: string) {
-    super(message);
-    this.name = "CsiError";
-    this.code = code;
-  }
-}
 
 export interface VolumeCapability {
   access_mode?: { mode?: string } | null;
@@ -36,7 +26,7 @@ export interface CreateVolumeRequest {
 }
 
 /** How external-provisioner maps Kubernetes access modes to CSI ones (for readable refusals). */
-const kubernetesNameOf: Partial<Record<string, string>> = {
+export const kubernetesNameOf: Partial<Record<string, string>> = {
   SINGLE_NODE_WRITER: "ReadWriteOnce",
   SINGLE_NODE_MULTI_WRITER: "ReadWriteOnce",
   SINGLE_NODE_SINGLE_WRITER: "ReadWriteOncePod",
@@ -53,22 +43,6 @@ export class ControllerService {
   constructor(config: DriverConfig, store: VolumeStore) {
     this.config = config;
     this.store = store;
-  }
-
-  getPluginInfo() {
-    return { name: this.config.name, vendor_version: "0.1.0", manifest: {} };
-  }
-
-  getPluginCapabilities() {
-    const services = [
-      "CONTROLLER_SERVICE",
-      ...(this.config.topologyKey ? ["VOLUME_ACCESSIBILITY_CONSTRAINTS"] : []),
-    ];
-    return { capabilities: services.map((type) => ({ service: { type } })) };
-  }
-
-  probe() {
-    return { ready: { value: true } };
   }
 
   controllerGetCapabilities() {

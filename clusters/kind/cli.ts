@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { UsageError } from "../../lib/errors.ts";
+import { down, kindClusters, up } from "./provider.ts";
+
+/**
+ * `npm run kind -- up|down|list [name]`: a kind cluster for the suites, kept
+ * running between runs (AMC_CLUSTER=kind AMC_KIND_CLUSTER=<name> npm run test:kind).
+ */
+const usage = "usage: npm run kind -- up [name] | down <name> | list";
+const [command, name] = process.argv.slice(2);
+try {
+  switch (command) {
+    case "up": {
+      const handle = await up({ name: name ?? `amc-${randomBytes(3).toString("hex")}`, ephemeral: false });
+      console.log(`kind cluster "${handle.name}" (${handle.kubernetesVersion}) is up`);
+      console.log(`kubeconfig: ${handle.kubeconfigPath}`);
+      console.log(`nodes: ${handle.nodes.map((n) => `${n.name} (${n.zone ?? "no zone"})`).join(", ")}`);
+      break;
+    }
+    case "down":
+      if (!name) throw new UsageError(usage);
+      await down(name);
+      break;
+    case "list":
+      for (const cluster of await kindClusters()) console.log(cluster);
+      break;
+    default:
+      throw new UsageError(usage);
+  }
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { localStorageClasses } from "../local/storage.ts";
+import { KIND_ZONE, kindArgs, renderBridgeCni, renderKindConfig } from "./config.ts";
+import { dataDir, renderCsiObjects, sharedDataMount } from "./csi-install.ts";
+import { contentKey, kubeadmImageNames, localTag, staticImageDockerfile } from "./images/image-set.ts";
+import { kindImageSettings } from "./settings.ts";
+
+describe("kind cluster config", () => {
+  const base = { sharedDataHostDir: "/cache/kind-clusters/c1/shared-volumes", sharedDataMount };
+
+  it("has one control plane and two workers in one zone, each mounting the shared data directory", () => {
+    const config = parse(renderKindConfig(base));
+    expect(config.kind).toBe("Cluster");
+    expect(config.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker", "worker"]);
+    for (const worker of config.nodes.slice(1)) {
+      expect(worker.labels).toEqual({ "topology.kubernetes.io/zone": KIND_ZONE });
+    }
+    for (const node of config.nodes) {
+      expect(node.extraMounts).toEqual([
+        { hostPath: base.sharedDataHostDir, containerPath: sharedDataMount },
+      ]);
+    }
+    expect(config.networking).toBeUndefined();
+    expect(config.kubeadmConfigPatches.map((p: string) => parse(p))).toEqual([
+      { kind: "KubeletConfiguration", failCgroupV1: false },
+    ]);
+  });
+
+  it("gives the air-gapped image a bridge CNI per node, no CoreDNS and the locally built etcd", () => {
+    const cniConfigs = ["/c/cni-0.conflist", "/c/cni-1.conflist", "/c/cni-2.conflist"];
+    const config = parse(renderKindConfig({ ...base, airGapped: { cniConfigs } }));
+    expect(config.networking).toEqual({ disableDefaultCNI: true });
+    config.nodes.forEach(
+      (node: { extraMounts: { hostPath: string; containerPath: string }[] }, i: number) => {
+        expect(node.extraMounts[1]).toEqual({
+          hostPath: cniConfigs[i],
+          containerPath: "/etc/cni/net.d/10-amc-bridge.conflist",
+          readOnly: true,
+        });
+      },
+    );
+    const patches = config.kubeadmConfigPatches.map((p: string) => parse(p));
+    expect(patches).toContainEqual({
+      kind: "ClusterConfiguration",
+      etcd: { local: { imageTag: "3.6.16-0" } },
+    });
+    expect(patches).toContainEqual({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] });
+  });
+
+  it("gives every node its own pod subnet", () => {
+    const subnets = [0, 1, 2].map((i) => JSON.parse(renderBridgeCni(i)).plugins[0].ipam.ranges[0][0].subnet);
+    expect(new Set(subnets).size).toBe(3);
+    expect(JSON.parse(renderBridgeCni(0)).plugins[0]).toMatchObject({ type: "bridge", ipMasq: true });
+  });
+});
+
+describe("kind CLI arguments", () => {
+  it("writes the kubeconfig to the cluster's own file, never the user's", () => {
+    expect(kindArgs.create("amc-1", "img:1", "/c/kind.yaml", "/c/kubeconfig")).toEqual([
+      "create",
+      "cluster",
+      "--name=amc-1",
+      "--image=img:1",
+      "--config=/c/kind.yaml",
+      "--kubeconfig=/c/kubeconfig",
+    ]);
+    expect(kindArgs.delete("amc-1", "/c/kubeconfig")).toEqual([
+      "delete",
+      "cluster",
+      "--name=amc-1",
+      "--kubeconfig=/c/kubeconfig",
+    ]);
+    expect(kindArgs.load("amc-1", ["a:1", "b:2"])).toEqual([
+      "load",
+      "docker-image",
+      "--name=amc-1",
+      "a:1",
+      "b:2",
+    ]);
+  });
+});
+
+describe("kind image settings", () => {
+  it("takes each image from its variable and leaves the others to the local build", () => {
+    expect(kindImageSettings({ AMC_KIND_NODE_IMAGE: "mirror/kindest/node:v1.36.3", AMC_IMAGE: "" })).toEqual({
+      node: "mirror/kindest/node:v1.36.3",
+    });
+    expect(kindImageSettings({})).toEqual({});
+  });
+
+  it("tags local images by content, and names the control-plane images as kubeadm expects", () => {
+    expect(contentKey({ a: "1", b: "2" })).toBe(contentKey({ b: "2", a: "1" }));
+    expect(contentKey({ a: "1" })).not.toBe(contentKey({ a: "2" }));
+    expect(localTag("etcd", "v3.6.16", "abc")).toBe("amc.local/etcd:v3.6.16-abc");
+    expect(kubeadmImageNames("v1.36.3", "3.6.16-0", ["3.10"])).toEqual({
+      kube: [
+        "registry.k8s.io/kube-apiserver:v1.36.3",
+        "registry.k8s.io/kube-controller-manager:v1.36.3",
+        "registry.k8s.io/kube-scheduler:v1.36.3",
+        "registry.k8s.io/kube-proxy:v1.36.3",
+      ],
+      etcd: ["registry.k8s.io/etcd:3.6.16-0"],
+      pause: ["registry.k8s.io/pause:3.10"],
+    });
+    expect(staticImageDockerfile(["/pause"], "65535:65535")).toContain('ENTRYPOINT ["/pause"]');
+  });
+});
+
+describe("the suite's CSI drivers on kind", () => {
+  const images = { csiDriver: "d:1", csiProvisioner: "p:1", csiAttacher: "a:1" };
+
+  it("runs an attacher only for classes with attach, and node plugins that register with the kubelet", async () => {
+    const objects = await renderCsiObjects(localStorageClasses, images);
+    const byName = new Map(objects.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
+    const containers = (name: string) =>
+      // biome-ignore lint/suspicious/noExplicitAny: a rendered manifest, checked field by field
+      (byName.get(name) as any).spec.template.spec.containers.map((c: { name: string }) => c.name);
+    expect(containers("Deployment/amc-block-controller")).toEqual([
+      "driver",
+      "csi-provisioner",
+      "csi-attacher",
+    ]);
+    expect(containers("Deployment/amc-shared-controller")).toEqual(["driver", "csi-provisioner"]);
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const node = byName.get("DaemonSet/amc-local-node") as any;
+    const args: string[] = node.spec.template.spec.containers[0].args;
+    expect(args).toContain("--mode=node");
+    expect(args).toContain("--registration-dir=/var/lib/kubelet/plugins_registry");
+    expect(args).toContain("--topology-key=topology.amc-local.csi.test/node");
+    expect(args).not.toContain("--attach");
+    expect(byName.get("CSIDriver/amc-block.csi.test")).toMatchObject({ spec: { attachRequired: true } });
+    expect(byName.get("StorageClass/amc-local")).toMatchObject({ volumeBindingMode: "WaitForFirstConsumer" });
+  });
+
+  it("keeps node-local data on the node and network-like data in the directory all nodes share", () => {
+    const [block, local] = localStorageClasses;
+    expect(dataDir(block as (typeof localStorageClasses)[number])).toBe(`${sharedDataMount}/amc-block`);
+    expect(dataDir(local as (typeof localStorageClasses)[number])).toBe("/var/lib/amc-csi/local/amc-local");
+  });
+});

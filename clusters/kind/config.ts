@@ -1,0 +1,117 @@
+import { stringify } from "yaml";
+import { etcdImageTag } from "./images/image-set.ts";
+
+/**
+ * The kind cluster the suites run on: one control plane and two workers in
+ * one zone (so that a cross-node RWO test meets the attach/detach controller,
+ * not a zone conflict), rendered as kind's Cluster config.
+ */
+
+export const KIND_ZONE = "amc-zone-a";
+export const workerCount = 2;
+
+export interface KindClusterSpec {
+  /** Host directory mounted into every node: the suite's "network" storage. */
+  sharedDataHostDir: string;
+  /** Mount point of that directory in the nodes. */
+  sharedDataMount: string;
+  /**
+   * Set when the node image is the air-gapped one (images/build.ts): it has
+   * no CoreDNS and no kindnet image, so the cluster gets a plain bridge CNI
+   * config per node (`cniConfigs[i]`, host files) and no DNS add-on.
+   */
+  airGapped?: { cniConfigs: readonly string[] };
+}
+
+export function renderKindConfig(spec: KindClusterSpec): string {
+  const mounts = (index: number) => [
+    { hostPath: spec.sharedDataHostDir, containerPath: spec.sharedDataMount },
+    ...(spec.airGapped
+      ? [
+          {
+            hostPath: spec.airGapped.cniConfigs[index],
+            containerPath: "/etc/cni/net.d/10-amc-bridge.conflist",
+            readOnly: true,
+          },
+        ]
+      : []),
+  ];
+  const patches = [
+    // Kubelets since 1.35 refuse cgroup v1 hosts unless told otherwise; 1.36 still runs there.
+    stringify({ kind: "KubeletConfiguration", failCgroupV1: false }),
+    ...(spec.airGapped
+      ? [
+          stringify({ kind: "ClusterConfiguration", etcd: { local: { imageTag: etcdImageTag } } }),
+          stringify({ kind: "InitConfiguration", skipPhases: ["preflight", "addon/coredns"] }),
+        ]
+      : []),
+  ];
+  const config = {
+    kind: "Cluster",
+    apiVersion: "kind.x-k8s.io/v1alpha4",
+    ...(spec.airGapped ? { networking: { disableDefaultCNI: true } } : {}),
+    kubeadmConfigPatches: patches,
+    nodes: [
+      { role: "control-plane", extraMounts: mounts(0) },
+      ...Array.from({ length: workerCount }, (_, i) => ({
+        role: "worker",
+        labels: { "topology.kubernetes.io/zone": KIND_ZONE },
+        extraMounts: mounts(i + 1),
+      })),
+    ],
+  };
+  return stringify(config);
+}
+
+/**
+ * A node's CNI config for the air-gapped cluster: a Linux bridge with its own
+ * /24 per node and masquerading, which is what pods here need (reach the API
+ * server through its Service). Pods on different nodes do not talk to each
+ * other in these suites, so there are no routes between nodes.
+ */
+export function renderBridgeCni(nodeIndex: number): string {
+  return `${JSON.stringify(
+    {
+      cniVersion: "1.0.0",
+      name: "amc-bridge",
+      plugins: [
+        {
+          type: "bridge",
+          bridge: "amc0",
+          isGateway: true,
+          ipMasq: true,
+          hairpinMode: true,
+          ipam: {
+            type: "host-local",
+            ranges: [[{ subnet: `10.244.${200 + nodeIndex}.0/24` }]],
+            routes: [{ dst: "0.0.0.0/0" }],
+          },
+        },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/** Arguments of the kind CLI calls the provider makes. */
+export const kindArgs = {
+  create: (name: string, image: string, configPath: string, kubeconfigPath: string) => [
+    "create",
+    "cluster",
+    `--name=${name}`,
+    `--image=${image}`,
+    `--config=${configPath}`,
+    `--kubeconfig=${kubeconfigPath}`,
+  ],
+  delete: (name: string, kubeconfigPath: string) => [
+    "delete",
+    "cluster",
+    `--name=${name}`,
+    `--kubeconfig=${kubeconfigPath}`,
+  ],
+  kubeconfig: (name: string) => ["get", "kubeconfig", `--name=${name}`],
+  clusters: () => ["get", "clusters"],
+  load: (name: string, images: readonly string[]) => ["load", "docker-image", `--name=${name}`, ...images],
+};

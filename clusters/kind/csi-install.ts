@@ -1,0 +1,145 @@
+import { readFile } from "node:fs/promises";
+import type { KubernetesObject, V1Container, V1CSINode, V1Deployment, V1Node } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import type { Kube } from "../../lib/kube/client.ts";
+import { resources } from "../../lib/kube/resources.ts";
+import { waitFor } from "../../lib/kube/wait.ts";
+import { driverArgs } from "../csi-driver/config.ts";
+import { renderCSIDriver, renderStorageClass } from "../local/objects.ts";
+import type { LocalStorageClass } from "../local/storage.ts";
+
+/**
+ * Installs the suite's CSI drivers on a kind cluster, from manifests/kind:
+ * the same three classes as the local cluster (clusters/local/storage.ts),
+ * this time with node plugins that real kubelets mount volumes through.
+ */
+
+export interface CsiImages {
+  csiDriver: string;
+  csiProvisioner: string;
+  csiAttacher: string;
+}
+
+const manifests = new URL("../../manifests/kind/", import.meta.url);
+
+/** Where a class's volume data lives on the nodes: one directory every node shares, or the node's own. */
+export function dataDir(storageClass: LocalStorageClass): string {
+  return storageClass.topologyKey
+    ? `/var/lib/amc-csi/local/${storageClass.className}`
+    : `${sharedDataMount}/${storageClass.className}`;
+}
+
+/**
+ * The directory of the host the kind config mounts into every node: what
+ * network storage looks like from the nodes (the same bytes everywhere).
+ */
+export const sharedDataMount = "/var/lib/amc-csi/shared";
+
+const controllerStateDir = "/var/lib/amc-csi/controller";
+const protos = "/opt/amc-csi/protos";
+
+export async function renderCsiObjects(
+  classes: readonly LocalStorageClass[],
+  images: CsiImages,
+): Promise<KubernetesObject[]> {
+  const common = parseManifest(await readFile(new URL("amc-csi-common.yaml", manifests), "utf8"));
+  const template = await readFile(new URL("amc-csi-driver.yaml", manifests), "utf8");
+  const perClass = classes.flatMap((storageClass) => {
+    const text = template
+      .replaceAll("{{className}}", storageClass.className)
+      .replaceAll("{{driverName}}", storageClass.driverName)
+      .replaceAll("{{driverImage}}", images.csiDriver)
+      .replaceAll("{{provisionerImage}}", images.csiProvisioner)
+      .replaceAll("{{attacherImage}}", images.csiAttacher)
+      .replaceAll("{{dataDir}}", dataDir(storageClass));
+    const [controller, node] = parseManifest(text) as [V1Deployment, V1Deployment];
+    configureController(controller, storageClass);
+    configureNode(node, storageClass);
+    return [controller, node];
+  });
+  const apiObjects = classes.flatMap((storageClass) => [
+    renderCSIDriver(storageClass),
+    renderStorageClass(storageClass),
+  ]);
+  return [...common, ...perClass, ...apiObjects];
+}
+
+function parseManifest(text: string): KubernetesObject[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as KubernetesObject | null)
+    .filter((object): object is KubernetesObject => object !== null);
+}
+
+function container(deployment: V1Deployment, name: string): V1Container {
+  const found = deployment.spec?.template.spec?.containers.find((c) => c.name === name);
+  if (!found) throw new Error(`manifests/kind: no container ${name} in ${deployment.metadata?.name}`);
+  return found;
+}
+
+function configureController(deployment: V1Deployment, storageClass: LocalStorageClass): void {
+  container(deployment, "driver").args = driverArgs({
+    mode: "controller",
+    name: storageClass.driverName,
+    socket: "/csi/csi.sock",
+    stateDir: controllerStateDir,
+    csiProto: `${protos}/csi.proto`,
+    attach: storageClass.attachRequired,
+    ...(storageClass.topologyKey ? { topologyKey: storageClass.topologyKey } : {}),
+    accessModes: storageClass.accessModes,
+  });
+  if (storageClass.topologyKey) container(deployment, "csi-provisioner").args?.push("--strict-topology=true");
+  const spec = deployment.spec?.template.spec;
+  if (spec && !storageClass.attachRequired) {
+    spec.containers = spec.containers.filter((c) => c.name !== "csi-attacher");
+  }
+}
+
+function configureNode(daemonSet: V1Deployment, storageClass: LocalStorageClass): void {
+  const socket = `/var/lib/kubelet/plugins/${storageClass.driverName}/csi.sock`;
+  container(daemonSet, "driver").args = driverArgs({
+    mode: "node",
+    name: storageClass.driverName,
+    socket,
+    csiProto: `${protos}/csi.proto`,
+    nodeId: "$(NODE_NAME)",
+    dataDir: "/var/lib/amc-csi/data",
+    attach: false, // attaching is the controller's part
+    ...(storageClass.topologyKey ? { topologyKey: storageClass.topologyKey } : {}),
+    accessModes: storageClass.accessModes,
+    registration: {
+      dir: "/var/lib/kubelet/plugins_registry",
+      proto: `${protos}/pluginregistration.proto`,
+      kubeletEndpoint: socket,
+    },
+  });
+}
+
+export async function installCsiDrivers(
+  kube: Kube,
+  classes: readonly LocalStorageClass[],
+  images: CsiImages,
+  timeoutMs: number,
+): Promise<void> {
+  for (const object of await renderCsiObjects(classes, images)) await kube.objects.create(object);
+  await waitForDriversRegistered(kube, classes, timeoutMs);
+}
+
+/** Every node's CSINode lists every driver: the kubelets registered the node plugins. */
+async function waitForDriversRegistered(
+  kube: Kube,
+  classes: readonly LocalStorageClass[],
+  timeoutMs: number,
+): Promise<void> {
+  const nodes = (await kube.core.listNode()).items.map((node: V1Node) => node.metadata?.name ?? "");
+  const wanted = classes.map((c) => c.driverName);
+  await waitFor<V1CSINode, true>(
+    kube,
+    resources.csiNodes,
+    { description: `CSINodes of ${nodes.join(", ")} listing ${wanted.join(", ")}`, timeoutMs },
+    (csiNodes) => {
+      const registered = (name: string) =>
+        new Set((csiNodes.get(`/${name}`)?.spec.drivers ?? []).map((driver) => driver.name));
+      return nodes.every((name) => wanted.every((driver) => registered(name).has(driver))) ? true : undefined;
+    },
+  );
+}

@@ -1,0 +1,377 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync } from "node:fs";
+import { copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { cacheRoot } from "../../../lib/cache-dir.ts";
+import { withLock } from "../../../lib/lock.ts";
+import { say, timed } from "../../../lib/progress.ts";
+import { downloadModule } from "../../binaries/go-build.ts";
+import { pins } from "../../binaries/pins.ts";
+import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
+import { imageExists, requireDocker } from "../docker.ts";
+import {
+  busyboxApplets,
+  contentKey,
+  debian,
+  debianImageDockerfile,
+  etcdImageTag,
+  kubeadmImageNames,
+  localTag,
+  pauseTags,
+  staticImageDockerfile,
+} from "./image-set.ts";
+import { assembleNodeImage } from "./node-image.ts";
+
+/**
+ * The air-gapped image build: every image a kind run needs, made on this
+ * machine from Debian packages, the Go module proxy and this repository, with
+ * nothing pulled from a registry. Each image is tagged by the hash of its
+ * inputs (image-set.ts), so a second build reuses what Docker already has.
+ */
+
+export interface KindImages {
+  /** The kind node image (kubelet, kubeadm, containerd; control-plane images preloaded). */
+  node: string;
+  /** Pods' image: Debian's busybox-static (`sh`, `sleep`). */
+  workload: string;
+  csiDriver: string;
+  csiProvisioner: string;
+  csiAttacher: string;
+  /** Images kind must load into the nodes after creating them. */
+  toLoad: string[];
+}
+
+const scope = "kind images";
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, "..", "..", "..");
+
+export async function buildKindImages(env: NodeJS.ProcessEnv = process.env): Promise<KindImages> {
+  await requireDocker();
+  const root = join(cacheRoot(env), "kind-images");
+  return withLock(scope, join(root, "build.lock"), "building the kind images", () => buildAll(root));
+}
+
+async function buildAll(root: string): Promise<KindImages> {
+  const bins = await resolveComponents([
+    "kubernetes",
+    "kubernetes-node",
+    "etcd",
+    "kind",
+    "local-path-provisioner",
+    "csi-provisioner",
+    "csi-attacher",
+    "csi-spec",
+    "kubelet-plugin-registration",
+  ]);
+  const work = join(root, "contexts");
+  await rm(work, { recursive: true, force: true });
+  const rootfs = await rootfsImage(root);
+  const busybox = join(work, "busybox");
+  await extractFromImage(rootfs, "/usr/bin/busybox", join(busybox, "busybox"));
+
+  const kube = await buildFromFiles(work, "kube", pins.kubernetes, debianImageDockerfile(rootfs), {
+    "usr/local/bin/kube": file(bins.kubernetes, "kube"),
+    "usr/local/bin/kube-node": file(bins["kubernetes-node"], "kube-node"),
+    ...links("usr/local/bin", "kube", [
+      "kube-apiserver",
+      "kube-controller-manager",
+      "kube-scheduler",
+      "kubectl",
+    ]),
+    ...links("usr/local/bin", "kube-node", ["kube-proxy"]),
+  });
+  const etcd = await buildFromFiles(work, "etcd", pins.etcd, staticImageDockerfile(["etcd"]), {
+    "usr/local/bin/etcd": file(bins.etcd, "etcd"),
+  });
+  const pause = await buildFromFiles(
+    work,
+    "pause",
+    pauseTags.at(-1) ?? "",
+    staticImageDockerfile(["/pause"], "65535:65535"),
+    {
+      pause: await compilePause(work),
+    },
+  );
+  const workload = await buildFromFiles(work, "busybox", "debian", staticImageDockerfile(["sh"]), {
+    "bin/busybox": join(busybox, "busybox"),
+    ...links("bin", "busybox", busyboxApplets),
+  });
+  const localPath = await buildFromFiles(
+    work,
+    "local-path-provisioner",
+    pins.localPathProvisioner,
+    staticImageDockerfile(["local-path-provisioner"]),
+    {
+      "usr/local/bin/local-path-provisioner": file(bins["local-path-provisioner"], "local-path-provisioner"),
+    },
+  );
+  const csiProvisioner = await buildFromFiles(
+    work,
+    "csi-provisioner",
+    pins.csiProvisioner,
+    staticImageDockerfile(["csi-provisioner"]),
+    { "usr/local/bin/csi-provisioner": file(bins["csi-provisioner"], "csi-provisioner") },
+  );
+  const csiAttacher = await buildFromFiles(
+    work,
+    "csi-attacher",
+    pins.csiAttacher,
+    staticImageDockerfile(["csi-attacher"]),
+    { "usr/local/bin/csi-attacher": file(bins["csi-attacher"], "csi-attacher") },
+  );
+  const csiDriver = await buildFromFiles(
+    work,
+    "csi-driver",
+    "dev",
+    debianImageDockerfile(rootfs, ["node", "/opt/amc-csi/clusters/csi-driver/main.ts"]),
+    await csiDriverFiles(bins),
+  );
+
+  const names = kubeadmImageNames(pins.kubernetes, etcdImageTag, pauseTags);
+  const nodeBase = await nodeBaseImage(work, rootfs, bins.kind);
+  const node = await assembleNodeImage({
+    base: nodeBase,
+    binaries: {
+      "/usr/local/lib/amc/kube": file(bins.kubernetes, "kube"),
+      "/usr/local/lib/amc/kube-node": file(bins["kubernetes-node"], "kube-node"),
+    },
+    links: {
+      "/usr/bin/kubectl": "/usr/local/lib/amc/kube",
+      "/usr/bin/kubelet": "/usr/local/lib/amc/kube-node",
+      "/usr/bin/kubeadm": "/usr/local/lib/amc/kube-node",
+    },
+    kubernetesVersion: pins.kubernetes,
+    files: {
+      "/kind/manifests/default-storage.yaml": await localPathManifest(localPath, workload),
+    },
+    images: [
+      { image: kube, names: names.kube },
+      { image: etcd, names: names.etcd },
+      { image: pause, names: names.pause },
+      // The local-path provisioner and its helper run before any `kind load`.
+      { image: localPath, names: [] },
+      { image: workload, names: [] },
+    ],
+    tagFor: (key) => localTag("kind-node", pins.kubernetes, key),
+  });
+  say(scope, `node image ${node}`);
+  return {
+    node,
+    workload,
+    csiDriver,
+    csiProvisioner,
+    csiAttacher,
+    toLoad: [csiDriver, csiProvisioner, csiAttacher],
+  };
+}
+
+function file(component: ResolvedComponent, name: string): string {
+  return join(component.dir, name);
+}
+
+/** Symlinks inside an image: `{ "bin/sh": "busybox" }` style entries, marked with a "->" prefix. */
+function links(dir: string, target: string, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.map((name) => [`${dir}/${name}`, `->${target}`]));
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/**
+ * Builds `amc.local/<name>:<version>-<key>` from a Dockerfile and a map of
+ * image paths to host files (or "->target" symlinks), unless Docker has it.
+ */
+async function buildFromFiles(
+  work: string,
+  name: string,
+  version: string,
+  dockerfile: string,
+  files: Readonly<Record<string, string>>,
+): Promise<string> {
+  const parts: Record<string, string> = { Dockerfile: dockerfile };
+  for (const [path, source] of Object.entries(files)) {
+    parts[path] = source.startsWith("->") ? source : await sha256(source);
+  }
+  const tag = localTag(name, version, contentKey(parts));
+  if (await imageExists(tag)) {
+    say(scope, `${tag}: already built`);
+    return tag;
+  }
+  const context = join(work, name);
+  await mkdir(join(context, "rootfs"), { recursive: true });
+  for (const [path, source] of Object.entries(files)) {
+    const target = join(context, "rootfs", path);
+    await mkdir(dirname(target), { recursive: true });
+    if (source.startsWith("->")) await symlink(source.slice(2), target);
+    else await copyFile(source, target);
+  }
+  await writeFile(join(context, "Dockerfile"), dockerfile);
+  await timed(scope, `building ${tag}`, () => dockerBuild(context, tag));
+  return tag;
+}
+
+async function dockerBuild(
+  context: string,
+  tag: string,
+  buildArgs: Record<string, string> = {},
+): Promise<void> {
+  const args = ["build", "--quiet", "--tag", tag, "--label", "io.amc.built-by=access-mode-conformance"];
+  for (const [key, value] of Object.entries(buildArgs)) args.push("--build-arg", `${key}=${value}`);
+  await execa("docker", [...args, context], { stderr: "inherit" });
+}
+
+/** The Debian root filesystem, from debootstrap (Debian's packages only). */
+async function rootfsImage(root: string): Promise<string> {
+  const key = contentKey({ suite: debian.suite, mirror: debian.mirror, packages: debian.packages.join(",") });
+  const tag = localTag("debian", debian.suite, key);
+  if (await imageExists(tag)) {
+    say(scope, `${tag}: already built`);
+    return tag;
+  }
+  await requireDebootstrap();
+  const dir = join(root, `rootfs-${process.pid}`);
+  await rm(dir, { recursive: true, force: true });
+  try {
+    await timed(scope, `debootstrap ${debian.suite} (a minute or two)`, () =>
+      execa(
+        "debootstrap",
+        ["--variant=minbase", `--include=${debian.packages.join(",")}`, debian.suite, dir, debian.mirror],
+        { stdout: "ignore", stderr: "inherit" },
+      ),
+    );
+    await rm(join(dir, "var/cache/apt/archives"), { recursive: true, force: true });
+    await rm(join(dir, "var/lib/apt/lists"), { recursive: true, force: true });
+    await mkdir(join(dir, "var/lib/apt/lists/partial"), { recursive: true });
+    await timed(scope, `importing ${tag}`, () =>
+      execa("sh", ["-c", `tar -C "${dir}" -c . | docker import - "${tag}"`], { stdout: "ignore" }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return tag;
+}
+
+async function requireDebootstrap(): Promise<void> {
+  const found = await execa("debootstrap", ["--version"], { reject: false });
+  if (found.exitCode !== 0) {
+    throw new Error(
+      "the air-gapped kind images are built with debootstrap, which is not installed (Debian/Ubuntu: apt-get install debootstrap); as root",
+    );
+  }
+}
+
+/** kind's node base: kind's own base files (from the pinned kind module) on Debian's packages. */
+async function nodeBaseImage(work: string, rootfs: string, kind: ResolvedComponent): Promise<string> {
+  const context = join(work, "node-base");
+  await mkdir(context, { recursive: true });
+  const kindModule = await downloadModule("sigs.k8s.io/kind", kind.version, context);
+  await cp(join(kindModule.Dir, "images/base/files"), join(context, "files"), { recursive: true });
+  await execa("chmod", ["-R", "u+w", context]);
+  await rm(join(context, "files/LICENSES"), { recursive: true, force: true });
+  const dockerfile = await readFile(join(here, "node-base.Dockerfile"), "utf8");
+  await writeFile(join(context, "Dockerfile"), dockerfile);
+  const parts: Record<string, string> = { Dockerfile: dockerfile, rootfs, kind: kind.version };
+  for (const path of await listFiles(join(context, "files"))) {
+    parts[relative(context, path)] = await sha256(path);
+  }
+  const tag = localTag("kind-node-base", kind.version, contentKey(parts));
+  if (await imageExists(tag)) {
+    say(scope, `${tag}: already built`);
+    return tag;
+  }
+  await timed(scope, `building ${tag} (Debian packages: systemd, containerd, runc, CNI plugins)`, () =>
+    dockerBuild(context, tag, { ROOTFS: rootfs }),
+  );
+  return tag;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+async function extractFromImage(image: string, path: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const { stdout: id } = await execa("docker", ["create", image, "true"]);
+  try {
+    await execa("docker", ["cp", `${id.trim()}:${path}`, target]);
+  } finally {
+    await execa("docker", ["rm", id.trim()], { reject: false });
+  }
+}
+
+/** The pause program, compiled from the pinned Kubernetes source (build/pause/linux/pause.c). */
+async function compilePause(work: string): Promise<string> {
+  const dir = join(work, "pause-build");
+  await mkdir(dir, { recursive: true });
+  const kubernetes = await downloadModule("k8s.io/kubernetes", pins.kubernetes, dir);
+  const output = join(dir, "pause");
+  const version = pauseTags.at(-1);
+  await execa("gcc", [
+    "-Os",
+    "-static",
+    `-DVERSION=v${version}`,
+    "-o",
+    output,
+    join(kubernetes.Dir, "build/pause/linux/pause.c"),
+  ]).catch((error: Error) => {
+    throw new Error(
+      `compiling pause.c needs gcc with static glibc (apt-get install gcc libc6-dev): ${error.message}`,
+    );
+  });
+  return output;
+}
+
+/** The suite's CSI driver with what it imports, the protos it serves, and the node binary to run it. */
+async function csiDriverFiles(bins: Record<string, ResolvedComponent>): Promise<Record<string, string>> {
+  const files: Record<string, string> = {
+    "usr/local/bin/node": process.execPath,
+    "opt/amc-csi/package.json": join(here, "csi-driver-package.json"),
+    "opt/amc-csi/lib/errors.ts": join(repoRoot, "lib/errors.ts"),
+    "opt/amc-csi/protos/csi.proto": file(bins["csi-spec"] as ResolvedComponent, "csi.proto"),
+    "opt/amc-csi/protos/pluginregistration.proto": file(
+      bins["kubelet-plugin-registration"] as ResolvedComponent,
+      "pluginregistration.proto",
+    ),
+  };
+  for (const name of await readdir(join(repoRoot, "clusters/csi-driver"))) {
+    if (name.endsWith(".ts") && !name.includes(".test.")) {
+      files[`opt/amc-csi/clusters/csi-driver/${name}`] = join(repoRoot, "clusters/csi-driver", name);
+    }
+  }
+  for (const path of await dependencyFiles(["@grpc/grpc-js", "@grpc/proto-loader"])) {
+    files[`opt/amc-csi/${relative(repoRoot, path)}`] = path;
+  }
+  return files;
+}
+
+/** Every file of the given packages and of their dependencies, from this repository's node_modules. */
+async function dependencyFiles(roots: readonly string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const queue = [...roots];
+  const files: string[] = [];
+  while (queue.length > 0) {
+    const name = queue.shift() as string;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const dir = join(repoRoot, "node_modules", name);
+    if (!existsSync(dir)) throw new Error(`node_modules/${name} is missing: run npm ci`);
+    const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
+    queue.push(...Object.keys(manifest.dependencies ?? {}));
+    files.push(...(await listFiles(dir)));
+  }
+  return files;
+}
+
+async function localPathManifest(provisioner: string, helper: string): Promise<string> {
+  const template = await readFile(join(repoRoot, "manifests/kind/local-path-storage.yaml"), "utf8");
+  return template.replaceAll("{{provisionerImage}}", provisioner).replaceAll("{{helperImage}}", helper);
+}

@@ -1,0 +1,205 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { V1Node } from "@kubernetes/client-node";
+import { VersionApi } from "@kubernetes/client-node";
+import { execa } from "execa";
+import { cacheRoot } from "../../lib/cache-dir.ts";
+import { InfrastructureError, UsageError } from "../../lib/errors.ts";
+import { connect, type Kube } from "../../lib/kube/client.ts";
+import { unschedulableReason } from "../../lib/kube/nodes.ts";
+import { resources } from "../../lib/kube/resources.ts";
+import { waitFor } from "../../lib/kube/wait.ts";
+import { heartbeat, say, timed } from "../../lib/progress.ts";
+import { components } from "../binaries/components.ts";
+import { resolveComponent } from "../binaries/resolve.ts";
+import { ZONE_LABEL } from "../local/objects.ts";
+import { localStorageClasses } from "../local/storage.ts";
+import type { ClusterHandle } from "../types.ts";
+import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./config.ts";
+import { installCsiDrivers, sharedDataMount } from "./csi-install.ts";
+import { requireDocker } from "./docker.ts";
+import { buildKindImages } from "./images/build.ts";
+import { type KindImageSettings, kindImageSettings } from "./settings.ts";
+
+/**
+ * kind clusters with real kubelets (fidelity `full`): created with the kind
+ * CLI from the images of settings.ts (built on this machine when not given),
+ * with kind's `standard` class and the suite's three CSI classes installed.
+ */
+
+const scope = "kind";
+
+export interface KindUpOptions {
+  name: string;
+  /** Delete the cluster on release (a run's own cluster). */
+  ephemeral: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function kindPaths(name: string, env: NodeJS.ProcessEnv = process.env) {
+  const dir = join(cacheRoot(env), "kind-clusters", name);
+  return {
+    dir,
+    kubeconfig: join(dir, "kubeconfig"),
+    config: join(dir, "kind.yaml"),
+    shared: join(dir, "shared-volumes"),
+  };
+}
+
+export function checkKindName(name: string): void {
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(name)) {
+    throw new UsageError(
+      `kind cluster name "${name}": use lowercase letters, digits and dashes (at most 41)`,
+    );
+  }
+}
+
+export async function kindBinary(): Promise<string> {
+  const kind = await resolveComponent(components.kind);
+  return join(kind.dir, "kind");
+}
+
+async function kind(args: readonly string[], options: { progress?: string } = {}): Promise<string> {
+  const binary = await kindBinary();
+  const stop = options.progress
+    ? heartbeat(scope, (elapsed) => `${options.progress}: ${elapsed}`)
+    : () => undefined;
+  try {
+    const result = await execa(binary, [...args], { all: true, reject: false });
+    if (result.exitCode !== 0) {
+      throw new InfrastructureError(
+        `kind ${args.slice(0, 2).join(" ")} failed (exit ${result.exitCode}):\n${result.all}`,
+      );
+    }
+    return result.stdout;
+  } finally {
+    stop();
+  }
+}
+
+export async function kindClusters(): Promise<string[]> {
+  return (await kind(kindArgs.clusters())).split("\n").filter((line) => line && !line.startsWith("No kind"));
+}
+
+export async function up(options: KindUpOptions): Promise<ClusterHandle> {
+  checkKindName(options.name);
+  await requireDocker();
+  const env = options.env ?? process.env;
+  const paths = kindPaths(options.name, env);
+  const settings = await resolveImages(kindImageSettings(env));
+  if ((await kindClusters()).includes(options.name)) {
+    say(scope, `reusing kind cluster "${options.name}"`);
+    await mkdir(paths.dir, { recursive: true });
+    await writeFile(paths.kubeconfig, await kind(kindArgs.kubeconfig(options.name)), { mode: 0o600 });
+  } else {
+    await create(options.name, paths, settings);
+  }
+  const kube = connect(paths.kubeconfig);
+  try {
+    if (!(await hasStorageClass(kube, localStorageClasses[0]?.className ?? ""))) {
+      await timed(scope, "installing the suite's CSI drivers", () =>
+        installCsiDrivers(kube, localStorageClasses, settings, 180_000),
+      );
+    }
+    const nodes = await waitForWorkers(kube);
+    return {
+      provider: "kind",
+      name: options.name,
+      kubeconfigPath: paths.kubeconfig,
+      kubernetesVersion: (await kube.config.makeApiClient(VersionApi).getCode()).gitVersion,
+      fidelity: "full",
+      nodes,
+      workloadImage: settings.workload,
+      ownedByRun: options.ephemeral,
+      release: async () => {
+        if (options.ephemeral) await down(options.name, env);
+        else
+          say(
+            scope,
+            `leaving kind cluster "${options.name}" running (npm run kind -- down ${options.name} removes it)`,
+          );
+      },
+    };
+  } catch (error) {
+    if (options.ephemeral) await down(options.name, env);
+    throw error;
+  }
+}
+
+async function resolveImages(
+  settings: KindImageSettings,
+): Promise<Required<KindImageSettings> & { airGapped: boolean }> {
+  const roles = ["node", "workload", "csiDriver", "csiProvisioner", "csiAttacher"] as const;
+  const missing = roles.some((role) => settings[role] === undefined);
+  const built = missing ? await buildKindImages() : undefined;
+  return {
+    node: settings.node ?? (built?.node as string),
+    workload: settings.workload ?? (built?.workload as string),
+    csiDriver: settings.csiDriver ?? (built?.csiDriver as string),
+    csiProvisioner: settings.csiProvisioner ?? (built?.csiProvisioner as string),
+    csiAttacher: settings.csiAttacher ?? (built?.csiAttacher as string),
+    airGapped: settings.node === undefined,
+  };
+}
+
+async function create(
+  name: string,
+  paths: ReturnType<typeof kindPaths>,
+  images: Required<KindImageSettings> & { airGapped: boolean },
+): Promise<void> {
+  await mkdir(paths.shared, { recursive: true });
+  const cniConfigs = [];
+  for (let i = 0; i <= workerCount; i++) {
+    const path = join(paths.dir, `cni-${i}.conflist`);
+    await writeFile(path, renderBridgeCni(i));
+    cniConfigs.push(path);
+  }
+  await writeFile(
+    paths.config,
+    renderKindConfig({
+      sharedDataHostDir: paths.shared,
+      sharedDataMount,
+      ...(images.airGapped ? { airGapped: { cniConfigs } } : {}),
+    }),
+  );
+  await timed(scope, `creating kind cluster "${name}" (node image ${images.node})`, () =>
+    kind(kindArgs.create(name, images.node, paths.config, paths.kubeconfig), {
+      progress: `creating kind cluster "${name}"`,
+    }),
+  );
+  const toLoad = [images.workload, images.csiDriver, images.csiProvisioner, images.csiAttacher];
+  await timed(scope, `loading ${toLoad.length} images into the nodes`, () =>
+    kind(kindArgs.load(name, toLoad), { progress: "loading images" }),
+  );
+}
+
+async function hasStorageClass(kube: Kube, name: string): Promise<boolean> {
+  const classes = await kube.storage.listStorageClass();
+  return classes.items.some((c) => c.metadata?.name === name);
+}
+
+/** The schedulable workers, once Ready (their CNI config is in place) and untainted. */
+async function waitForWorkers(kube: Kube) {
+  const workers = await waitFor<V1Node, V1Node[]>(
+    kube,
+    resources.nodes,
+    { description: `${workerCount} kind workers Ready and untainted`, timeoutMs: 180_000 },
+    (nodes) => {
+      const ready = [...nodes.values()].filter(
+        (node) =>
+          !node.metadata?.labels?.["node-role.kubernetes.io/control-plane"] && !unschedulableReason(node),
+      );
+      return ready.length >= workerCount ? ready : undefined;
+    },
+  );
+  return workers.map((node) => ({
+    name: node.metadata?.name ?? "",
+    ...(node.metadata?.labels?.[ZONE_LABEL] ? { zone: node.metadata.labels[ZONE_LABEL] } : {}),
+  }));
+}
+
+export async function down(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const paths = kindPaths(name, env);
+  await timed(scope, `deleting kind cluster "${name}"`, () => kind(kindArgs.delete(name, paths.kubeconfig)));
+  await rm(paths.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,92 @@
+import type { V1Node } from "@kubernetes/client-node";
+import { connect } from "../../lib/kube/client.ts";
+import { withRetry } from "../../lib/kube/retry.ts";
+import { checkPermissions } from "../../lib/preflight/access-review.ts";
+import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
+import { listSetting } from "../../lib/prepare-run.ts";
+import { say } from "../../lib/progress.ts";
+import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
+import type { ClusterHandle, ClusterNode } from "../types.ts";
+import { fidelityOf } from "./fidelity.ts";
+import { writePrivateCopy } from "./private-copy.ts";
+import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";
+
+/**
+ * An existing cluster, reached through a kubeconfig (AMC_CLUSTER=kubeconfig).
+ * The run neither creates nor deletes the cluster: it writes a private copy
+ * of the chosen context for its workers, checks that the API server answers
+ * and that the credentials may do everything the suite does, and gives the
+ * cluster back untouched (the run's own namespaces are removed by the run).
+ */
+
+const scope = "kubeconfig";
+
+export interface KubeconfigOptions {
+  /** Where kubectl would look: $HOME; for tests. */
+  home?: string;
+  /** Where the private copy goes (default the system's temporary directory). */
+  copyRoot?: string;
+  apiTimeoutMs?: number;
+}
+
+export async function acquireKubeconfigCluster(
+  env: NodeJS.ProcessEnv = process.env,
+  options: KubeconfigOptions = {},
+): Promise<ClusterHandle> {
+  const source = kubeconfigFiles(env, options.home);
+  const choice = chooseContext(loadKubeconfig(source.files), env.AMC_KUBE_CONTEXT, source.from);
+  const copy = await writePrivateCopy(pinnedKubeconfig(choice), options.copyRoot);
+  try {
+    const kube = connect(copy.path);
+    const endpoint: Endpoint = {
+      server: choice.cluster.server,
+      context: choice.context.name,
+      source: source.from,
+    };
+    const kubernetesVersion = await checkApiAnswers(
+      kube.config,
+      endpoint,
+      options.apiTimeoutMs ?? API_ANSWER_TIMEOUT_MS,
+    );
+    // Listing nodes may be forbidden: then the permission check below says so, with everything else missing.
+    const nodes = await withRetry("list nodes", () => kube.core.listNode()).then(
+      (list) => list.items,
+      (error: { code?: number }) => {
+        if (error.code === 403) return undefined;
+        throw error;
+      },
+    );
+    const { fidelity, reason } = nodes ? fidelityOf(nodes) : { fidelity: "full" as const, reason: "" };
+    const warnings = await checkPermissions(
+      kube,
+      { fidelity, scenarios: listSetting(env.AMC_SCENARIOS) },
+      { context: endpoint.context, server: endpoint.server },
+    );
+    for (const warning of warnings) say(scope, warning);
+    say(
+      scope,
+      `context "${endpoint.context}" of ${source.from}: ${endpoint.server}, Kubernetes ${kubernetesVersion}, ${nodes?.length ?? 0} node(s), ${fidelity} fidelity (${reason})`,
+    );
+    return {
+      provider: "kubeconfig",
+      name: choice.context.name,
+      kubeconfigPath: copy.path,
+      kubernetesVersion,
+      fidelity,
+      nodes: (nodes ?? []).map(clusterNode),
+      ownedByRun: false,
+      release: async () => {
+        await copy.remove();
+        say(scope, `removed the private kubeconfig copy; cluster "${choice.context.name}" is left running`);
+      },
+    };
+  } catch (error) {
+    await copy.remove();
+    throw error;
+  }
+}
+
+function clusterNode(node: V1Node): ClusterNode {
+  const zone = node.metadata?.labels?.[ZONE_LABEL];
+  return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
+}

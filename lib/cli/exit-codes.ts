@@ -1,0 +1,81 @@
+import type { Certification } from "../report/certification.ts";
+
+/**
+ * amc's exit codes, in one place (README and `amc --help` list them):
+ * what a CI job branches on.
+ */
+
+export const exitCodes = {
+  /** Everything conforms or is not applicable; every claim checked held. */
+  ok: 0,
+  /** A deviation or a finding (amc run), a broken claim or a deviation (amc certify). */
+  nonConforming: 1,
+  /** A flag, a name or a profile that cannot be used. */
+  usage: 2,
+  /** The cluster or the machine: unreachable, permissions, timeouts (inconclusive results). */
+  infrastructure: 3,
+  /** Ctrl-C or SIGINT: the guardian removes what the run created and writes the partial reports. */
+  interrupted: 130,
+} as const;
+
+export const exitCodesHelp = `exit codes:
+  0    everything conforms or is not applicable (certify: no claim broken)
+  1    a deviation or finding (run); a broken claim or a deviation (certify)
+  2    usage or profile error: unknown flag, scenario, storage class, malformed profile
+  3    infrastructure error: cluster unreachable, permissions, timeouts (inconclusive)
+  130  interrupted (Ctrl-C); cleanup and the partial reports follow from the run's guardian`;
+
+/** Whether an error is the user's input: UsageError and its kin (by name, as vitest may load a second copy of the class), or node:util parseArgs. */
+export function isUsageError(error: unknown): boolean {
+  let proto = error;
+  while (proto && typeof proto === "object") {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === "UsageError") return true;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return (error as { code?: unknown })?.code?.toString().startsWith("ERR_PARSE_ARGS") ?? false;
+}
+
+export function exitCodeForError(error: unknown): number {
+  return isUsageError(error) ? exitCodes.usage : exitCodes.infrastructure;
+}
+
+export interface RunJudgement {
+  code: number;
+  /** Why that code, one line each, for the last lines amc prints. */
+  reasons: string[];
+}
+
+/**
+ * The exit code of a finished run from its certification document. When
+ * several apply, the order is: interrupted, non-conforming, infrastructure:
+ * a deviation seen is certain, whatever else could not be decided.
+ * `mode` run counts findings as non-conforming; certify leaves them to the
+ * claims (a profile that says RWO is not enforced across nodes holds there).
+ * `failedOutsideVerdicts`: vitest counted failures no verdict explains
+ * (a clean-up that failed, a crashed worker).
+ */
+export function judgeRun(
+  cert: Certification,
+  mode: "run" | "certify",
+  failedOutsideVerdicts = false,
+): RunJudgement {
+  const count = (verdict: keyof Certification["summary"]["counts"]) => cert.summary.counts[verdict];
+  if (cert.run.status === "interrupted") {
+    return { code: exitCodes.interrupted, reasons: ["the run was interrupted"] };
+  }
+  const nonConforming = [
+    ...(count("deviates") > 0 ? [`${count("deviates")} deviation(s)`] : []),
+    ...(mode === "run" && count("finding") > 0 ? [`${count("finding")} finding(s)`] : []),
+    ...(cert.claims && cert.claims.counts.broken > 0 ? [`${cert.claims.counts.broken} broken claim(s)`] : []),
+  ];
+  if (nonConforming.length > 0) return { code: exitCodes.nonConforming, reasons: nonConforming };
+  const infrastructure = [
+    ...(cert.run.status === "failed" ? ["the run failed before its end"] : []),
+    ...(count("inconclusive") > 0 ? [`${count("inconclusive")} inconclusive result(s)`] : []),
+    ...(count("not-run") > 0 ? [`${count("not-run")} planned result(s) not run`] : []),
+    ...(failedOutsideVerdicts ? ["tests failed outside the verdicts (see vitest's output)"] : []),
+  ];
+  if (infrastructure.length > 0) return { code: exitCodes.infrastructure, reasons: infrastructure };
+  const checked = cert.claims ? `, ${cert.claims.counts.held} claim(s) held` : "";
+  return { code: exitCodes.ok, reasons: [`everything conforms or is not applicable${checked}`] };
+}

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main } from "./main.ts";
+
+/** amc's argument handling: help, version, and usage errors, without running anything. */
+
+function capture() {
+  const out = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  const err = vi.spyOn(console, "error").mockImplementation(() => undefined);
+  return {
+    out: () => out.mock.calls.map((c) => c.join(" ")).join("\n"),
+    err: () => err.mock.calls.map((c) => c.join(" ")).join("\n"),
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("amc", () => {
+  it("prints its help with the commands and the exit codes", async () => {
+    const io = capture();
+    expect(await main(["--help"])).toBe(0);
+    expect(io.out()).toMatch(/^usage: amc <command> \[options\]\n/);
+    for (const command of ["run", "certify", "report", "cluster"])
+      expect(io.out()).toContain(`\n  ${command} `);
+    expect(io.out()).toMatch(/exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 .*\n {2}130 /);
+  });
+
+  it("prints each command's help three ways", async () => {
+    for (const args of [
+      ["help", "certify"],
+      ["certify", "--help"],
+      ["certify", "-h"],
+    ]) {
+      const io = capture();
+      expect(await main(args)).toBe(0);
+      expect(io.out()).toMatch(/^usage: amc certify --profile FILE \[options\]\n/);
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("prints its version", async () => {
+    const io = capture();
+    expect(await main(["--version"])).toBe(0);
+    expect(io.out()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each([
+    [[], /^usage: amc <command> \[options\]/],
+    [
+      ["frobnicate"],
+      /^amc: unknown command frobnicate; commands: run, certify, report, cluster\nusage: amc <command>/,
+    ],
+    [["--verbose"], /^amc: unknown option --verbose\n/],
+    [
+      ["run", "--paralel", "2"],
+      /^amc run: unknown option --paralel\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
+    ],
+    [["run", "extra"], /^amc run: unexpected argument extra\n/],
+    [["run", "--parallel"], /^amc run: option '--parallel <value>' argument missing\n/],
+    [["certify"], /^amc certify: --profile FILE is required\nusage: amc certify --profile FILE \[options\]/],
+    [
+      ["certify", "--profile", "p.yaml", "--storage-class", "x"],
+      /^amc certify: unknown option --storage-class\n/,
+    ],
+    [["help", "deploy"], /^amc: no command deploy; commands: /],
+    [["cluster", "start"], /^amc cluster: unknown action start; expected one of up, down, status, list\n/],
+    [
+      ["cluster", "up", "--provider", "minikube"],
+      /^amc cluster: --provider minikube: expected local or kind\n/,
+    ],
+  ])("refuses %j with the usage line and exit code 2", async (args, message) => {
+    const io = capture();
+    expect(await main(args)).toBe(2);
+    expect(io.err()).toMatch(message);
+  });
+
+  it("reports a malformed profile with its position before touching any cluster", async () => {
+    const io = capture();
+    expect(await main(["certify", "--profile", "lib/profile/testdata/malformed.yaml"])).toBe(2);
+    expect(io.err()).toMatch(/^lib\/profile\/testdata\/malformed\.yaml:8:5: not valid YAML: /);
+  });
+});

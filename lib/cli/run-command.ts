@@ -1,0 +1,46 @@
+import { say } from "../progress.ts";
+import { type Command, parseCommandArgs } from "./args.ts";
+import { exitCodesHelp, judgeRun, type RunJudgement } from "./exit-codes.ts";
+import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";
+import { runSuites } from "./run-suites.ts";
+
+/** `amc run`: the scenarios on every storage class (or the ones named), then the reports. */
+
+export const runCommand: Command = {
+  name: "run",
+  usage: "usage: amc run [options]",
+  help: `usage: amc run [options]
+
+Runs the access-mode scenarios on the cluster's storage classes, each in a namespace of its own, and
+writes the reports (certification.json/.md/.html, junit.xml, allure-results) to the report directory.
+
+  --storage-class NAME             only this class (repeatable, or comma-separated); default: every class
+
+${runFlagsHelp}
+
+${exitCodesHelp}
+
+examples:
+  amc run                                   every scenario on a local cluster of its own
+  amc run --cluster-name amc --scenario rwo-cross-node,rwo-handoff
+  amc run --kubeconfig ~/.kube/config --context prod --storage-class fast-ssd --timeout 2x`,
+};
+
+export const runCommandFlags = { ...runFlags } as const;
+
+/** The last lines amc prints: the exit code and why. */
+export function sayJudgement(judgement: RunJudgement): void {
+  say("result", `exit code ${judgement.code}: ${judgement.reasons.join("; ")}`);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(runCommand, args, runCommandFlags);
+  if (values.help) {
+    console.log(runCommand.help);
+    return 0;
+  }
+  const result = await runSuites(runEnvironment(runCommand, values));
+  const judgement = judgeRun(result.certification, "run", result.failedOutsideVerdicts);
+  sayJudgement(judgement);
+  return judgement.code;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import type { Command } from "./args.ts";
+import { runEnvironment } from "./run-options.ts";
+import { suitesFor } from "./run-suites.ts";
+
+/** `amc run` flags into the AMC_* variables the suites read. */
+
+const command: Command = { name: "run", usage: "usage: amc run [options]", help: "" };
+
+describe("runEnvironment", () => {
+  it("passes nothing when no flag is given, so the AMC_* variables of the environment apply", () => {
+    expect(runEnvironment(command, {})).toEqual({});
+  });
+
+  it("translates every flag", () => {
+    expect(
+      runEnvironment(command, {
+        cluster: "kind",
+        "cluster-name": "ci",
+        keep: true,
+        "storage-class": ["standard", "amc-block,amc-local"],
+        scenario: ["rwo-cross-node", "rwo-handoff,rwo-cross-node"],
+        parallel: "4",
+        timeout: "2.5x",
+        "report-dir": "out",
+        image: "busybox",
+      }),
+    ).toEqual({
+      AMC_CLUSTER: "kind",
+      AMC_KIND_CLUSTER: "ci",
+      AMC_KEEP: "1",
+      AMC_STORAGE_CLASSES: "standard,amc-block,amc-local",
+      AMC_SCENARIOS: "rwo-cross-node,rwo-handoff",
+      AMC_PARALLEL: "4",
+      AMC_TIMEOUT_SCALE: "2.5",
+      AMC_REPORT_DIR: "out",
+      AMC_IMAGE: "busybox",
+    });
+  });
+
+  it("takes --kubeconfig and --context for an existing cluster", () => {
+    expect(runEnvironment(command, { kubeconfig: "/k", context: "lab" })).toEqual({
+      AMC_CLUSTER: "kubeconfig",
+      AMC_KUBECONFIG: "/k",
+      AMC_KUBE_CONTEXT: "lab",
+    });
+  });
+
+  it("keeps a local cluster by giving it the name amc cluster up uses", () => {
+    expect(runEnvironment(command, { keep: true })).toEqual({ AMC_KEEP: "1", AMC_LOCAL_CLUSTER: "amc" });
+    expect(runEnvironment(command, { "cluster-name": "dev" })).toEqual({ AMC_LOCAL_CLUSTER: "dev" });
+  });
+
+  it.each([
+    [
+      { scenario: ["rwo-cross-node", "rwx-same-node"] },
+      /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
+    ],
+    [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig\n/],
+    [
+      { cluster: "local", kubeconfig: "/k" },
+      /^amc run: --kubeconfig and --context are for --cluster kubeconfig, not local\n/,
+    ],
+    [
+      { context: "lab", "cluster-name": "x" },
+      /^amc run: --cluster-name is for local and kind clusters; use --context\n/,
+    ],
+    [{ parallel: "0" }, /^amc run: --parallel 0: expected a whole number of at least 1\n/],
+    [{ timeout: "30" }, /^amc run: --timeout 30: expected a factor such as 2x or 0.5x/],
+    [{ timeout: "0x" }, /^amc run: --timeout 0x: expected a factor/],
+  ])("refuses %j as a usage error", (values, message) => {
+    expect(() => runEnvironment(command, values)).toThrow(message);
+    expect(() => runEnvironment(command, values)).toThrow(expect.objectContaining({ name: "UsageError" }));
+  });
+});
+
+describe("suitesFor", () => {
+  it("runs only the suite files that hold a selected scenario", () => {
+    expect(suitesFor([])).toEqual([
+      "suites/rwo.e2e.test.ts",
+      "suites/rwop.e2e.test.ts",
+      "suites/rwx.e2e.test.ts",
+    ]);
+    expect(suitesFor(["rwo-handoff", "rwx-cross-node"])).toEqual([
+      "suites/rwo.e2e.test.ts",
+      "suites/rwx.e2e.test.ts",
+    ]);
+  });
+});

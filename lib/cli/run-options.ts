@@ -1,0 +1,122 @@
+import type { ProviderId } from "../../clusters/types.ts";
+import { scenarios } from "../scenario/scenarios.ts";
+import { type Command, listValues, usageError } from "./args.ts";
+
+/**
+ * The flags `amc run` and `amc certify` share, and their translation into
+ * the AMC_* variables the suites read (README, "Settings"). A flag overrides
+ * the variable of the same meaning; variables without a flag pass through.
+ */
+
+export const runFlags = {
+  cluster: { type: "string" },
+  "cluster-name": { type: "string" },
+  kubeconfig: { type: "string" },
+  context: { type: "string" },
+  "storage-class": { type: "string", multiple: true },
+  scenario: { type: "string", multiple: true },
+  parallel: { type: "string" },
+  timeout: { type: "string" },
+  "report-dir": { type: "string" },
+  image: { type: "string" },
+  keep: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const runFlagsHelp = `cluster:
+  --cluster local|kind|kubeconfig  where to run (default: local, or kubeconfig with --kubeconfig/--context)
+  --cluster-name NAME              local or kind: use (or start) this named cluster and leave it running;
+                                   without it the run starts a cluster of its own and removes it at the end
+  --keep                           leave the cluster the run starts running (local: named "amc")
+  --kubeconfig FILE                kubeconfig of an existing cluster (AMC_KUBECONFIG)
+  --context NAME                   its context (AMC_KUBE_CONTEXT)
+
+what to run:
+  --scenario ID                    only this scenario (repeatable, or comma-separated); default: every one
+  --parallel N                     at most N scenario cases at a time per access mode (default 32); 1: one by one
+  --timeout FACTORx                multiply every wait's timeout, e.g. 2x or 0.5x (default 1x); the waits
+                                   differ (a decision 2 min, a handoff 8 min), so a factor, not seconds
+  --image IMAGE                    the pods' image (default alpine)
+
+output:
+  --report-dir DIR                 where the records and reports go (default ./reports)
+
+Progress: on a terminal the running cases stay on screen with their elapsed time; elsewhere (CI) each case
+prints a line when it starts and ends. Every wait longer than 15 s says what it waits for and for how long.`;
+
+export interface RunFlagValues {
+  cluster?: string;
+  "cluster-name"?: string;
+  kubeconfig?: string;
+  context?: string;
+  "storage-class"?: string[];
+  scenario?: string[];
+  parallel?: string;
+  timeout?: string;
+  "report-dir"?: string;
+  image?: string;
+  keep?: boolean;
+}
+
+const providers: readonly ProviderId[] = ["local", "kind", "kubeconfig"];
+
+export function knownScenarioIds(): string[] {
+  return scenarios.map((s) => s.id);
+}
+
+/** The AMC_* variables for these flags; a usage error names the flag and what it takes. */
+export function runEnvironment(command: Command, values: RunFlagValues): Record<string, string> {
+  const env: Record<string, string> = {};
+  const fail = (message: string) => usageError(command, message);
+
+  const explicit = values.cluster;
+  if (explicit !== undefined && !providers.includes(explicit as ProviderId)) {
+    throw fail(`--cluster ${explicit}: expected one of ${providers.join(", ")}`);
+  }
+  const wantsKubeconfig = values.kubeconfig !== undefined || values.context !== undefined;
+  const cluster = explicit ?? (wantsKubeconfig ? "kubeconfig" : undefined);
+  if (wantsKubeconfig && cluster !== "kubeconfig") {
+    throw fail(`--kubeconfig and --context are for --cluster kubeconfig, not ${cluster}`);
+  }
+  if (cluster) env.AMC_CLUSTER = cluster;
+  if (values.kubeconfig !== undefined) env.AMC_KUBECONFIG = values.kubeconfig;
+  if (values.context !== undefined) env.AMC_KUBE_CONTEXT = values.context;
+
+  const name = values["cluster-name"];
+  if (name !== undefined) {
+    if (cluster === "kubeconfig") throw fail("--cluster-name is for local and kind clusters; use --context");
+    env[cluster === "kind" ? "AMC_KIND_CLUSTER" : "AMC_LOCAL_CLUSTER"] = name;
+  }
+  if (values.keep) {
+    env.AMC_KEEP = "1";
+    // A named local cluster is left running: the one `amc cluster up` starts by default.
+    if ((cluster ?? "local") === "local" && name === undefined) env.AMC_LOCAL_CLUSTER = "amc";
+  }
+
+  const classes = listValues(values["storage-class"]);
+  if (classes.length > 0) env.AMC_STORAGE_CLASSES = classes.join(",");
+
+  const wanted = listValues(values.scenario);
+  const unknown = wanted.filter((id) => !knownScenarioIds().includes(id));
+  if (unknown.length > 0) {
+    throw fail(`unknown scenario ${unknown.join(", ")}; known scenarios: ${knownScenarioIds().join(", ")}`);
+  }
+  if (wanted.length > 0) env.AMC_SCENARIOS = [...new Set(wanted)].join(",");
+
+  if (values.parallel !== undefined) {
+    if (!/^[1-9][0-9]*$/.test(values.parallel)) {
+      throw fail(`--parallel ${values.parallel}: expected a whole number of at least 1`);
+    }
+    env.AMC_PARALLEL = values.parallel;
+  }
+  if (values.timeout !== undefined) {
+    const factor = /^([0-9]+(?:\.[0-9]+)?)x$/.exec(values.timeout)?.[1];
+    if (!factor || Number(factor) <= 0) {
+      throw fail(`--timeout ${values.timeout}: expected a factor such as 2x or 0.5x (it scales every wait)`);
+    }
+    env.AMC_TIMEOUT_SCALE = factor;
+  }
+  if (values["report-dir"] !== undefined) env.AMC_REPORT_DIR = values["report-dir"];
+  if (values.image !== undefined) env.AMC_IMAGE = values.image;
+  return env;
+}

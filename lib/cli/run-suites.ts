@@ -1,0 +1,128 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InfrastructureError, UsageError } from "../errors.ts";
+import { say } from "../progress.ts";
+import type { Certification } from "../report/certification.ts";
+import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../run-outcome.ts";
+import { scenarios } from "../scenario/scenarios.ts";
+import type { AccessMode } from "../scenario/types.ts";
+import { listValues } from "./args.ts";
+import { exitCodes } from "./exit-codes.ts";
+import { ProgressLines } from "./progress-lines.ts";
+
+/**
+ * Runs the end-to-end scenario suites in this process through vitest's Node
+ * API, with the settings in AMC_* variables (the suites' global set-up and
+ * vitest.config.ts read them), and returns the run's certification document
+ * as the set-up's teardown wrote it.
+ */
+
+const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+const suiteFiles: Record<AccessMode, string> = {
+  ReadWriteOnce: "suites/rwo.e2e.test.ts",
+  ReadWriteOncePod: "suites/rwop.e2e.test.ts",
+  ReadWriteMany: "suites/rwx.e2e.test.ts",
+};
+
+/** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
+export function suitesFor(scenarioFilter: readonly string[]): string[] {
+  const modes = new Set(
+    scenarios
+      .filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.id))
+      .map((s) => s.accessMode),
+  );
+  return [...modes].map((mode) => suiteFiles[mode]);
+}
+
+export interface SuitesResult {
+  runId: string;
+  certification: Certification;
+  /** vitest failed tests (or had errors) that the verdicts do not account for. */
+  failedOutsideVerdicts: boolean;
+}
+
+/** A set-up that failed on the user's input (a storage class the cluster lacks): exit code 2. */
+export class SetupUsageError extends UsageError {
+  override name = "SetupUsageError";
+  readonly failure: SetupFailure;
+  constructor(failure: SetupFailure) {
+    super(failure.message);
+    this.failure = failure;
+  }
+}
+
+function setupError(failure: SetupFailure): Error {
+  return failure.kind === "usage"
+    ? new SetupUsageError(failure)
+    : new InfrastructureError(`the run could not start: ${failure.message}`);
+}
+
+export async function runSuites(settings: Record<string, string>): Promise<SuitesResult> {
+  const reportDir = resolve(settings.AMC_REPORT_DIR ?? process.env.AMC_REPORT_DIR ?? "reports");
+  const scratch = await mkdtemp(join(tmpdir(), "amc-run-"));
+  const outcomeFile = join(scratch, "outcome.json");
+  // vitest.config.ts, the global set-up and the workers (forked from here) all read process.env.
+  Object.assign(process.env, settings, { AMC_REPORT_DIR: reportDir, [OUTCOME_FILE_VARIABLE]: outcomeFile });
+  const onTerminal = Boolean(process.stdout.isTTY) && !process.env.CI;
+  // vitest itself exits at once on SIGINT (exit code 130) without its teardowns; the guardian the
+  // global set-up started then removes the run's objects (or its cluster) and writes the partial reports.
+  const onInterrupt = () => {
+    process.exitCode = exitCodes.interrupted;
+    say("run", "interrupted: the run's guardian removes what it created and writes the partial reports");
+    setTimeout(() => process.exit(exitCodes.interrupted), 100);
+  };
+  // `on`, not `once`: signal-exit (in execa and proper-lockfile) re-raises the signal, killing the
+  // process before it can exit 130, when no listener but its own is left.
+  process.on("SIGINT", onInterrupt);
+  try {
+    const files = suitesFor(listValues([process.env.AMC_SCENARIOS ?? ""])).map((f) => join(packageRoot, f));
+    // Loaded here, not at the top: help and usage errors need none of vitest.
+    const { startVitest } = await import("vitest/node");
+    const vitest = await startVitest("test", files, {
+      root: packageRoot,
+      config: join(packageRoot, "vitest.config.ts"),
+      project: ["e2e"],
+      watch: false,
+      // Replaces the configuration's list. On a terminal "verbose" keeps the running cases on screen
+      // with their elapsed time and prints each as it ends; off a terminal it would print only the
+      // ends, so "default" and a plain line per start and end. Allure's results as configured.
+      reporters: [
+        ...(onTerminal ? ["verbose" as const] : ["default" as const, new ProgressLines()]),
+        ["allure-vitest/reporter", { resultsDir: join(reportDir, "allure-results") }],
+      ],
+    });
+    const failedTests = vitest.state.getCountOfFailedTests() + vitest.state.getUnhandledErrors().length;
+    // amc decides its own exit code from the verdicts, not vitest's.
+    process.exitCode = undefined;
+    const outcome = await readOutcome(outcomeFile);
+    if (outcome.setupFailure) throw setupError(outcome.setupFailure);
+    if (!outcome.runId) {
+      throw new InfrastructureError("the run did not start (vitest's output above says why)");
+    }
+    const certification = await readCertification(reportDir, outcome.runId);
+    // Deviations and inconclusive results fail their tests; other failures (a clean-up) are the cluster's.
+    const explained = certification.results.filter(
+      (r) => r.verdict === "deviates" || r.verdict === "inconclusive",
+    ).length;
+    return { runId: outcome.runId, certification, failedOutsideVerdicts: failedTests > explained };
+  } finally {
+    process.off("SIGINT", onInterrupt);
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function readCertification(reportDir: string, runId: string): Promise<Certification> {
+  const file = join(reportDir, "certification.json");
+  const cert = await readFile(file, "utf8").then(
+    (text) => JSON.parse(text) as Certification,
+    () => undefined,
+  );
+  if (cert?.run.id !== runId) {
+    throw new InfrastructureError(`run ${runId} wrote no report to ${file} (vitest's output above says why)`);
+  }
+  say("run", `report of run ${runId}: ${reportDir}`);
+  return cert;
+}

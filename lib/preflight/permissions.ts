@@ -1,0 +1,183 @@
+import type { Fidelity } from "../../clusters/types.ts";
+
+/**
+ * The API permissions the suite needs, as data, each with why. The list
+ * follows what the code does (permissions.test.ts checks it against the
+ * API calls in lib/ and suites/). Namespaced resources are needed in every
+ * namespace: each scenario runs in a namespace of its own with a random
+ * name, so only a ClusterRole grants them.
+ */
+
+export interface Permission {
+  verbs: readonly string[];
+  /** API group; "" is the core group. */
+  group: string;
+  resource: string;
+  subresource?: string;
+  why: string;
+  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption scenario runs. */
+  when?: "real-kubelets" | "preemption";
+  /** Set when the run works without it: what is lost then. */
+  optional?: string;
+}
+
+export const suitePermissions: readonly Permission[] = [
+  {
+    verbs: ["create", "delete", "list", "watch"],
+    group: "",
+    resource: "namespaces",
+    why: "each scenario runs in a namespace of its own, found and removed by the run's label",
+  },
+  {
+    verbs: ["list", "watch"],
+    group: "",
+    resource: "serviceaccounts",
+    why: "pods are refused until a new namespace's default ServiceAccount exists",
+  },
+  {
+    verbs: ["create", "delete", "deletecollection", "list", "watch"],
+    group: "",
+    resource: "pods",
+    why: "the scenarios' pods, watched for the control plane's decision",
+  },
+  {
+    verbs: ["create"],
+    group: "",
+    resource: "pods",
+    subresource: "exec",
+    why: "kubelet-level checks write and read a token in the volume",
+    when: "real-kubelets",
+  },
+  {
+    verbs: ["create", "deletecollection", "list", "watch"],
+    group: "",
+    resource: "persistentvolumeclaims",
+    why: "the scenarios' claims",
+  },
+  {
+    verbs: ["list", "watch"],
+    group: "",
+    resource: "events",
+    why: "the scheduler's, attach/detach controller's and kubelet's events are the evidence",
+  },
+  {
+    verbs: ["get", "list", "watch"],
+    group: "",
+    resource: "persistentvolumes",
+    why: "a claim's volume shows the storage's node affinity, and the run waits for its volumes to be gone",
+  },
+  {
+    verbs: ["delete"],
+    group: "",
+    resource: "persistentvolumes",
+    why: "to remove the volume of a claim the run provisioned when its class keeps volumes (reclaim policy Retain)",
+    optional:
+      "volumes of classes with reclaim policy Retain are left Released after the run (they are named in the run's output)",
+  },
+  { verbs: ["list"], group: "", resource: "nodes", why: "to choose the nodes the pods go to" },
+  {
+    verbs: ["list"],
+    group: "storage.k8s.io",
+    resource: "storageclasses",
+    why: "the classes under test",
+  },
+  {
+    verbs: ["list"],
+    group: "storage.k8s.io",
+    resource: "csidrivers",
+    why: "a CSIDriver's attachRequired decides a class's storage family",
+  },
+  {
+    verbs: ["list", "watch"],
+    group: "storage.k8s.io",
+    resource: "volumeattachments",
+    why: "attachments show where the attach/detach controller attached a volume",
+  },
+  {
+    verbs: ["list"],
+    group: "scheduling.k8s.io",
+    resource: "priorityclasses",
+    why: "the clean-up finds the PriorityClasses of earlier runs by their label",
+  },
+  {
+    verbs: ["create", "delete"],
+    group: "scheduling.k8s.io",
+    resource: "priorityclasses",
+    why: "rwop-preemption gives its pods a low and a high PriorityClass of the run's own",
+    when: "preemption",
+  },
+];
+
+export interface PermissionContext {
+  fidelity: Fidelity;
+  /** Scenario ids the run is to run; empty means all. */
+  scenarios: readonly string[];
+}
+
+/** The permissions this run needs, given the cluster's fidelity and the scenarios chosen. */
+export function neededPermissions(
+  context: PermissionContext,
+  permissions: readonly Permission[] = suitePermissions,
+): Permission[] {
+  const preemption = context.scenarios.length === 0 || context.scenarios.includes("rwop-preemption");
+  return permissions.filter(
+    (p) =>
+      (p.when !== "real-kubelets" || context.fidelity === "full") && (p.when !== "preemption" || preemption),
+  );
+}
+
+/** One question for a SelfSubjectAccessReview: may I do this verb on this resource, in every namespace? */
+export interface AccessQuestion {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  permission: Permission;
+}
+
+export function accessQuestions(permissions: readonly Permission[]): AccessQuestion[] {
+  return permissions.flatMap((permission) =>
+    permission.verbs.map((verb) => ({
+      verb,
+      group: permission.group,
+      resource: permission.resource,
+      ...(permission.subresource ? { subresource: permission.subresource } : {}),
+      permission,
+    })),
+  );
+}
+
+/** "pods/exec", "storageclasses.storage.k8s.io": how RBAC rules and kubectl name a resource. */
+export function resourceName(q: Pick<AccessQuestion, "group" | "resource" | "subresource">): string {
+  const resource = q.subresource ? `${q.resource}/${q.subresource}` : q.resource;
+  return q.group ? `${resource}.${q.group}` : resource;
+}
+
+/** One line per resource: "  - create, delete namespaces: each scenario runs in ...". */
+export function permissionLines(denied: readonly AccessQuestion[]): string[] {
+  const byPermission = new Map<Permission, AccessQuestion[]>();
+  for (const question of denied) {
+    byPermission.set(question.permission, [...(byPermission.get(question.permission) ?? []), question]);
+  }
+  return [...byPermission.entries()].map(([permission, questions]) => {
+    const verbs = questions.map((q) => q.verb).join(", ");
+    return `  - ${verbs} ${resourceName(permission)}: ${permission.why}`;
+  });
+}
+
+/** Who is asking, for the message. */
+export interface Asker {
+  /** The user the API server sees (SelfSubjectReview), when it says. */
+  user?: string;
+  context: string;
+  server: string;
+}
+
+export function missingPermissionsMessage(denied: readonly AccessQuestion[], asker: Asker): string {
+  const who = asker.user ? `user ${asker.user} (context "${asker.context}")` : `context "${asker.context}"`;
+  return [
+    `${who} lacks ${denied.length} permission(s) the suite needs on ${asker.server} (namespaced ones in every namespace):`,
+    ...permissionLines(denied),
+    'grant them with a ClusterRole and ClusterRoleBinding (README: "Running against an existing cluster" lists them all), or use other credentials (--kubeconfig, --context)',
+  ].join("\n");
+}

@@ -1,0 +1,329 @@
+import type { Certification, CertificationResult } from "../report/certification.ts";
+import type { AccessMode, Outcome, ScenarioId, Verdict } from "../scenario/types.ts";
+import { outcomeText } from "../scenario/verdict.ts";
+import {
+  accessModes,
+  durationMs,
+  type RwoCrossNode,
+  type StorageClassClaims,
+  type StoredProfile,
+} from "./profile.ts";
+
+/**
+ * A vendor profile's claims checked against a run's results. Every claim is
+ * decided by the scenarios and result fields the table below names, and by
+ * nothing else: held when every required scenario agrees, broken when any
+ * scenario contradicts it, not checked (with the reason) otherwise.
+ */
+
+export type ClaimKind = "provisioner" | "access-mode" | "rwo-cross-node" | "handoff-budget";
+export type ClaimStatus = "held" | "broken" | "not-checked";
+
+export interface ClaimEvidence {
+  scenario: ScenarioId;
+  storageClass: string;
+  judgement: "agrees" | "contradicts" | "undecided";
+  /** Why this result agrees, contradicts or does not decide. */
+  why: string;
+  status: "run" | "not-run";
+  verdict?: Verdict;
+  outcome?: Outcome;
+  /** The event the scenario was decided by, when one was. */
+  decidedBy?: { reason: string; source: string; message: string };
+  handoffMs?: number;
+}
+
+export interface ClaimResult {
+  /** "<class>/<kind>" or "<class>/access-mode/<mode>". */
+  id: string;
+  storageClass: string;
+  kind: ClaimKind;
+  /** The claim in words. */
+  claim: string;
+  status: ClaimStatus;
+  reason: string;
+  /** What decides it: scenario ids and the result fields read. */
+  decidedBy: { scenarios: ScenarioId[]; fields: string[] };
+  evidence: ClaimEvidence[];
+}
+
+export interface CertificationClaims {
+  profile: { file: string; sha256: string; driver: { name: string; vendor?: string; version?: string } };
+  results: ClaimResult[];
+  counts: Record<ClaimStatus, number>;
+}
+
+/** One scenario behind a claim; `required` ones must decide it, the others can only break it. */
+interface Decider {
+  scenario: ScenarioId;
+  required: boolean;
+}
+
+const accessModeFields = ["verdict", "observed.outcome", "evidence.events[reason=ProvisioningFailed]"];
+
+/**
+ * THE TABLE: which scenarios decide each claim, which result fields are read,
+ * and the outcome each scenario shows when the claim is true.
+ */
+export const claimTable = {
+  provisioner: { deciders: [] as Decider[], fields: ["storageClasses[].provisioner"] },
+  "access-mode": {
+    ReadWriteOnce: {
+      deciders: [{ scenario: "rwo-same-node", required: true }] as Decider[],
+      supported: { "rwo-same-node": "admitted" } as Partial<Record<ScenarioId, Outcome>>,
+      fields: accessModeFields,
+    },
+    ReadWriteOncePod: {
+      deciders: [
+        { scenario: "rwop-same-node", required: true },
+        { scenario: "rwop-cross-node", required: true },
+        { scenario: "rwop-preemption", required: false },
+        { scenario: "rwop-kubelet-guard", required: false },
+      ] as Decider[],
+      supported: {
+        "rwop-same-node": "rwop-scheduler-rejected",
+        "rwop-cross-node": "rwop-scheduler-rejected",
+        "rwop-preemption": "holder-preempted",
+        "rwop-kubelet-guard": "rwop-kubelet-rejected",
+      } as Partial<Record<ScenarioId, Outcome>>,
+      fields: accessModeFields,
+    },
+    ReadWriteMany: {
+      deciders: [{ scenario: "rwx-cross-node", required: true }] as Decider[],
+      supported: { "rwx-cross-node": "admitted" } as Partial<Record<ScenarioId, Outcome>>,
+      fields: accessModeFields,
+    },
+  },
+  "rwo-cross-node": {
+    deciders: [{ scenario: "rwo-cross-node", required: true }] as Decider[],
+    outcome: {
+      "attach-exclusive": "multi-attach-blocked",
+      "node-local": "node-affinity-conflict",
+      "not-enforced": "admitted",
+    } as Record<RwoCrossNode, Outcome>,
+    fields: ["observed.outcome"],
+  },
+  "handoff-budget": {
+    deciders: [{ scenario: "rwo-handoff", required: true }] as Decider[],
+    outcome: "handed-over" as Outcome,
+    fields: ["observed.outcome", "timings.handoffMs"],
+  },
+} as const;
+
+const claimWords = {
+  supported: {
+    ReadWriteOnce: "supports ReadWriteOnce: pods on one node share the volume",
+    ReadWriteOncePod: "supports ReadWriteOncePod: one pod at a time in the whole cluster",
+    ReadWriteMany: "supports ReadWriteMany: pods on several nodes share the volume",
+  } as Record<AccessMode, string>,
+  rwoCrossNode: {
+    "attach-exclusive":
+      "RWO is attach-exclusive across nodes: a second node is refused the volume (Multi-Attach)",
+    "node-local":
+      "RWO is node-local: the scheduler keeps a second pod off other nodes (volume node affinity)",
+    "not-enforced": "RWO is not enforced across nodes: a second pod on another node is admitted",
+  } as Record<RwoCrossNode, string>,
+};
+
+type Judgement = Pick<ClaimEvidence, "judgement" | "why">;
+
+const decisive = (r: CertificationResult) =>
+  r.verdict === "conforms" || r.verdict === "finding" || r.verdict === "deviates";
+
+/** The provisioner refused the scenario's access mode: not applicable, with its ProvisioningFailed event. */
+const refused = (r: CertificationResult) =>
+  r.verdict === "not-applicable" && (r.evidence?.events ?? []).some((e) => e.reason === "ProvisioningFailed");
+
+function undecided(r: CertificationResult): Judgement {
+  const state = r.status === "not-run" ? "" : `${r.verdict}: `;
+  return { judgement: "undecided", why: `${state}${r.reason}` };
+}
+
+function judgeOutcome(r: CertificationResult, expected: Outcome, because = ""): Judgement {
+  if (!decisive(r) || !r.observed) return undecided(r);
+  const observed = r.observed.outcome;
+  if (observed === expected) return { judgement: "agrees", why: `${outcomeText[observed]}${because}` };
+  return {
+    judgement: "contradicts",
+    why: `expected ${outcomeText[expected]}, observed ${outcomeText[observed]}: ${r.observed.summary}`,
+  };
+}
+
+function judgeSupported(r: CertificationResult, mode: AccessMode, expected: Outcome): Judgement {
+  if (refused(r)) return { judgement: "contradicts", why: `the provisioner refused ${mode}: ${r.reason}` };
+  return judgeOutcome(r, expected);
+}
+
+function judgeUnsupported(r: CertificationResult, mode: AccessMode): Judgement {
+  if (refused(r)) return { judgement: "agrees", why: `the provisioner refused ${mode}` };
+  if (decisive(r)) return { judgement: "contradicts", why: `a ${mode} claim was provisioned and used` };
+  return undecided(r);
+}
+
+function evidenceOf(r: CertificationResult, judgement: Judgement): ClaimEvidence {
+  const by = r.observed?.decidedBy;
+  return {
+    scenario: r.scenario,
+    storageClass: r.storageClass,
+    ...judgement,
+    status: r.status,
+    ...(r.verdict ? { verdict: r.verdict } : {}),
+    ...(r.observed ? { outcome: r.observed.outcome } : {}),
+    ...(by ? { decidedBy: { reason: by.reason, source: by.source, message: by.message } } : {}),
+    ...(r.timings?.handoffMs !== undefined ? { handoffMs: r.timings.handoffMs } : {}),
+  };
+}
+
+/** Held, broken or not checked, from the evidence of the claim's deciders. */
+function settle(
+  deciders: readonly Decider[],
+  evidence: ClaimEvidence[],
+  missing: string[],
+): Pick<ClaimResult, "status" | "reason"> {
+  const line = (e: ClaimEvidence) => `${e.scenario} @ ${e.storageClass}: ${e.why}`;
+  const contradicting = evidence.filter((e) => e.judgement === "contradicts");
+  if (contradicting.length > 0) return { status: "broken", reason: contradicting.map(line).join("; ") };
+  const required = new Set(deciders.filter((d) => d.required).map((d) => d.scenario));
+  const open = evidence.filter((e) => required.has(e.scenario) && e.judgement !== "agrees");
+  if (open.length > 0 || missing.length > 0) {
+    return { status: "not-checked", reason: [...missing, ...open.map(line)].join("; ") };
+  }
+  const agreeing = evidence.filter((e) => e.judgement === "agrees").map(line);
+  // Scenarios that could only have broken the claim and decided nothing are named, not hidden.
+  const silent = evidence
+    .filter((e) => e.judgement === "undecided")
+    .map((e) => `${e.scenario} @ ${e.storageClass} (${e.verdict ?? "not run"})`);
+  return {
+    status: "held",
+    reason: [...agreeing, ...(silent.length > 0 ? [`not deciding: ${silent.join(", ")}`] : [])].join("; "),
+  };
+}
+
+function checkClaim(
+  cert: Certification,
+  storageClass: string,
+  claim: Pick<ClaimResult, "id" | "kind" | "claim"> & { fields: readonly string[] },
+  deciders: readonly Decider[],
+  judge: (r: CertificationResult, scenario: ScenarioId) => Judgement,
+): ClaimResult {
+  const evidence: ClaimEvidence[] = [];
+  const missing: string[] = [];
+  for (const { scenario, required } of deciders) {
+    const result = cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
+    if (result) evidence.push(evidenceOf(result, judge(result, scenario)));
+    else if (required)
+      missing.push(`${scenario} @ ${storageClass}: not in this run's plan (left out with --scenario)`);
+  }
+  return {
+    id: claim.id,
+    storageClass,
+    kind: claim.kind,
+    claim: claim.claim,
+    ...settle(deciders, evidence, missing),
+    decidedBy: { scenarios: deciders.map((d) => d.scenario), fields: [...claim.fields] },
+    evidence,
+  };
+}
+
+function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] {
+  const tested = cert.storageClasses.find((s) => s.name === c.name);
+  const results: ClaimResult[] = [];
+  if (c.provisioner !== undefined) {
+    const base = {
+      id: `${c.name}/provisioner`,
+      storageClass: c.name,
+      kind: "provisioner" as const,
+      claim: `provisioned by ${c.provisioner}`,
+      decidedBy: { scenarios: [], fields: [...claimTable.provisioner.fields] },
+      evidence: [],
+    };
+    results.push(
+      !tested
+        ? { ...base, status: "not-checked", reason: `the run did not test ${c.name}` }
+        : tested.provisioner === c.provisioner
+          ? { ...base, status: "held", reason: `the StorageClass's provisioner is ${tested.provisioner}` }
+          : { ...base, status: "broken", reason: `the StorageClass's provisioner is ${tested.provisioner}` },
+    );
+  }
+  for (const mode of accessModes) {
+    const rule = claimTable["access-mode"][mode];
+    const supported = c.accessModes.includes(mode);
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/access-mode/${mode}`,
+          kind: "access-mode",
+          claim: supported
+            ? claimWords.supported[mode]
+            : `does not offer ${mode}: the provisioner refuses it`,
+          fields: rule.fields,
+        },
+        rule.deciders,
+        (r, scenario) =>
+          supported
+            ? judgeSupported(r, mode, rule.supported[scenario] as Outcome)
+            : judgeUnsupported(r, mode),
+      ),
+    );
+  }
+  const crossNode = claimTable["rwo-cross-node"];
+  results.push(
+    checkClaim(
+      cert,
+      c.name,
+      {
+        id: `${c.name}/rwo-cross-node`,
+        kind: "rwo-cross-node",
+        claim: claimWords.rwoCrossNode[c.rwoCrossNode],
+        fields: crossNode.fields,
+      },
+      crossNode.deciders,
+      (r) => judgeOutcome(r, crossNode.outcome[c.rwoCrossNode]),
+    ),
+  );
+  if (c.handoffBudget !== undefined) {
+    const budget = c.handoffBudget;
+    const handoff = claimTable["handoff-budget"];
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/handoff-budget`,
+          kind: "handoff-budget",
+          claim: `hands the volume over to another node within ${budget}`,
+          fields: handoff.fields,
+        },
+        handoff.deciders,
+        (r) => {
+          const outcome = judgeOutcome(r, handoff.outcome);
+          const ms = r.timings?.handoffMs;
+          if (outcome.judgement !== "agrees") return outcome;
+          if (ms === undefined)
+            return { judgement: "undecided", why: "handed over, but no handoff time was recorded" };
+          return ms <= durationMs(budget)
+            ? { judgement: "agrees", why: `handed over in ${ms} ms, within ${budget}` }
+            : { judgement: "contradicts", why: `handed over in ${ms} ms, over the budget of ${budget}` };
+        },
+      ),
+    );
+  }
+  if (!tested) {
+    // Nothing of a class the run did not test decides anything.
+    return results.map((r) => ({ ...r, status: "not-checked", reason: `the run did not test ${c.name}` }));
+  }
+  return results;
+}
+
+export function evaluateClaims(stored: StoredProfile, cert: Certification): CertificationClaims {
+  const results = stored.profile.storageClasses.flatMap((c) => classClaims(cert, c));
+  const counts: Record<ClaimStatus, number> = { held: 0, broken: 0, "not-checked": 0 };
+  for (const r of results) counts[r.status]++;
+  return {
+    profile: { file: stored.file, sha256: stored.sha256, driver: stored.profile.driver },
+    results,
+    counts,
+  };
+}

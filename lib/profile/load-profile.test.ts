@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { exitCodeForError } from "../cli/exit-codes.ts";
+import { UsageError } from "../errors.ts";
+import { loadProfile, ProfileError, parseProfile } from "./load-profile.ts";
+import { durationMs } from "./profile.ts";
+
+/** Profiles are read from real files: the positions asserted are where the problems are written. */
+
+const testdata = (name: string) => `lib/profile/testdata/${name}`;
+
+async function problemsOf(file: string): Promise<string[]> {
+  const error = await loadProfile(file).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ProfileError);
+  return (error as ProfileError).message.split("\n");
+}
+
+describe("loadProfile", () => {
+  it("reads the shipped example profiles", async () => {
+    const local = await loadProfile("profiles/local.yaml");
+    expect(local.profile.storageClasses.map((c) => [c.name, c.rwoCrossNode])).toEqual([
+      ["amc-block", "attach-exclusive"],
+      ["amc-local", "node-local"],
+      ["amc-shared", "attach-exclusive"],
+    ]);
+    expect(local.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const kind = await loadProfile("profiles/kind.yaml");
+    expect(kind.profile.storageClasses.find((c) => c.name === "standard")).toMatchObject({
+      provisioner: "rancher.io/local-path",
+      accessModes: ["ReadWriteOnce"],
+      rwoCrossNode: "node-local",
+    });
+  });
+
+  it("points at malformed YAML with file, line and column", async () => {
+    expect(await problemsOf(testdata("malformed.yaml"))).toEqual([
+      "lib/profile/testdata/malformed.yaml:8:5: not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
+  it("points at each schema violation and says what was expected there", async () => {
+    expect(await problemsOf(testdata("violations.yaml"))).toEqual([
+      'lib/profile/testdata/violations.yaml:5:3: driver: unknown field "colour"; expected one of: name, vendor, version',
+      'lib/profile/testdata/violations.yaml:8:34: storageClasses[0].accessModes[1]: expected one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany (got "ReadWriteTwice")',
+      'lib/profile/testdata/violations.yaml:9:19: storageClasses[0].rwoCrossNode: expected one of attach-exclusive, node-local, not-enforced (got "exclusive")',
+      expect.stringMatching(
+        /^lib\/profile\/testdata\/violations\.yaml:10:20: storageClasses\[0\]\.handoffBudget: expected a duration such as 30s, .* \(got "quick"\)$/,
+      ),
+      'lib/profile/testdata/violations.yaml:11:5: storageClasses[1]: missing "name": the StorageClass name, as the cluster has it',
+    ]);
+  });
+
+  it("refuses a class listed twice and a handoff budget for storage that never hands over", async () => {
+    expect(await problemsOf(testdata("contradictions.yaml"))).toEqual([
+      "lib/profile/testdata/contradictions.yaml:9:20: storageClasses[0].handoffBudget: only attach-exclusive storage hands a volume over between nodes; local is claimed node-local",
+      "lib/profile/testdata/contradictions.yaml:10:11: storage class local is listed twice",
+    ]);
+  });
+
+  it("says when the file cannot be read, or is not a profile at all", async () => {
+    await expect(loadProfile(testdata("no-such-file.yaml"))).rejects.toThrow(
+      "lib/profile/testdata/no-such-file.yaml: cannot read the profile: ENOENT",
+    );
+    expect(() => parseProfile("empty.yaml", "")).toThrow(
+      "empty.yaml:1:1: the profile: expected a mapping (got null)",
+    );
+    expect(() => parseProfile("p.yaml", "profile: access-mode-conformance/profile@2\n")).toThrow(
+      'p.yaml:1:10: profile: expected "access-mode-conformance/profile@1" (got "access-mode-conformance/profile@2")',
+    );
+  });
+
+  it("is a usage error, so that amc exits with code 2", async () => {
+    const error = await loadProfile(testdata("violations.yaml")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect(exitCodeForError(error)).toBe(2);
+  });
+});
+
+describe("durationMs", () => {
+  it("reads the durations the schema admits", () => {
+    expect(durationMs("30s")).toBe(30_000);
+    expect(durationMs("1.5m")).toBe(90_000);
+    expect(durationMs("800ms")).toBe(800);
+    expect(() => durationMs("soon")).toThrow("not a duration: soon");
+  });
+});

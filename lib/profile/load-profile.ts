@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
+import { UsageError } from "../errors.ts";
+import type { StoredProfile, VendorProfile } from "./profile.ts";
+
+/**
+ * Reads a vendor profile (YAML) and checks it against profile.schema.json.
+ * Every problem names the file, line and column it is at and what was
+ * expected there, the way compilers do, so that an editor can jump to it.
+ */
+
+export interface ProfileProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** A profile that cannot be used: exit code 2, one "file:line:column: message" line per problem. */
+export class ProfileError extends UsageError {
+  override name = "ProfileError";
+  readonly file: string;
+  readonly problems: ProfileProblem[];
+  constructor(file: string, problems: ProfileProblem[]) {
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join("\n"));
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+const schema = JSON.parse(await readFile(new URL("./profile.schema.json", import.meta.url), "utf8"));
+const validate = new Ajv2020({ allErrors: true, strict: true, verbose: true }).compile<VendorProfile>(schema);
+
+type Path = (string | number)[];
+
+function pathOf(pointer: string): Path {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function nodeAt(doc: Document, path: Path): Node | undefined {
+  return (path.length === 0 ? doc.contents : doc.getIn(path, true)) as Node | undefined;
+}
+
+/** Where a key of a mapping is written (for a field that should not be there). */
+function keyNode(doc: Document, path: Path, key: string): Node | undefined {
+  const map = nodeAt(doc, path);
+  if (!isMap(map)) return undefined;
+  const pair = map.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+  return (pair?.key as Node | undefined) ?? undefined;
+}
+
+const where = (path: Path) =>
+  path.length === 0
+    ? "the profile"
+    : path
+        .map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`))
+        .join("")
+        .slice(1);
+
+const quote = (value: unknown) => JSON.stringify(value);
+
+/** JSON schema's type names in YAML's words. */
+const yamlTypes: Record<string, string> = { object: "a mapping", array: "a list", string: "a string" };
+
+/** What was expected, in words, from one schema error (ajv's own words are about the schema, not the file). */
+function explain(error: ErrorObject, path: Path): { message: string; key?: string; atParent?: boolean } {
+  const field = where(path);
+  const description = (error.parentSchema as { description?: string } | undefined)?.description;
+  const got = error.data === undefined ? "" : ` (got ${quote(error.data)})`;
+  switch (error.keyword) {
+    case "required": {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      const about = (error.parentSchema as { properties?: Record<string, { description?: string }> })
+        ?.properties?.[missing]?.description;
+      return { message: `${field}: missing "${missing}"${about ? `: ${about}` : ""}` };
+    }
+    case "additionalProperties": {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      return {
+        message: `${field}: unknown field "${extra}"; expected one of: ${allowed.join(", ")}`,
+        key: extra,
+      };
+    }
+    case "enum":
+      return {
+        message: `${field}: expected one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(", ")}${got}`,
+      };
+    case "const":
+      return {
+        message: `${field}: expected ${quote((error.params as { allowedValue: unknown }).allowedValue)}${got}`,
+      };
+    case "type": {
+      const type = (error.params as { type: string }).type;
+      return { message: `${field}: expected ${yamlTypes[type] ?? type}${got}` };
+    }
+    case "pattern":
+      return {
+        message: `${field}: expected ${description ?? `a value matching ${error.params.pattern}`}${got}`,
+      };
+    case "minItems":
+      return {
+        message: `${field}: expected at least ${error.params.limit} item(s): ${description ?? ""}`.trim(),
+      };
+    case "minLength":
+      return { message: `${field}: expected a non-empty string` };
+    case "uniqueItems":
+      return { message: `${field}: items ${error.params.j} and ${error.params.i} are the same` };
+    default:
+      return { message: `${field}: ${error.message}` };
+  }
+}
+
+/** Rules the schema cannot say well: each class once, a handoff budget only where a handoff happens. */
+function crossChecks(profile: VendorProfile): { path: Path; message: string }[] {
+  const problems: { path: Path; message: string }[] = [];
+  profile.storageClasses.forEach((c, i) => {
+    if (profile.storageClasses.findIndex((other) => other.name === c.name) !== i) {
+      problems.push({
+        path: ["storageClasses", i, "name"],
+        message: `storage class ${c.name} is listed twice`,
+      });
+    }
+    if (c.handoffBudget !== undefined && c.rwoCrossNode !== "attach-exclusive") {
+      problems.push({
+        path: ["storageClasses", i, "handoffBudget"],
+        message: `storageClasses[${i}].handoffBudget: only attach-exclusive storage hands a volume over between nodes; ${c.name} is claimed ${c.rwoCrossNode}`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Parses and validates a profile's text; `file` is only used to name the problems. */
+export function parseProfile(file: string, text: string): VendorProfile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number | undefined) => {
+    const { line, col } = lineCounter.linePos(offset ?? 0);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0) {
+    throw new ProfileError(
+      file,
+      doc.errors.map((e) => ({ ...position(e.pos[0]), message: `not valid YAML: ${e.message}` })),
+    );
+  }
+  const data = doc.toJS() as unknown;
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((error) => {
+      const path = pathOf(error.instancePath);
+      const { message, key } = explain(error, path);
+      const node = (key ? keyNode(doc, path, key) : undefined) ?? nodeAt(doc, path);
+      return { ...position(node?.range?.[0]), message };
+    });
+    throw new ProfileError(file, dedupe(problems));
+  }
+  const semantic = crossChecks(data);
+  if (semantic.length > 0) {
+    throw new ProfileError(
+      file,
+      semantic.map((p) => ({ ...position(nodeAt(doc, p.path)?.range?.[0]), message: p.message })),
+    );
+  }
+  return data;
+}
+
+function dedupe(problems: ProfileProblem[]): ProfileProblem[] {
+  const seen = new Set<string>();
+  return problems
+    .filter((p) => {
+      const key = `${p.line}:${p.column}:${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** Reads a profile file; a missing or unreadable file is a usage error too. */
+export async function loadProfile(file: string): Promise<StoredProfile> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read the profile: ${error.code ?? error.message}`);
+  });
+  const profile = parseProfile(file, bytes.toString("utf8"));
+  return { file, sha256: createHash("sha256").update(bytes).digest("hex"), profile };
+}
+
+/** Where a class's name is written in the profile, for errors about that class found later (on the cluster). */
+export function classNamePosition(text: string, index: number): { line: number; column: number } | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const node = doc.getIn(["storageClasses", index, "name"], true) as Node | undefined;
+  if (!node?.range) return undefined;
+  const { line, col } = lineCounter.linePos(node.range[0]);
+  return { line, column: col };
+}

@@ -1,0 +1,47 @@
+import type { AccessMode } from "../scenario/types.ts";
+
+/**
+ * A vendor profile: what a storage vendor claims about its storage classes'
+ * access modes (profile.schema.json describes the YAML form). `amc certify`
+ * checks every claim against a run's verdicts (claims.ts).
+ */
+
+export const PROFILE_SCHEMA = "access-mode-conformance/profile@1";
+
+export const accessModes: readonly AccessMode[] = ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"];
+
+/** What keeps a second pod on another node away from a ReadWriteOnce volume, as claimed. */
+export type RwoCrossNode = "attach-exclusive" | "node-local" | "not-enforced";
+
+export interface StorageClassClaims {
+  name: string;
+  /** The StorageClass's provisioner, when the vendor names it. */
+  provisioner?: string;
+  /** The modes the class supports; the others are claimed to be refused by the provisioner. */
+  accessModes: AccessMode[];
+  rwoCrossNode: RwoCrossNode;
+  /** As written ("30s"); handoffBudgetMs() reads it. */
+  handoffBudget?: string;
+}
+
+export interface VendorProfile {
+  profile: typeof PROFILE_SCHEMA;
+  driver: { name: string; vendor?: string; version?: string };
+  storageClasses: StorageClassClaims[];
+}
+
+/** The profile of a run as stored next to its records: the file it came from and its exact bytes' digest. */
+export interface StoredProfile {
+  file: string;
+  sha256: string;
+  profile: VendorProfile;
+}
+
+const unitMs = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/** "30s" -> 30000; the schema's pattern guarantees the form. */
+export function durationMs(text: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m)$/.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Number(match[1]) * unitMs[match[2] as keyof typeof unitMs];
+}

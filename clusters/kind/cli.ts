@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../../lib/errors.ts";
-import { down, kindClusters, up } from "./provider.ts";
+import { down, kindClusters, status, up } from "./provider.ts";
 
 /**
  * `npm run kind -- up|down|list [name]`: a kind cluster for the suites, kept
  * running between runs (AMC_CLUSTER=kind AMC_KIND_CLUSTER=<name> npm run test:kind).
  */
-const usage = "usage: npm run kind -- up [name] | down <name> | list";
+const usage = "usage: npm run kind -- up [name] | down <name> | status <name> | list";
 const [command, name] = process.argv.slice(2);
 try {
   switch (command) {
@@ -21,6 +21,13 @@ try {
       if (!name) throw new UsageError(usage);
       await down(name);
       break;
+    case "status": {
+      if (!name) throw new UsageError(usage);
+      const report = await status(name);
+      console.log(report.text);
+      if (!report.healthy) process.exit(1);
+      break;
+    }
     case "list":
       for (const cluster of await kindClusters()) console.log(cluster);
       break;

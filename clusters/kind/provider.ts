@@ -1,4 +1,6 @@
+import { rmSync, writeFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { V1Node } from "@kubernetes/client-node";
 import { VersionApi } from "@kubernetes/client-node";
@@ -17,7 +19,7 @@ import { localStorageClasses } from "../local/storage.ts";
 import type { ClusterHandle } from "../types.ts";
 import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./config.ts";
 import { installCsiDrivers, sharedDataMount } from "./csi-install.ts";
-import { requireDocker } from "./docker.ts";
+import { imageExists, requireDocker } from "./docker.ts";
 import { buildKindImages } from "./images/build.ts";
 import { type KindImageSettings, kindImageSettings } from "./settings.ts";
 
@@ -130,6 +132,10 @@ async function resolveImages(
   settings: KindImageSettings,
 ): Promise<Required<KindImageSettings> & { airGapped: boolean }> {
   const roles = ["node", "workload", "csiDriver", "csiProvisioner", "csiAttacher"] as const;
+  for (const role of roles) {
+    const image = settings[role];
+    if (image) await ensureLocalImage(image);
+  }
   const missing = roles.some((role) => settings[role] === undefined);
   const built = missing ? await buildKindImages() : undefined;
   return {
@@ -140,6 +146,19 @@ async function resolveImages(
     csiAttacher: settings.csiAttacher ?? (built?.csiAttacher as string),
     airGapped: settings.node === undefined,
   };
+}
+
+/** kind loads images from the local Docker: a given image must be there, or be pullable. */
+async function ensureLocalImage(image: string): Promise<void> {
+  if (await imageExists(image)) return;
+  say(scope, `${image} is not in the local Docker: pulling it`);
+  const pulled = await execa("docker", ["pull", image], { all: true, reject: false });
+  if (pulled.exitCode !== 0) {
+    throw new InfrastructureError(
+      `image ${image} is not in the local Docker and cannot be pulled:\n${String(pulled.all).trim()}\n` +
+        "Load or tag it locally (docker load, docker tag), point the setting at a mirror, or unset it to use the image built here (npm run kind:images).",
+    );
+  }
 }
 
 async function create(
@@ -202,4 +221,31 @@ export async function down(name: string, env: NodeJS.ProcessEnv = process.env): 
   const paths = kindPaths(name, env);
   await timed(scope, `deleting kind cluster "${name}"`, () => kind(kindArgs.delete(name, paths.kubeconfig)));
   await rm(paths.dir, { recursive: true, force: true });
+}
+
+/** Whether the cluster exists and its nodes are Ready, for `npm run kind -- status`. */
+export async function status(name: string): Promise<{ healthy: boolean; text: string }> {
+  if (!(await kindClusters()).includes(name))
+    return { healthy: false, text: `kind cluster "${name}" does not exist` };
+  const kubeconfig = await kind(kindArgs.kubeconfig(name));
+  const kube = connectWith(kubeconfig);
+  const nodes = (await kube.core.listNode()).items;
+  const lines = nodes.map((node) => `${node.metadata?.name}: ${unschedulableReason(node) ?? "Ready"}`);
+  const healthy = nodes.every((node) =>
+    node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+  );
+  return {
+    healthy,
+    text: [`kind cluster "${name}"${healthy ? "" : " (not every node is Ready)"}`, ...lines].join("\n"),
+  };
+}
+
+function connectWith(kubeconfigText: string): Kube {
+  const path = join(tmpdir(), `amc-kind-status-${process.pid}.kubeconfig`);
+  writeFileSync(path, kubeconfigText, { mode: 0o600 });
+  try {
+    return connect(path);
+  } finally {
+    rmSync(path, { force: true });
+  }
 }

@@ -16,7 +16,8 @@ export type ComponentId =
   | "csi-spec"
   | "kubelet-plugin-registration"
   | "kind"
-  | "local-path-provisioner";
+  | "local-path-provisioner"
+  | "actionlint";
 
 /** Official release artifacts for one platform ("linux-amd64"). */
 export type ReleaseSource =
@@ -246,6 +247,25 @@ export const components: Record<ComponentId, Component> = {
       version: pins.localPathProvisioner,
       packages: { "local-path-provisioner": "." },
       ldflags: [`-X main.VERSION=${pins.localPathProvisioner}`],
+    },
+  },
+  // The linter of the GitHub Actions workflows (lib/ci/workflows.test.ts); no replace directives upstream.
+  actionlint: {
+    id: "actionlint",
+    version: pins.actionlint,
+    files: ["actionlint"],
+    release: (platform) => {
+      const version = pins.actionlint.replace(/^v/, "");
+      return {
+        kind: "tarball",
+        url: `https://github.com/rhysd/actionlint/releases/download/${pins.actionlint}/actionlint_${version}_${platform.replace("-", "_")}.tar.gz`,
+        members: { actionlint: "actionlint" },
+      };
+    },
+    build: {
+      kind: "install",
+      packages: ["github.com/rhysd/actionlint/cmd/actionlint"],
+      version: pins.actionlint,
     },
   },
 };

@@ -23,6 +23,8 @@ export const pins = {
   kind: "v0.33.0",
   /** rancher local-path-provisioner: kind's `standard` class, in the air-gapped node image. */
   localPathProvisioner: "v0.0.30",
+  /** rhysd/actionlint, which checks the GitHub Actions workflows (.github/workflows) in the unit tests. */
+  actionlint: "v1.7.12",
 } as const;
 
 /** "v1.36.3" -> "v0.36.3": the tag of the k8s.io/* staging modules released with a Kubernetes version. */

@@ -29,7 +29,7 @@ describe("loadProfile", () => {
     const kind = await loadProfile("profiles/kind.yaml");
     expect(kind.profile.storageClasses.find((c) => c.name === "standard")).toMatchObject({
       provisioner: "rancher.io/local-path",
-      accessModes: ["ReadWriteOnce"],
+      accessModes: ["ReadWriteOnce", "ReadWriteOncePod"],
       rwoCrossNode: "node-local",
     });
   });

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { dirname } from "node:path";
 import { UsageError } from "../lib/errors.ts";
 import { type Guardian, startGuardian } from "../lib/guardian.ts";
 import { up as upKind } from "./kind/provider.ts";
@@ -69,9 +68,10 @@ export async function acquireCluster(
       };
     }
     case "kubeconfig": {
-      const handle = await acquireKubeconfigCluster(env);
-      guardian?.update({ removePaths: [dirname(handle.kubeconfigPath)] });
-      return handle;
+      // The private copy holds credentials: the guardian learns of it before the (slow) preflight.
+      return acquireKubeconfigCluster(env, {
+        onPrivateCopy: (dir) => guardian?.update({ removePaths: [dir] }),
+      });
     }
     default:
       throw new UsageError(

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { UsageError } from "../../lib/errors.ts";
+import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { down, kindClusters, status, up } from "./provider.ts";
 
 /**
@@ -25,7 +25,7 @@ try {
       if (!name) throw new UsageError(usage);
       const report = await status(name);
       console.log(report.text);
-      if (!report.healthy) process.exit(1);
+      if (!report.healthy) process.exit(3);
       break;
     }
     case "list":
@@ -35,7 +35,11 @@ try {
       throw new UsageError(usage);
   }
 } catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  console.error(error.message);
-  process.exit(2);
+  // Exit codes as amc documents them: 2 usage, 3 infrastructure (Docker, kind, the cluster).
+  if (error instanceof UsageError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(error instanceof InfrastructureError ? error.message : error);
+  process.exit(3);
 }

@@ -1,5 +1,13 @@
 import { readFile } from "node:fs/promises";
-import type { KubernetesObject, V1Container, V1CSINode, V1Deployment, V1Node } from "@kubernetes/client-node";
+import {
+  type KubernetesObject,
+  PatchStrategy,
+  type V1Container,
+  type V1CSINode,
+  type V1DaemonSet,
+  type V1Deployment,
+  type V1Node,
+} from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import type { Kube } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
@@ -52,7 +60,7 @@ export async function renderCsiObjects(
       .replaceAll("{{provisionerImage}}", images.csiProvisioner)
       .replaceAll("{{attacherImage}}", images.csiAttacher)
       .replaceAll("{{dataDir}}", dataDir(storageClass));
-    const [controller, node] = parseManifest(text) as [V1Deployment, V1Deployment];
+    const [controller, node] = parseManifest(text) as [V1Deployment, V1DaemonSet];
     configureController(controller, storageClass);
     configureNode(node, storageClass);
     return [controller, node];
@@ -70,7 +78,7 @@ function parseManifest(text: string): KubernetesObject[] {
     .filter((object): object is KubernetesObject => object !== null);
 }
 
-function container(deployment: V1Deployment, name: string): V1Container {
+function container(deployment: V1Deployment | V1DaemonSet, name: string): V1Container {
   const found = deployment.spec?.template.spec?.containers.find((c) => c.name === name);
   if (!found) throw new Error(`manifests/kind: no container ${name} in ${deployment.metadata?.name}`);
   return found;
@@ -94,7 +102,7 @@ function configureController(deployment: V1Deployment, storageClass: LocalStorag
   }
 }
 
-function configureNode(daemonSet: V1Deployment, storageClass: LocalStorageClass): void {
+function configureNode(daemonSet: V1DaemonSet, storageClass: LocalStorageClass): void {
   const socket = `/var/lib/kubelet/plugins/${storageClass.driverName}/csi.sock`;
   container(daemonSet, "driver").args = driverArgs({
     mode: "node",
@@ -120,7 +128,17 @@ export async function installCsiDrivers(
   images: CsiImages,
   timeoutMs: number,
 ): Promise<void> {
-  for (const object of await renderCsiObjects(classes, images)) await kube.objects.create(object);
+  // Server-side apply: installing again (a reused cluster, newer images) converges instead of failing.
+  for (const object of await renderCsiObjects(classes, images)) {
+    await kube.objects.patch(
+      object,
+      undefined,
+      undefined,
+      "access-mode-conformance",
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+  }
   await waitForDriversRegistered(kube, classes, timeoutMs);
 }
 

@@ -1,8 +1,9 @@
+import { existsSync } from "node:fs";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { InfrastructureError } from "../../lib/errors.ts";
 import { dockerAnswers, requireDocker } from "./docker.ts";
-import { up } from "./provider.ts";
+import { kindPaths, up } from "./provider.ts";
 
 /**
  * The kind provider's refusals, against the real Docker Engine and kind CLI
@@ -17,7 +18,9 @@ describe("kind provider: bad input", () => {
     try {
       const error = await requireDocker().catch((e: Error) => e);
       expect(error).toBeInstanceOf(InfrastructureError);
-      expect((error as Error).message).toMatch(/kind needs a running Docker Engine.*does not answer/s);
+      expect((error as Error).message).toMatch(
+        /kind needs a running Docker Engine.*(does not answer|not on PATH)/s,
+      );
     } finally {
       if (previous === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = previous;
@@ -35,7 +38,8 @@ describe("kind provider: bad input", () => {
     expect((error as Error).message).toContain(
       `image ${image} is not in the local Docker and cannot be pulled`,
     );
-    // Nothing was created for it.
+    // It stopped before creating anything: no cluster directory, no node container.
+    expect(existsSync(kindPaths("amc-bad-image").dir)).toBe(false);
     const { stdout } = await execa("docker", ["ps", "--all", "--filter", "name=amc-bad-image", "--quiet"]);
     expect(stdout).toBe("");
   });

@@ -12,9 +12,9 @@ import { unschedulableReason } from "../../lib/kube/nodes.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { heartbeat, say, timed } from "../../lib/progress.ts";
+import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
 import { components } from "../binaries/components.ts";
 import { resolveComponent } from "../binaries/resolve.ts";
-import { ZONE_LABEL } from "../local/objects.ts";
 import { localStorageClasses } from "../local/storage.ts";
 import type { ClusterHandle } from "../types.ts";
 import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./config.ts";
@@ -89,20 +89,24 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
   const env = options.env ?? process.env;
   const paths = kindPaths(options.name, env);
   const settings = await resolveImages(kindImageSettings(env));
-  if ((await kindClusters()).includes(options.name)) {
-    say(scope, `reusing kind cluster "${options.name}"`);
-    await mkdir(paths.dir, { recursive: true });
-    await writeFile(paths.kubeconfig, await kind(kindArgs.kubeconfig(options.name)), { mode: 0o600 });
-  } else {
-    await create(options.name, paths, settings);
-  }
-  const kube = connect(paths.kubeconfig);
+  const exists = (await kindClusters()).includes(options.name);
   try {
-    if (!(await hasStorageClass(kube, localStorageClasses[0]?.className ?? ""))) {
-      await timed(scope, "installing the suite's CSI drivers", () =>
-        installCsiDrivers(kube, localStorageClasses, settings, 180_000),
-      );
+    if (exists) {
+      say(scope, `reusing kind cluster "${options.name}"`);
+      await mkdir(paths.dir, { recursive: true });
+      await writeFile(paths.kubeconfig, await kind(kindArgs.kubeconfig(options.name)), { mode: 0o600 });
+    } else {
+      await create(options.name, paths, settings);
     }
+    // Also on a reused cluster: the images may have been rebuilt since (kind skips what a node has).
+    const toLoad = [settings.workload, settings.csiDriver, settings.csiProvisioner, settings.csiAttacher];
+    await timed(scope, `loading ${toLoad.length} images into the nodes`, () =>
+      kind(kindArgs.load(options.name, toLoad), { progress: "loading images" }),
+    );
+    const kube = connect(paths.kubeconfig);
+    await timed(scope, "installing the suite's CSI drivers and waiting for every node to register them", () =>
+      installCsiDrivers(kube, localStorageClasses, settings, 180_000),
+    );
     const nodes = await waitForWorkers(kube);
     return {
       provider: "kind",
@@ -123,7 +127,12 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
       },
     };
   } catch (error) {
-    if (options.ephemeral) await down(options.name, env);
+    // A run's own cluster goes with its failure; a named one stays for inspection.
+    if (options.ephemeral || !exists) {
+      await down(options.name, env).catch((e: Error) =>
+        say(scope, `could not delete "${options.name}": ${e.message}`),
+      );
+    }
     throw error;
   }
 }
@@ -186,15 +195,6 @@ async function create(
       progress: `creating kind cluster "${name}"`,
     }),
   );
-  const toLoad = [images.workload, images.csiDriver, images.csiProvisioner, images.csiAttacher];
-  await timed(scope, `loading ${toLoad.length} images into the nodes`, () =>
-    kind(kindArgs.load(name, toLoad), { progress: "loading images" }),
-  );
-}
-
-async function hasStorageClass(kube: Kube, name: string): Promise<boolean> {
-  const classes = await kube.storage.listStorageClass();
-  return classes.items.some((c) => c.metadata?.name === name);
 }
 
 /** The schedulable workers, once Ready (their CNI config is in place) and untainted. */
@@ -211,16 +211,17 @@ async function waitForWorkers(kube: Kube) {
       return ready.length >= workerCount ? ready : undefined;
     },
   );
-  return workers.map((node) => ({
-    name: node.metadata?.name ?? "",
-    ...(node.metadata?.labels?.[ZONE_LABEL] ? { zone: node.metadata.labels[ZONE_LABEL] } : {}),
-  }));
+  return workers.map(clusterNodeOf);
 }
 
 export async function down(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const paths = kindPaths(name, env);
   await timed(scope, `deleting kind cluster "${name}"`, () => kind(kindArgs.delete(name, paths.kubeconfig)));
-  await rm(paths.dir, { recursive: true, force: true });
+  // The nodes write the shared volumes' data as root: a non-root user may not remove it.
+  await rm(paths.dir, { recursive: true, force: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "EACCES" && error.code !== "EPERM") throw error;
+    say(scope, `could not remove ${paths.dir} (volume data the nodes wrote as root): remove it with sudo`);
+  });
 }
 
 /** Whether the cluster exists and its nodes are Ready, for `npm run kind -- status`. */

@@ -1,12 +1,12 @@
-import type { V1Node } from "@kubernetes/client-node";
+import { dirname } from "node:path";
 import { connect } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { checkPermissions } from "../../lib/preflight/access-review.ts";
 import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
 import { listSetting } from "../../lib/prepare-run.ts";
 import { say } from "../../lib/progress.ts";
-import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
-import type { ClusterHandle, ClusterNode } from "../types.ts";
+import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
+import type { ClusterHandle } from "../types.ts";
 import { fidelityOf } from "./fidelity.ts";
 import { writePrivateCopy } from "./private-copy.ts";
 import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";
@@ -27,6 +27,8 @@ export interface KubeconfigOptions {
   /** Where the private copy goes (default the system's temporary directory). */
   copyRoot?: string;
   apiTimeoutMs?: number;
+  /** Told the copy's directory as soon as it exists, so that a killed run's guardian removes it. */
+  onPrivateCopy?: (dir: string) => void;
 }
 
 export async function acquireKubeconfigCluster(
@@ -36,6 +38,7 @@ export async function acquireKubeconfigCluster(
   const source = kubeconfigFiles(env, options.home);
   const choice = chooseContext(loadKubeconfig(source.files), env.AMC_KUBE_CONTEXT, source.from);
   const copy = await writePrivateCopy(pinnedKubeconfig(choice), options.copyRoot);
+  options.onPrivateCopy?.(dirname(copy.path));
   try {
     const kube = connect(copy.path);
     const endpoint: Endpoint = {
@@ -73,7 +76,7 @@ export async function acquireKubeconfigCluster(
       kubeconfigPath: copy.path,
       kubernetesVersion,
       fidelity,
-      nodes: (nodes ?? []).map(clusterNode),
+      nodes: (nodes ?? []).map(clusterNodeOf),
       ownedByRun: false,
       release: async () => {
         await copy.remove();
@@ -84,9 +87,4 @@ export async function acquireKubeconfigCluster(
     await copy.remove();
     throw error;
   }
-}
-
-function clusterNode(node: V1Node): ClusterNode {
-  const zone = node.metadata?.labels?.[ZONE_LABEL];
-  return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
 }

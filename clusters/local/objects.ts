@@ -9,7 +9,9 @@ import type { LocalStorageClass } from "./storage.ts";
  * node-driver-registrar create these; here the provider does.
  */
 
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
+import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
+
+export { ZONE_LABEL };
 /** Without this annotation the attach/detach controller ignores the node (no VolumeAttachments, no Multi-Attach). */
 export const ATTACH_DETACH_ANNOTATION = "volumes.kubernetes.io/controller-managed-attach-detach";
 

@@ -1,12 +1,14 @@
 import { spawn } from "node:child_process";
-import { access, mkdtemp, readFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { localPaths } from "../../clusters/local/provider.ts";
 import { cacheRoot } from "../cache-dir.ts";
 import { connect } from "../kube/client.ts";
+import { resources } from "../kube/resources.ts";
+import { waitFor } from "../kube/wait.ts";
 import type { Certification } from "../report/certification.ts";
 import { RUN_LABEL, SCENARIO_LABEL } from "../run.ts";
 
@@ -70,7 +72,15 @@ function runAmc(
   });
 }
 
-const newReportDir = () => mkdtemp(join(tmpdir(), "amc-e2e-"));
+const reportDirs: string[] = [];
+const newReportDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "amc-e2e-"));
+  reportDirs.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  for (const dir of reportDirs) await rm(dir, { recursive: true, force: true });
+});
 
 async function readCertification(reportDir: string): Promise<Certification> {
   return JSON.parse(await readFile(join(reportDir, "certification.json"), "utf8")) as Certification;
@@ -81,15 +91,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Polls until `check` answers; the test's own timeout bounds the wait. */
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const answer = await check();
-    if (answer !== undefined) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 const runIdOf = (stderr: string) => /\[amc setup\] run (\S+) on /.exec(stderr)?.[1];
@@ -195,12 +196,16 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
           interrupted = true;
           const id = runId;
           // Mid-run: once the scenario's namespace exists, there is something to clean up.
-          void until(async () => {
-            const { items } = await kube.core.listNamespace({
+          void waitFor(
+            kube,
+            resources.namespaces,
+            {
+              description: `a scenario namespace of run ${id}`,
+              timeoutMs: 120_000,
               labelSelector: `${RUN_LABEL}=${id},${SCENARIO_LABEL}`,
-            });
-            return items.length > 0 ? true : undefined;
-          }).then(() => child.kill("SIGINT"));
+            },
+            (namespaces) => (namespaces.size > 0 ? true : undefined),
+          ).then(() => child.kill("SIGINT"));
         },
       },
     );

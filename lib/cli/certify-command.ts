@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { InfrastructureError } from "../errors.ts";
 import { classNamePosition, loadProfile, ProfileError } from "../profile/load-profile.ts";
 import type { StoredProfile } from "../profile/profile.ts";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
@@ -83,6 +84,12 @@ export async function certify(args: string[]): Promise<number> {
   const result = await runSuites(env).catch(async (error: unknown) => {
     throw error instanceof SetupUsageError ? await missingClassError(stored, error) : error;
   });
+  if (result.certification && !result.certification.claims) {
+    // Without the stored profile no claim was checked: never report that as "everything holds".
+    throw new InfrastructureError(
+      `the run's report carries no claims (records/${result.certification.run.id}/profile.json missing or unreadable)`,
+    );
+  }
   const judgement = judgeRun(result.certification, "certify", result.failedOutsideVerdicts);
   sayJudgement(judgement);
   return judgement.code;

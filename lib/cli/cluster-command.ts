@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { access } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodes } from "./exit-codes.ts";
@@ -18,15 +17,16 @@ export const clusterCommand: Command = {
 Starts, stops or inspects a cluster to run against, and leaves it running between runs
 (amc run --cluster-name NAME uses it).
 
-  up [name]      start the cluster (default name "amc"), or reuse it when it is up and healthy
-  status [name]  kubeconfig, nodes, CSI drivers, storage classes
-  down [name]    stop it and remove its state
+  up [name]      start the cluster, or reuse it when it is up (local: default name "amc";
+                 kind: default a new name amc-<hex>, printed)
+  status [name]  local: kubeconfig, nodes, CSI drivers, storage classes; kind: its nodes (name required)
+  down [name]    stop it and remove its state (kind: name required)
   list           the clusters of this provider on this machine
 
   --provider local|kind   local: the embedded cluster (real control plane, simulated nodes; default);
-                          kind: real kubelets in Docker, when this version has the kind provider
+                          kind: real kubelets in Docker (images built here: npm run kind:images)
 
-exit codes: 0 done, 2 usage error (or the provider is not available), 3 infrastructure error`,
+exit codes: 0 done, 2 usage error, 3 infrastructure error`,
 };
 
 const flags = {
@@ -36,7 +36,7 @@ const flags = {
 
 const actions = ["up", "down", "status", "list"];
 
-export function providerCli(provider: string): string {
+function providerCli(provider: string): string {
   return fileURLToPath(new URL(`../../clusters/${provider}/cli.ts`, import.meta.url));
 }
 
@@ -58,13 +58,6 @@ export async function cluster(args: string[]): Promise<number> {
   if (names.length > 1)
     throw usageError(clusterCommand, `one cluster name at a time, not ${names.join(" ")}`);
   const cli = providerCli(provider);
-  const available = await access(cli).then(
-    () => true,
-    () => false,
-  );
-  if (!available) {
-    throw usageError(clusterCommand, `the ${provider} provider is not available in this version (no ${cli})`);
-  }
   const child = spawn(process.execPath, [cli, action, ...names], { stdio: "inherit" });
   return new Promise((resolve, reject) => {
     child.on("error", reject);

@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -71,6 +72,7 @@ export async function runSuites(settings: Record<string, string>): Promise<Suite
   // global set-up started then removes the run's objects (or its cluster) and writes the partial reports.
   const onInterrupt = () => {
     process.exitCode = exitCodes.interrupted;
+    rmSync(scratch, { recursive: true, force: true }); // process.exit below skips the finally
     say("run", "interrupted: the run's guardian removes what it created and writes the partial reports");
     setTimeout(() => process.exit(exitCodes.interrupted), 100);
   };

@@ -25,7 +25,9 @@ export async function readRunProfile(reportDir: string, runId: string): Promise<
     return JSON.parse(
       await readFile(join(recordsDir(reportDir, runId), "profile.json"), "utf8"),
     ) as StoredProfile;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // A run without a profile has none; a profile that cannot be read is an error, not "no claims".
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
   }
 }

@@ -198,3 +198,9 @@ function zonalPair(
     notApplicable: `the storage is zonal (its volumes are pinned by ${zoneKey}) and no two schedulable nodes share a ${zoneKey} (${zones}): a pod in another zone would be refused for its zone, not for the access mode${notes}`,
   };
 }
+
+/** A node as the cluster handle lists it: its name and, when labelled, its zone. */
+export function clusterNodeOf(node: V1Node): { name: string; zone?: string } {
+  const zone = node.metadata?.labels?.[ZONE_LABEL];
+  return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
+}

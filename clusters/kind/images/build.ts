@@ -5,6 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { cacheRoot } from "../../../lib/cache-dir.ts";
+import { InfrastructureError } from "../../../lib/errors.ts";
 import { withLock } from "../../../lib/lock.ts";
 import { say, timed } from "../../../lib/progress.ts";
 import { downloadModule } from "../../binaries/go-build.ts";
@@ -12,6 +13,7 @@ import { pins } from "../../binaries/pins.ts";
 import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
 import { imageExists, requireDocker } from "../docker.ts";
 import {
+  builtBy,
   busyboxApplets,
   contentKey,
   debian,
@@ -65,6 +67,7 @@ async function buildAll(root: string): Promise<KindImages> {
     "csi-spec",
     "kubelet-plugin-registration",
   ]);
+  await removeInterruptedBuilds();
   const work = join(root, "contexts");
   await rm(work, { recursive: true, force: true });
   const rootfs = await rootfsImage(root);
@@ -167,6 +170,15 @@ async function buildAll(root: string): Promise<KindImages> {
   };
 }
 
+/** Containers an interrupted build left (the lock says no build is running now). */
+async function removeInterruptedBuilds(): Promise<void> {
+  const { stdout } = await execa("docker", ["ps", "--all", "--quiet", "--filter", `label=${builtBy}`]);
+  const ids = stdout.split("\n").filter(Boolean);
+  if (ids.length === 0) return;
+  say(scope, `removing ${ids.length} container(s) an interrupted image build left`);
+  await execa("docker", ["rm", "--force", "--volumes", ...ids]);
+}
+
 function file(component: ResolvedComponent, name: string): string {
   return join(component.dir, name);
 }
@@ -220,7 +232,7 @@ async function dockerBuild(
   tag: string,
   buildArgs: Record<string, string> = {},
 ): Promise<void> {
-  const args = ["build", "--quiet", "--tag", tag, "--label", "io.amc.built-by=access-mode-conformance"];
+  const args = ["build", "--quiet", "--tag", tag, "--label", builtBy];
   for (const [key, value] of Object.entries(buildArgs)) args.push("--build-arg", `${key}=${value}`);
   await execa("docker", [...args, context], { stderr: "inherit" });
 }
@@ -234,7 +246,7 @@ async function rootfsImage(root: string): Promise<string> {
     return tag;
   }
   await requireDebootstrap();
-  const dir = join(root, `rootfs-${process.pid}`);
+  const dir = join(root, "rootfs"); // under the build lock: a leftover is an interrupted build's
   await rm(dir, { recursive: true, force: true });
   try {
     await timed(scope, `debootstrap ${debian.suite} (a minute or two)`, () =>
@@ -259,7 +271,7 @@ async function rootfsImage(root: string): Promise<string> {
 async function requireDebootstrap(): Promise<void> {
   const found = await execa("debootstrap", ["--version"], { reject: false });
   if (found.exitCode !== 0) {
-    throw new Error(
+    throw new InfrastructureError(
       "the air-gapped kind images are built with debootstrap, which is not installed (Debian/Ubuntu: apt-get install debootstrap); as root",
     );
   }
@@ -300,7 +312,7 @@ async function listFiles(dir: string): Promise<string[]> {
 
 async function extractFromImage(image: string, path: string, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
-  const { stdout: id } = await execa("docker", ["create", image, "true"]);
+  const { stdout: id } = await execa("docker", ["create", "--label", builtBy, image, "true"]);
   try {
     await execa("docker", ["cp", `${id.trim()}:${path}`, target]);
   } finally {
@@ -323,7 +335,7 @@ async function compilePause(work: string): Promise<string> {
     output,
     join(kubernetes.Dir, "build/pause/linux/pause.c"),
   ]).catch((error: Error) => {
-    throw new Error(
+    throw new InfrastructureError(
       `compiling pause.c needs gcc with static glibc (apt-get install gcc libc6-dev): ${error.message}`,
     );
   });
@@ -363,7 +375,7 @@ async function dependencyFiles(roots: readonly string[]): Promise<string[]> {
     if (seen.has(name)) continue;
     seen.add(name);
     const dir = join(repoRoot, "node_modules", name);
-    if (!existsSync(dir)) throw new Error(`node_modules/${name} is missing: run npm ci`);
+    if (!existsSync(dir)) throw new InfrastructureError(`node_modules/${name} is missing: run npm ci`);
     const manifest = JSON.parse(await readFile(join(dir, "package.json"), "utf8"));
     queue.push(...Object.keys(manifest.dependencies ?? {}));
     files.push(...(await listFiles(dir)));

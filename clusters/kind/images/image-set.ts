@@ -8,7 +8,10 @@ import { pins } from "../../binaries/pins.ts";
  * same inputs finds the image in Docker and reuses it.
  */
 
-export const localRegistry = "amc.local";
+const localRegistry = "amc.local";
+
+/** The label of the containers and images the build makes; only they are ever removed by it. */
+export const builtBy = "io.amc.built-by=access-mode-conformance";
 
 /** Debian release the images are made of, and the packages of the slim root filesystem. */
 export const debian = {

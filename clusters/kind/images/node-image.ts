@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import { say, timed } from "../../../lib/progress.ts";
 import { imageExists, imageId } from "../docker.ts";
-import { contentKey } from "./image-set.ts";
+import { builtBy, contentKey } from "./image-set.ts";
 
 /**
  * Turns the node base into a kind node image, as `kind build node-image`
@@ -55,7 +55,7 @@ async function assemble(inputs: NodeImageInputs, tag: string): Promise<void> {
     "--name",
     container,
     "--label",
-    "io.amc.built-by=access-mode-conformance",
+    builtBy,
     "--entrypoint=sleep",
     "--security-opt",
     "seccomp=unconfined",

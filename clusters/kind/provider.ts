@@ -127,7 +127,7 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
       },
     };
   } catch (error) {
-    // A run's own cluster goes with its failure; a named one stays for inspection.
+    // What this call created (or a run's own cluster) goes with the failure; a cluster that was there before stays.
     if (options.ephemeral || !exists) {
       await down(options.name, env).catch((e: Error) =>
         say(scope, `could not delete "${options.name}": ${e.message}`),

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { UsageError } from "../lib/errors.ts";
-import { type Guardian, startGuardian } from "../lib/guardian.ts";
+import { type CleanupTask, type Guardian, startGuardian } from "../lib/guardian.ts";
 import { up as upKind } from "./kind/provider.ts";
 import { acquireKubeconfigCluster } from "./kubeconfig/provider.ts";
 import { up } from "./local/provider.ts";
@@ -31,41 +31,17 @@ export async function acquireCluster(
     case "local": {
       const named = env.AMC_LOCAL_CLUSTER;
       if (named) return up({ name: named });
-      const name = `amc-${randomBytes(3).toString("hex")}`;
-      // A guardian tears the cluster down if the run dies, from the start of `up` on.
-      const ownGuardian = guardian ? undefined : startGuardian();
-      (guardian ?? ownGuardian)?.update({ localCluster: name });
-      const handle = await up({ name, ephemeral: true }).catch((error) => {
-        ownGuardian?.dismiss(); // up tears down what it started when it fails
-        throw error;
-      });
-      return {
-        ...handle,
-        release: async () => {
-          await handle.release();
-          ownGuardian?.dismiss();
-        },
-      };
+      const name = runClusterName();
+      return guardedStart(guardian, { localCluster: name }, () => up({ name, ephemeral: true }));
     }
     case "kind": {
       const named = env.AMC_KIND_CLUSTER;
       const keep = env.AMC_KEEP === "1" || env.AMC_KEEP === "true";
       if (named) return upKind({ name: named, ephemeral: false, env });
-      const name = `amc-${randomBytes(3).toString("hex")}`;
-      const ownGuardian = guardian || keep ? undefined : startGuardian();
-      // Deleted by a guardian if the run dies, unless the user asked to keep it.
-      if (!keep) (guardian ?? ownGuardian)?.update({ kindCluster: name });
-      const handle = await upKind({ name, ephemeral: !keep, env }).catch((error) => {
-        ownGuardian?.dismiss(); // up deletes what it created when it fails
-        throw error;
-      });
-      return {
-        ...handle,
-        release: async () => {
-          await handle.release();
-          ownGuardian?.dismiss();
-        },
-      };
+      const name = runClusterName();
+      // Kept clusters outlive the run, also when it dies.
+      if (keep) return upKind({ name, ephemeral: false, env });
+      return guardedStart(guardian, { kindCluster: name }, () => upKind({ name, ephemeral: true, env }));
     }
     case "kubeconfig": {
       // The private copy holds credentials: the guardian learns of it before the (slow) preflight.
@@ -78,4 +54,35 @@ export async function acquireCluster(
         `AMC_CLUSTER=${provider}: unknown cluster provider (known: local, kind, kubeconfig)`,
       );
   }
+}
+
+/** A name of the run's own for a cluster it creates. */
+function runClusterName(): string {
+  return `amc-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Starts a cluster of the run's own under a guardian, which removes it if the
+ * run dies, from the start of `start` on: the caller's guardian when it passes
+ * one, else one of its own, dismissed when the handle is released. A failed
+ * `start` removes what it created itself.
+ */
+async function guardedStart(
+  guardian: Guardian | undefined,
+  task: CleanupTask,
+  start: () => Promise<ClusterHandle>,
+): Promise<ClusterHandle> {
+  const ownGuardian = guardian ? undefined : startGuardian();
+  (guardian ?? ownGuardian)?.update(task);
+  const handle = await start().catch((error) => {
+    ownGuardian?.dismiss();
+    throw error;
+  });
+  return {
+    ...handle,
+    release: async () => {
+      await handle.release();
+      ownGuardian?.dismiss();
+    },
+  };
 }

@@ -85,9 +85,7 @@ async function buildAll(root: string): Promise<KindImages> {
     ]),
     ...links("usr/local/bin", "kube-node", ["kube-proxy"]),
   });
-  const etcd = await buildFromFiles(work, "etcd", pins.etcd, staticImageDockerfile(["etcd"]), {
-    "usr/local/bin/etcd": file(bins.etcd, "etcd"),
-  });
+  const etcd = await singleProgramImage(work, bins.etcd, "etcd");
   const pause = await buildFromFiles(
     work,
     "pause",
@@ -101,29 +99,9 @@ async function buildAll(root: string): Promise<KindImages> {
     "bin/busybox": join(busybox, "busybox"),
     ...links("bin", "busybox", busyboxApplets),
   });
-  const localPath = await buildFromFiles(
-    work,
-    "local-path-provisioner",
-    pins.localPathProvisioner,
-    staticImageDockerfile(["local-path-provisioner"]),
-    {
-      "usr/local/bin/local-path-provisioner": file(bins["local-path-provisioner"], "local-path-provisioner"),
-    },
-  );
-  const csiProvisioner = await buildFromFiles(
-    work,
-    "csi-provisioner",
-    pins.csiProvisioner,
-    staticImageDockerfile(["csi-provisioner"]),
-    { "usr/local/bin/csi-provisioner": file(bins["csi-provisioner"], "csi-provisioner") },
-  );
-  const csiAttacher = await buildFromFiles(
-    work,
-    "csi-attacher",
-    pins.csiAttacher,
-    staticImageDockerfile(["csi-attacher"]),
-    { "usr/local/bin/csi-attacher": file(bins["csi-attacher"], "csi-attacher") },
-  );
+  const localPath = await singleProgramImage(work, bins["local-path-provisioner"], "local-path-provisioner");
+  const csiProvisioner = await singleProgramImage(work, bins["csi-provisioner"], "csi-provisioner");
+  const csiAttacher = await singleProgramImage(work, bins["csi-attacher"], "csi-attacher");
   const csiDriver = await buildFromFiles(
     work,
     "csi-driver",
@@ -181,6 +159,13 @@ async function removeInterruptedBuilds(): Promise<void> {
 
 function file(component: ResolvedComponent, name: string): string {
   return join(component.dir, name);
+}
+
+/** An image of one static program of a component, run by its name. */
+function singleProgramImage(work: string, component: ResolvedComponent, program: string): Promise<string> {
+  return buildFromFiles(work, program, component.version, staticImageDockerfile([program]), {
+    [`usr/local/bin/${program}`]: file(component, program),
+  });
 }
 
 /** Symlinks inside an image: `{ "bin/sh": "busybox" }` style entries, marked with a "->" prefix. */

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { cacheRoot } from "../../../lib/cache-dir.ts";
 import { InfrastructureError } from "../../../lib/errors.ts";
 import { withLock } from "../../../lib/lock.ts";
-import { say, timed } from "../../../lib/progress.ts";
+import { heartbeat, say, timed } from "../../../lib/progress.ts";
 import { downloadModule } from "../../binaries/go-build.ts";
 import { pins } from "../../binaries/pins.ts";
 import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
@@ -219,7 +219,13 @@ async function dockerBuild(
 ): Promise<void> {
   const args = ["build", "--quiet", "--tag", tag, "--label", builtBy];
   for (const [key, value] of Object.entries(buildArgs)) args.push("--build-arg", `${key}=${value}`);
-  await execa("docker", [...args, context], { stderr: "inherit" });
+  // --quiet keeps the log short; the heartbeat says the build is still going.
+  const stop = heartbeat(scope, (elapsed) => `docker build of ${tag}: ${elapsed}`);
+  try {
+    await execa("docker", [...args, context], { stderr: "inherit" });
+  } finally {
+    stop();
+  }
 }
 
 /** The Debian root filesystem, from debootstrap (Debian's packages only). */

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { unschedulableReason } from "../../lib/kube/nodes.ts";
+import { explainNodeTimeout, unschedulableReason } from "../../lib/kube/nodes.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { heartbeat, say, timed } from "../../lib/progress.ts";
@@ -210,7 +210,9 @@ async function waitForWorkers(kube: Kube) {
       );
       return ready.length >= workerCount ? ready : undefined;
     },
-  );
+  ).catch((error) => {
+    throw explainNodeTimeout(error);
+  });
   return workers.map(clusterNodeOf);
 }
 

@@ -1,7 +1,10 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { stringify } from "yaml";
+import { withLock } from "../../lib/lock.ts";
+import { waitForComponentsListening } from "./control-plane-ports.ts";
 
 /**
  * kwokctl with the binary runtime: a real etcd, kube-apiserver,
@@ -75,7 +78,12 @@ export async function createCluster(
   configPath: string,
 ) {
   await writeFile(configPath, kwokctlConfig(binaries));
-  await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
+  // Ports are the machine's, not one cache's: the lock is outside the cache root (tests use their own).
+  const portsLock = join(tmpdir(), `amc-${userInfo().uid}`, "kwokctl-ports");
+  await withLock("local", portsLock, "starting a local control plane (kwokctl ports)", async () => {
+    await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
+    await waitForComponentsListening(clusterDir(kwokWorkdir, name), 60_000);
+  });
 }
 
 export async function deleteCluster(

@@ -5,7 +5,7 @@ import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { unschedulableReason } from "../../lib/kube/nodes.ts";
+import { explainNodeTimeout, unschedulableReason } from "../../lib/kube/nodes.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
@@ -327,7 +327,9 @@ async function waitForNodesSchedulable(kube: Kube): Promise<void> {
       );
       return ready.length === wanted.size ? true : undefined;
     },
-  );
+  ).catch((error) => {
+    throw explainNodeTimeout(error);
+  });
 }
 
 /** Tears down a cluster created for a test run whose process is gone (killed, crashed). */

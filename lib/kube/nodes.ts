@@ -1,4 +1,5 @@
 import type { V1Node } from "@kubernetes/client-node";
+import { WaitTimeoutError } from "./wait.ts";
 
 /**
  * Why the scheduler would place none of the suite's pods on a node (which
@@ -17,4 +18,16 @@ export function unschedulableReason(node: V1Node): string | undefined {
     return `taints the suite does not tolerate: ${taints.map((t) => `${t.key}:${t.effect}`).join(", ")}`;
   }
   return undefined;
+}
+
+/** A node wait that timed out, told node by node: which were seen, and why each was not usable. */
+export function explainNodeTimeout(error: unknown): unknown {
+  if (!(error instanceof WaitTimeoutError)) return error;
+  const nodes = error.lastSeen as V1Node[];
+  const states = nodes.map((n) => `${n.metadata?.name}: ${unschedulableReason(n) ?? "Ready and untainted"}`);
+  return new WaitTimeoutError(
+    `${error.description} (nodes seen: ${states.length > 0 ? states.join("; ") : "none"})`,
+    error.timeoutMs,
+    error.lastSeen,
+  );
 }

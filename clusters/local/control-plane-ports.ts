@@ -1,0 +1,84 @@
+import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { pidAlive } from "../../lib/processes.ts";
+
+/**
+ * kwokctl picks each component's port by counting down from 32767 and
+ * taking the first one nothing listens on. Two creations at once pick the
+ * same ports and one cluster's components fail to bind, so a creation is
+ * only finished, for the next one, when every component listens.
+ */
+
+/** kwokctl's port options, and the component (its pid and log file name) that binds each. */
+const portOwners: Record<string, string> = {
+  etcdPort: "etcd",
+  etcdPeerPort: "etcd",
+  kubeApiserverPort: "kube-apiserver",
+  kubeControllerManagerPort: "kube-controller-manager",
+  kubeSchedulerPort: "kube-scheduler",
+  kwokControllerPort: "kwok-controller",
+};
+
+export interface ComponentPort {
+  component: string;
+  port: number;
+}
+
+/** The ports kwokctl gave the components, from the configuration it saved in the cluster's directory. */
+export function componentPorts(savedConfig: string): ComponentPort[] {
+  const options = parseAllDocuments(savedConfig)
+    .map((document) => document.toJS() as { kind?: string; options?: Record<string, unknown> })
+    .find((document) => document?.kind === "KwokctlConfiguration")?.options;
+  if (!options) throw new Error("kwokctl saved no KwokctlConfiguration");
+  return Object.entries(portOwners).flatMap(([option, component]) => {
+    const port = options[option];
+    return typeof port === "number" && port > 0 ? [{ component, port }] : [];
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function logTail(clusterDir: string, component: string): Promise<string> {
+  const path = join(clusterDir, "logs", `${component}.log`);
+  const text = await readFile(path, "utf8").catch(() => "");
+  const lines = text.trimEnd().split("\n").slice(-8).join("\n  ");
+  return lines ? `; the end of ${path}:\n  ${lines}` : "";
+}
+
+/**
+ * Resolves when every component listens on its port; fails, with the end of
+ * its log, as soon as one has exited (a port taken by something else ends it).
+ */
+export async function waitForComponentsListening(clusterDir: string, timeoutMs: number): Promise<void> {
+  const ports = componentPorts(await readFile(join(clusterDir, "kwok.yaml"), "utf8"));
+  const deadline = Date.now() + timeoutMs;
+  for (const { component, port } of ports) {
+    // A port has no event to watch: ask it until it answers.
+    while (!(await accepts(port))) {
+      const pid = Number(
+        (await readFile(join(clusterDir, "pids", `${component}.pid`), "utf8").catch(() => "")) || 0,
+      );
+      if (!pid || !(await pidAlive(pid))) {
+        throw new Error(
+          `${component} exited before it listened on 127.0.0.1:${port}${await logTail(clusterDir, component)}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${component} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms${await logTail(clusterDir, component)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}

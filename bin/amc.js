@@ -1,10 +1,24 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
 // amc: the command line of access-mode-conformance (lib/cli/main.ts). Plain JavaScript so that an old
-// Node says what it needs instead of failing on TypeScript it cannot read.
+// Node says what it needs instead of failing on TypeScript it cannot read. The shebang silences
+// the warning an installed amc would print for stripping its types (bin/strip-package-types.js).
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`amc needs Node.js 22.18 or later (it runs TypeScript directly); this is ${process.version}`);
   process.exit(2);
+}
+if (import.meta.url.includes("/node_modules/")) {
+  // Installed: Node strips no types under node_modules; this process and every Node process it
+  // starts strip the package's own with bin/strip-package-types.js.
+  const hook = new URL("./strip-package-types.js", import.meta.url).href;
+  process.env.NODE_OPTIONS = [
+    process.env.NODE_OPTIONS,
+    `--import=${hook}`,
+    "--disable-warning=ExperimentalWarning",
+  ]
+    .filter(Boolean)
+    .join(" ");
+  await import(hook);
 }
 const { main } = await import("../lib/cli/main.ts");
 process.exit(await main(process.argv.slice(2)));

@@ -1,6 +1,7 @@
 import * as allure from "allure-js-commons";
 import { describe, expect, inject, it } from "vitest";
 import { connect } from "../lib/kube/client.ts";
+import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
@@ -64,6 +65,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
           await allure.feature(scenario.id);
           await allure.story(profile.className);
           await allure.description(scenario.title);
+          await allure.label(ALLURE_RUN_LABEL, run.runId);
           const { record, cleanupError } = await runScenario({
             kube,
             cluster,

@@ -2,7 +2,9 @@ import { access } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { UsageError } from "../errors.ts";
+import { InfrastructureError, UsageError } from "../errors.ts";
+import { say } from "../progress.ts";
+import { allureResultRuns } from "./allure-runs.ts";
 import { latestRunId } from "./plan.ts";
 import { reportRun } from "./write.ts";
 
@@ -28,9 +30,15 @@ export async function renderStoredRun(options: {
     () => true,
     () => false,
   );
-  if (options.allure && hasResults) {
+  const runsInResults = hasResults ? await allureResultRuns(results) : new Set<string>();
+  if (options.allure && hasResults && !runsInResults.has(runId)) {
+    // Each run replaces allure-results: an older run's Allure report cannot be rendered again.
+    const held = runsInResults.size > 0 ? `run ${[...runsInResults].join(", ")}` : "no scenario results";
+    say("report", `no Allure report for run ${runId}: ${results} holds ${held}`);
+  } else if (options.allure && hasResults) {
     const output = join(reportDir, "allure-report");
     const config = fileURLToPath(new URL("../../allurerc.mjs", import.meta.url));
+    // allure is a dependency of this package; preferLocal finds it in a checkout and in an install.
     await execa(
       "allure",
       [
@@ -50,7 +58,9 @@ export async function renderStoredRun(options: {
         stdio: ["ignore", "inherit", "inherit"],
         env: { ALLURE_NO_ANALYTICS: "true" },
       },
-    );
+    ).catch((error: Error) => {
+      throw new InfrastructureError(`rendering the Allure report failed: ${error.message}`);
+    });
     files.push(join(output, "index.html"));
   }
   return files;

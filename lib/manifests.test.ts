@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderClaim, renderPod, renderPriorityClass } from "./manifests.ts";
+import { hostnameOf, renderClaim, renderPod, renderPriorityClass } from "./manifests.ts";
 
 const article = (file: string) =>
   parse(readFileSync(new URL(`../manifests/${file}`, import.meta.url), "utf8"));
@@ -44,6 +44,23 @@ describe("the article's manifests, rendered", () => {
     expect(pod.spec?.nodeSelector).toEqual({ "kubernetes.io/hostname": "n1" });
     expect(pod.spec?.nodeName).toBeUndefined();
     expect(pod.spec?.terminationGracePeriodSeconds).toBe(1);
+  });
+
+  it("select the node by its kubernetes.io/hostname label where the cluster set it apart from the name", () => {
+    // A cloud provider may name the node apart from its host, which the kubelet puts in the label.
+    const labels = { "i-0abc": { "kubernetes.io/hostname": "ip-10-0-1-2.ec2.internal" }, n2: {} };
+    const place = (node: string) =>
+      renderPod({
+        name: "p",
+        namespace: "ns",
+        labels: {},
+        claimName: "c",
+        image: "i",
+        node,
+        ...hostnameOf(node, labels),
+      }).spec?.nodeSelector;
+    expect(place("i-0abc")).toEqual({ "kubernetes.io/hostname": "ip-10-0-1-2.ec2.internal" });
+    expect(place("n2")).toEqual({ "kubernetes.io/hostname": "n2" });
   });
 
   it("bypass the scheduler with spec.nodeName when asked, with a priority class when given", () => {

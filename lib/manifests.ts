@@ -34,6 +34,14 @@ export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
   return claim;
 }
 
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+/** The hostname label a node carries, for placing pods on it by the article's nodeSelector. */
+export function hostnameOf(node: string, labels: Readonly<Record<string, Readonly<Record<string, string>>>>) {
+  const hostname = labels[node]?.[HOSTNAME_LABEL];
+  return hostname ? { nodeHostname: hostname } : {};
+}
+
 export interface PodOptions {
   name: string;
   namespace: string;
@@ -41,6 +49,8 @@ export interface PodOptions {
   claimName: string;
   image: string;
   node: string;
+  /** The node's kubernetes.io/hostname label, when known: clusters may set it apart from the node's name. */
+  nodeHostname?: string;
   /** spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
   bypassScheduler?: boolean;
   priorityClassName?: string;
@@ -55,7 +65,7 @@ export function renderPod(options: PodOptions): V1Pod {
   }
   for (const container of spec.containers) container.image = options.image;
   if (options.bypassScheduler) spec.nodeName = options.node;
-  else spec.nodeSelector = { "kubernetes.io/hostname": options.node };
+  else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node };
   if (options.priorityClassName) spec.priorityClassName = options.priorityClassName;
   // `sleep` runs as PID 1 and ignores SIGTERM: without this every deletion waits 30 s.
   spec.terminationGracePeriodSeconds = 1;

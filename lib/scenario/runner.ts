@@ -13,7 +13,7 @@ import { execInPod } from "../kube/exec.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
 import { resources } from "../kube/resources.ts";
 import { type Snapshot, WaitTimeoutError, watchUntil } from "../kube/wait.ts";
-import { renderClaim, renderPod, renderPriorityClass, toYaml } from "../manifests.ts";
+import { hostnameOf, renderClaim, renderPod, renderPriorityClass, toYaml } from "../manifests.ts";
 import { formatDuration, heartbeat } from "../progress.ts";
 import { CLASS_LABEL, type RunContext, runAnnotations, runLabels, SCENARIO_LABEL } from "../run.ts";
 import { volumeReach, zoneKeyOf } from "../storage/family.ts";
@@ -197,6 +197,7 @@ class ScenarioRun {
       claimName: this.names.claim,
       image: this.input.run.image,
       node,
+      ...hostnameOf(node, this.input.nodeLabels),
       ...(options.bypassScheduler ? { bypassScheduler: true } : {}),
       ...(options.priority ? { priorityClassName: await this.priorityClass(options.priority) } : {}),
     });

@@ -5,7 +5,7 @@ import type { Kube } from "../kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
 import { resources } from "../kube/resources.ts";
 import { watchUntil } from "../kube/wait.ts";
-import { renderClaim, renderPod } from "../manifests.ts";
+import { hostnameOf, renderClaim, renderPod } from "../manifests.ts";
 import { say } from "../progress.ts";
 import type { RunContext } from "../run.ts";
 import { runLabels } from "../run.ts";
@@ -91,6 +91,7 @@ async function probeClass(
       claimName,
       image: run.image,
       node,
+      ...hostnameOf(node, labels),
     });
     await kube.core.createNamespacedPod({ namespace, body: pod });
   }

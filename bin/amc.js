@@ -1,7 +1,6 @@
-#!/usr/bin/env -S node --disable-warning=ExperimentalWarning
+#!/usr/bin/env node
 // amc: the command line of access-mode-conformance (lib/cli/main.ts). Plain JavaScript so that an old
-// Node says what it needs instead of failing on TypeScript it cannot read. The shebang silences
-// the warning an installed amc would print for stripping its types (bin/strip-package-types.js).
+// Node says what it needs instead of failing on TypeScript it cannot read.
 const [major, minor] = process.versions.node.split(".").map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   console.error(`amc needs Node.js 22.18 or later (it runs TypeScript directly); this is ${process.version}`);
@@ -11,13 +10,7 @@ if (import.meta.url.includes("/node_modules/")) {
   // Installed: Node strips no types under node_modules; this process and every Node process it
   // starts strip the package's own with bin/strip-package-types.js.
   const hook = new URL("./strip-package-types.js", import.meta.url).href;
-  process.env.NODE_OPTIONS = [
-    process.env.NODE_OPTIONS,
-    `--import=${hook}`,
-    "--disable-warning=ExperimentalWarning",
-  ]
-    .filter(Boolean)
-    .join(" ");
+  process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--import=${hook}`].filter(Boolean).join(" ");
   await import(hook);
 }
 const { main } = await import("../lib/cli/main.ts");

@@ -8,10 +8,19 @@ import { registerHooks, stripTypeScriptTypes } from "node:module";
 
 const packageRoot = new URL("../", import.meta.url).href;
 
+// stripTypeScriptTypes warns that it is experimental, once per process: that says nothing to a user.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning).startsWith("stripTypeScriptTypes")) return;
+  emitWarning.call(process, warning, ...rest);
+};
+
 registerHooks({
   load(url, context, nextLoad) {
-    const own = url.startsWith(packageRoot) && !url.slice(packageRoot.length).includes("node_modules/");
-    if (!own || !url.endsWith(".ts")) return nextLoad(url, context);
+    if (!url.startsWith(packageRoot)) return nextLoad(url, context);
+    const { pathname } = new URL(url);
+    const own = !pathname.slice(new URL(packageRoot).pathname.length).includes("node_modules/");
+    if (!own || !pathname.endsWith(".ts")) return nextLoad(url, context);
     const source = stripTypeScriptTypes(readFileSync(new URL(url), "utf8"), { sourceUrl: url });
     return { format: "module", source, shortCircuit: true };
   },

@@ -56,23 +56,19 @@ async function logTail(clusterDir: string, component: string): Promise<string> {
 }
 
 /**
- * Resolves when every component listens on its port; fails, with the end of
- * its log, as soon as one has exited (a port taken by something else ends it).
+ * Resolves when every component listens on its port and is still running;
+ * fails, with the end of its log, as soon as one has exited (a component
+ * whose port something else took exits, while that other process answers).
  */
 export async function waitForComponentsListening(clusterDir: string, timeoutMs: number): Promise<void> {
   const ports = componentPorts(await readFile(join(clusterDir, "kwok.yaml"), "utf8"));
   const deadline = Date.now() + timeoutMs;
+  const exited = async (component: string, port: number) =>
+    new Error(`${component} exited (port 127.0.0.1:${port})${await logTail(clusterDir, component)}`);
   for (const { component, port } of ports) {
     // A port has no event to watch: ask it until it answers.
     while (!(await accepts(port))) {
-      const pid = Number(
-        (await readFile(join(clusterDir, "pids", `${component}.pid`), "utf8").catch(() => "")) || 0,
-      );
-      if (!pid || !(await pidAlive(pid))) {
-        throw new Error(
-          `${component} exited before it listened on 127.0.0.1:${port}${await logTail(clusterDir, component)}`,
-        );
-      }
+      if (!(await running(clusterDir, component))) throw await exited(component, port);
       if (Date.now() > deadline) {
         throw new Error(
           `${component} did not listen on 127.0.0.1:${port} within ${timeoutMs} ms${await logTail(clusterDir, component)}`,
@@ -81,4 +77,14 @@ export async function waitForComponentsListening(clusterDir: string, timeoutMs: 
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  for (const { component, port } of ports) {
+    if (!(await running(clusterDir, component))) throw await exited(component, port);
+  }
+}
+
+async function running(clusterDir: string, component: string): Promise<boolean> {
+  const pid = Number(
+    (await readFile(join(clusterDir, "pids", `${component}.pid`), "utf8").catch(() => "")) || 0,
+  );
+  return pid > 0 && (await pidAlive(pid));
 }

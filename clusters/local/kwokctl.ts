@@ -1,5 +1,5 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
-import { tmpdir, userInfo } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { stringify } from "yaml";
@@ -65,7 +65,10 @@ async function kwokctl(kwokctlPath: string, kwokWorkdir: string, args: string[])
     env: { KWOK_WORKDIR: kwokWorkdir },
     all: true,
     reject: false,
+    // create waits 120 s at most for the API server (--wait); a kwokctl that hangs must not hold the ports lock.
+    timeout: 5 * 60_000,
   });
+  if (result.timedOut) throw new Error(`kwokctl ${args.join(" ")} did not finish in 5 min:\n${result.all}`);
   if (result.exitCode !== 0) {
     throw new Error(`kwokctl ${args.join(" ")} failed (exit ${result.exitCode}):\n${result.all}`);
   }
@@ -78,12 +81,25 @@ export async function createCluster(
   configPath: string,
 ) {
   await writeFile(configPath, kwokctlConfig(binaries));
-  // Ports are the machine's, not one cache's: the lock is outside the cache root (tests use their own).
-  const portsLock = join(tmpdir(), `amc-${userInfo().uid}`, "kwokctl-ports");
-  await withLock("local", portsLock, "starting a local control plane (kwokctl ports)", async () => {
-    await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
-    await waitForComponentsListening(clusterDir(kwokWorkdir, name), 60_000);
-  });
+  // Ports are the machine's, not one cache's (tests use caches of their own): the lock is in the
+  // temporary directory, private to the user. Two users starting clusters at once are not kept apart.
+  const lockDir = join(tmpdir(), `amc-${process.getuid?.() ?? "user"}`);
+  await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  await withLock(
+    "local",
+    join(lockDir, "kwokctl-ports"),
+    "starting a local control plane (kwokctl ports)",
+    async () => {
+      try {
+        await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
+        await waitForComponentsListening(clusterDir(kwokWorkdir, name), 60_000);
+      } catch (error) {
+        // Stopped while the lock is held, so that none of its components binds a port the next creation picked.
+        await deleteCluster(binaries.kwokctl, kwokWorkdir, name, configPath).catch(() => undefined);
+        throw error;
+      }
+    },
+  );
 }
 
 export async function deleteCluster(

@@ -10,7 +10,8 @@ export const reportCommand: Command = {
 
 Renders a stored run's reports again from its plan, records and vendor profile (under
 <report dir>/records/<run id>/): certification.json (and its .sha256), certification.md,
-certification.html, junit.xml, and the Allure HTML report from allure-results.
+certification.html, junit.xml, and the Allure HTML report from allure-results. Each run replaces
+allure-results: for an older run the Allure report is not rendered, and amc says so.
 
   --run ID          the run (default: the newest under the report directory)
   --report-dir DIR  where the records are and the reports go (default ./reports, or AMC_REPORT_DIR)

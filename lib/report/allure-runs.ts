@@ -8,9 +8,12 @@ export const ALLURE_RUN_LABEL = "amc-run";
 export async function allureResultRuns(results: string): Promise<Set<string>> {
   const runs = new Set<string>();
   for (const file of (await readdir(results)).filter((f) => f.endsWith("-result.json"))) {
-    const result = JSON.parse(await readFile(join(results, file), "utf8")) as {
-      labels?: { name: string; value: string }[];
-    };
+    let result: { labels?: { name: string; value: string }[] };
+    try {
+      result = JSON.parse(await readFile(join(results, file), "utf8"));
+    } catch {
+      continue; // cut short by an interrupted run: it names no run
+    }
     for (const label of result.labels ?? []) if (label.name === ALLURE_RUN_LABEL) runs.add(label.value);
   }
   return runs;

@@ -30,38 +30,42 @@ export async function renderStoredRun(options: {
     () => true,
     () => false,
   );
-  const runsInResults = hasResults ? await allureResultRuns(results) : new Set<string>();
-  if (options.allure && hasResults && !runsInResults.has(runId)) {
-    // Each run replaces allure-results: an older run's Allure report cannot be rendered again.
-    const held = runsInResults.size > 0 ? `run ${[...runsInResults].join(", ")}` : "no scenario results";
-    say("report", `no Allure report for run ${runId}: ${results} holds ${held}`);
-  } else if (options.allure && hasResults) {
-    const output = join(reportDir, "allure-report");
-    const config = fileURLToPath(new URL("../../allurerc.mjs", import.meta.url));
-    // allure is a dependency of this package; preferLocal finds it in a checkout and in an install.
-    await execa(
-      "allure",
-      [
-        "generate",
-        results,
-        "--config",
-        config,
-        "--output",
-        output,
-        "--report-name",
-        `access-mode-conformance ${runId}`,
-      ],
-      // The report must not call out to analytics when a vendor opens it.
-      {
-        preferLocal: true,
-        localDir: fileURLToPath(new URL("../../", import.meta.url)),
-        stdio: ["ignore", "inherit", "inherit"],
-        env: { ALLURE_NO_ANALYTICS: "true" },
-      },
-    ).catch((error: Error) => {
-      throw new InfrastructureError(`rendering the Allure report failed: ${error.message}`);
-    });
-    files.push(join(output, "index.html"));
+  if (!options.allure || !hasResults) return files;
+  const output = join(reportDir, "allure-report");
+  // Each run replaces allure-results, so an older run's Allure report cannot be rendered again.
+  // Results written before scenario cases carried the amc-run label name no run: they render.
+  const runs = await allureResultRuns(results);
+  if (runs.size > 0 && !runs.has(runId)) {
+    say(
+      "report",
+      `no Allure report for run ${runId}: ${results} holds run ${[...runs].join(", ")} (${output} is left as it was)`,
+    );
+    return files;
   }
+  const config = fileURLToPath(new URL("../../allurerc.mjs", import.meta.url));
+  // allure is a dependency of this package; preferLocal finds it in a checkout and in an install.
+  await execa(
+    "allure",
+    [
+      "generate",
+      results,
+      "--config",
+      config,
+      "--output",
+      output,
+      "--report-name",
+      `access-mode-conformance ${runId}`,
+    ],
+    // The report must not call out to analytics when a vendor opens it.
+    {
+      preferLocal: true,
+      localDir: fileURLToPath(new URL("../../", import.meta.url)),
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ALLURE_NO_ANALYTICS: "true" },
+    },
+  ).catch((error: Error) => {
+    throw new InfrastructureError(`rendering the Allure report failed: ${error.message}`);
+  });
+  files.push(join(output, "index.html"));
   return files;
 }

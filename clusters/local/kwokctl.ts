@@ -1,10 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { stringify } from "yaml";
 import { withLock } from "../../lib/lock.ts";
-import { waitForComponentsListening } from "./control-plane-ports.ts";
+import { waitForComponentsListening } from "./kwokctl-components.ts";
 
 /**
  * kwokctl with the binary runtime: a real etcd, kube-apiserver,
@@ -113,15 +113,4 @@ export async function deleteCluster(
     kwokWorkdir,
     deleteClusterArgs(name, configPath, kubeconfigPath(kwokWorkdir, name)),
   );
-}
-
-/** The control-plane processes kwokctl started, from its pid files. */
-export async function controlPlanePids(kwokWorkdir: string, name: string): Promise<Record<string, number>> {
-  const dir = join(clusterDir(kwokWorkdir, name), "pids");
-  const files = await readdir(dir).catch(() => [] as string[]);
-  const pids: Record<string, number> = {};
-  for (const file of files.filter((f) => f.endsWith(".pid"))) {
-    pids[file.replace(/\.pid$/, "")] = Number((await readFile(join(dir, file), "utf8")).trim());
-  }
-  return pids;
 }

@@ -30,11 +30,11 @@ import { csiProcesses } from "./csi-processes.ts";
 import {
   type ControlPlaneBinaries,
   clusterDir,
-  controlPlanePids,
   createCluster,
   deleteCluster,
   kubeconfigPath,
 } from "./kwokctl.ts";
+import { componentPids } from "./kwokctl-components.ts";
 import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
 import { localStorageClasses } from "./storage.ts";
 import { localNodes } from "./topology.ts";
@@ -146,7 +146,7 @@ export async function checkHealth(name: string, root = cacheRoot()): Promise<Hea
   if (!state) problems.push("no state file");
   else if (state.phase !== "ready") problems.push(`phase is ${state.phase}`);
   const controlPlane: Health["controlPlane"] = {};
-  for (const [component, pid] of Object.entries(await controlPlanePids(paths.kwokWorkdir, name))) {
+  for (const [component, pid] of Object.entries(await componentPids(paths.kwokClusterDir))) {
     const running = await pidAlive(pid);
     controlPlane[component] = { pid, running };
     if (!running) problems.push(`${component} (pid ${pid}) is not running`);
@@ -394,7 +394,7 @@ async function teardown(name: string, root: string): Promise<DownReport> {
   );
   if (await pathExists(paths.kwokClusterDir)) {
     const kwok = await resolveComponent(components.kwok);
-    const pids = await controlPlanePids(paths.kwokWorkdir, name);
+    const pids = await componentPids(paths.kwokClusterDir);
     await deleteCluster(join(kwok.dir, "kwokctl"), paths.kwokWorkdir, name, paths.kwokctlConfig).catch(
       (error) => say(scope, `kwokctl delete cluster ${name}: ${(error as Error).message}`),
     );

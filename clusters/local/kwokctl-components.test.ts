@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { componentPorts } from "./control-plane-ports.ts";
+import { componentPorts } from "./kwokctl-components.ts";
 
 // The configuration kwokctl v0.8.0 saved for a local cluster (its first two documents).
 const saved = readFileSync(new URL("./testdata/kwokctl-saved-config.yaml", import.meta.url), "utf8");

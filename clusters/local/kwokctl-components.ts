@@ -1,15 +1,30 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { pidAlive } from "../../lib/processes.ts";
 
 /**
+ * The components kwokctl started for a cluster (etcd, kube-apiserver, ...):
+ * their pids, ports and logs, from the files kwokctl keeps in the cluster's
+ * directory.
+ *
  * kwokctl picks each component's port by counting down from 32767 and
  * taking the first one nothing listens on. Two creations at once pick the
  * same ports and one cluster's components fail to bind, so a creation is
  * only finished, for the next one, when every component listens.
  */
+
+/** The components' pids, by component, from kwokctl's pid files. */
+export async function componentPids(clusterDir: string): Promise<Record<string, number>> {
+  const dir = join(clusterDir, "pids");
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const pids: Record<string, number> = {};
+  for (const file of files.filter((f) => f.endsWith(".pid"))) {
+    pids[file.replace(/\.pid$/, "")] = Number((await readFile(join(dir, file), "utf8")).trim());
+  }
+  return pids;
+}
 
 /** kwokctl's port options, and the component (its pid and log file name) that binds each. */
 const portOwners: Record<string, string> = {
@@ -83,8 +98,6 @@ export async function waitForComponentsListening(clusterDir: string, timeoutMs: 
 }
 
 async function running(clusterDir: string, component: string): Promise<boolean> {
-  const pid = Number(
-    (await readFile(join(clusterDir, "pids", `${component}.pid`), "utf8").catch(() => "")) || 0,
-  );
-  return pid > 0 && (await pidAlive(pid));
+  const pid = (await componentPids(clusterDir))[component];
+  return pid !== undefined && pid > 0 && (await pidAlive(pid));
 }

@@ -2,15 +2,12 @@ import { rmSync, writeFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { V1Node } from "@kubernetes/client-node";
 import { VersionApi } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { explainNodeTimeout, unschedulableReason } from "../../lib/kube/nodes.ts";
-import { resources } from "../../lib/kube/resources.ts";
-import { waitFor } from "../../lib/kube/wait.ts";
+import { unschedulableReason, waitForSchedulableNodes } from "../../lib/kube/nodes.ts";
 import { heartbeat, say, timed } from "../../lib/progress.ts";
 import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
 import { components } from "../binaries/components.ts";
@@ -199,19 +196,11 @@ async function create(
 
 /** The schedulable workers, once Ready (their CNI config is in place) and untainted. */
 async function waitForWorkers(kube: Kube) {
-  const workers = await waitFor<V1Node, V1Node[]>(
-    kube,
-    resources.nodes,
-    { description: `${workerCount} kind workers Ready and untainted`, timeoutMs: 180_000 },
-    (nodes) => {
-      const ready = [...nodes.values()].filter(
-        (node) =>
-          !node.metadata?.labels?.["node-role.kubernetes.io/control-plane"] && !unschedulableReason(node),
-      );
-      return ready.length >= workerCount ? ready : undefined;
-    },
-  ).catch((error) => {
-    throw explainNodeTimeout(error);
+  const workers = await waitForSchedulableNodes(kube, {
+    description: `${workerCount} kind workers Ready and untainted`,
+    timeoutMs: 180_000,
+    among: (node) => !node.metadata?.labels?.["node-role.kubernetes.io/control-plane"],
+    count: workerCount,
   });
   return workers.map(clusterNodeOf);
 }

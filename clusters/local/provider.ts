@@ -1,14 +1,11 @@
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { V1Node } from "@kubernetes/client-node";
 import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { explainNodeTimeout, unschedulableReason } from "../../lib/kube/nodes.ts";
-import { resources } from "../../lib/kube/resources.ts";
+import { waitForSchedulableNodes } from "../../lib/kube/nodes.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
-import { waitFor } from "../../lib/kube/wait.ts";
 import { withLock } from "../../lib/lock.ts";
 import {
   currentProcess,
@@ -317,18 +314,11 @@ async function createClusterObjects(kube: Kube): Promise<void> {
 
 async function waitForNodesSchedulable(kube: Kube): Promise<void> {
   const wanted = new Set(localNodes.map((n) => n.name));
-  await waitFor<V1Node, true>(
-    kube,
-    resources.nodes,
-    { description: `nodes ${[...wanted].join(", ")} Ready and untainted`, timeoutMs: 60_000 },
-    (nodes) => {
-      const ready = [...nodes.values()].filter(
-        (n) => wanted.has(n.metadata?.name ?? "") && !unschedulableReason(n),
-      );
-      return ready.length === wanted.size ? true : undefined;
-    },
-  ).catch((error) => {
-    throw explainNodeTimeout(error);
+  await waitForSchedulableNodes(kube, {
+    description: `nodes ${[...wanted].join(", ")} Ready and untainted`,
+    timeoutMs: 60_000,
+    among: (node) => wanted.has(node.metadata?.name ?? ""),
+    count: wanted.size,
   });
 }
 

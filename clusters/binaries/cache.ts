@@ -2,9 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { pidAlive } from "../../lib/processes.ts";
 import type { Component } from "./components.ts";
+import { removeWorkDir } from "./go-build.ts";
 
 /**
  * Cache layout: `<root>/bin/<component>/<version>-<platform>-<recipe>/`.
@@ -68,8 +68,7 @@ export async function removeAbandonedStaging(root: string): Promise<void> {
   for (const entry of await readdir(tmp).catch(() => [] as string[])) {
     const pid = Number(entry.split("-").at(-2));
     if (Number.isInteger(pid) && !(await pidAlive(pid))) {
-      await execa("chmod", ["-R", "u+w", join(tmp, entry)], { reject: false }); // Go leaves read-only trees
-      await rm(join(tmp, entry), { recursive: true, force: true });
+      await removeWorkDir(join(tmp, entry)); // Go leaves read-only trees
     }
   }
 }
@@ -80,7 +79,7 @@ export async function newStagingDir(root: string, id: string): Promise<string> {
   return dir;
 }
 
-async function sha256File(path: string): Promise<string> {
+export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk);
   return hash.digest("hex");

@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +7,7 @@ import { cacheRoot } from "../../../lib/cache-dir.ts";
 import { InfrastructureError } from "../../../lib/errors.ts";
 import { withLock } from "../../../lib/lock.ts";
 import { heartbeat, say, timed } from "../../../lib/progress.ts";
+import { sha256File } from "../../binaries/cache.ts";
 import { downloadModule } from "../../binaries/go-build.ts";
 import { pins } from "../../binaries/pins.ts";
 import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
@@ -173,12 +173,6 @@ function links(dir: string, target: string, names: readonly string[]): Record<st
   return Object.fromEntries(names.map((name) => [`${dir}/${name}`, `->${target}`]));
 }
 
-async function sha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 /**
  * Builds `amc.local/<name>:<version>-<key>` from a Dockerfile and a map of
  * image paths to host files (or "->target" symlinks), unless Docker has it.
@@ -192,7 +186,7 @@ async function buildFromFiles(
 ): Promise<string> {
   const parts: Record<string, string> = { Dockerfile: dockerfile };
   for (const [path, source] of Object.entries(files)) {
-    parts[path] = source.startsWith("->") ? source : await sha256(source);
+    parts[path] = source.startsWith("->") ? source : await sha256File(source);
   }
   const tag = localTag(name, version, contentKey(parts));
   if (await imageExists(tag)) {
@@ -280,7 +274,7 @@ async function nodeBaseImage(work: string, rootfs: string, kind: ResolvedCompone
   await writeFile(join(context, "Dockerfile"), dockerfile);
   const parts: Record<string, string> = { Dockerfile: dockerfile, rootfs, kind: kind.version };
   for (const path of await listFiles(join(context, "files"))) {
-    parts[relative(context, path)] = await sha256(path);
+    parts[relative(context, path)] = await sha256File(path);
   }
   const tag = localTag("kind-node-base", kind.version, contentKey(parts));
   if (await imageExists(tag)) {

@@ -86,10 +86,3 @@ export async function prepareRun(
   );
   return { run, nodes, storage };
 }
-
-export function listSetting(value: string | undefined): string[] {
-  return (value ?? "")
-    .split(",")
-    .map((v) => v.trim())
-    .filter(Boolean);
-}

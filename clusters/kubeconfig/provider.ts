@@ -1,9 +1,9 @@
 import { dirname } from "node:path";
 import { connect } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
+import { listSetting } from "../../lib/list-setting.ts";
 import { checkPermissions } from "../../lib/preflight/access-review.ts";
 import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
-import { listSetting } from "../../lib/prepare-run.ts";
 import { say } from "../../lib/progress.ts";
 import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
 import type { ClusterHandle } from "../types.ts";

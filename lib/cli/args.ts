@@ -1,5 +1,6 @@
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { UsageError } from "../errors.ts";
+import { listSetting } from "../list-setting.ts";
 
 /**
  * node:util parseArgs for one subcommand, with errors in the common form:
@@ -52,8 +53,5 @@ export function parseCommandArgs<T extends ParseArgsOptionsConfig>(
 
 /** Repeatable list flags take "a,b" as well as "--flag a --flag b". */
 export function listValues(values: readonly string[] | undefined): string[] {
-  return (values ?? [])
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
+  return (values ?? []).flatMap(listSetting);
 }

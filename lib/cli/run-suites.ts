@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InfrastructureError, UsageError } from "../errors.ts";
+import { listSetting } from "../list-setting.ts";
 import { say } from "../progress.ts";
 import type { Certification } from "../report/certification.ts";
 import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../run-outcome.ts";
 import { scenarios } from "../scenario/scenarios.ts";
 import type { AccessMode } from "../scenario/types.ts";
-import { listValues } from "./args.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { ProgressLines } from "./progress-lines.ts";
 
@@ -80,7 +80,7 @@ export async function runSuites(settings: Record<string, string>): Promise<Suite
   // process before it can exit 130, when no listener but its own is left.
   process.on("SIGINT", onInterrupt);
   try {
-    const files = suitesFor(listValues([process.env.AMC_SCENARIOS ?? ""])).map((f) => join(packageRoot, f));
+    const files = suitesFor(listSetting(process.env.AMC_SCENARIOS)).map((f) => join(packageRoot, f));
     // Loaded here, not at the top: help and usage errors need none of vitest.
     const { startVitest } = await import("vitest/node");
     const vitest = await startVitest("test", files, {

@@ -17,7 +17,7 @@ import { reportRun } from "../lib/report/write.ts";
 import type { RunContext } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
 import type { PoolFacts } from "../lib/scenario/nodes.ts";
-import { scenarios } from "../lib/scenario/scenarios.ts";
+import { scenarioIds, selectScenarios, unknownScenarioIds } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
 
 declare module "vitest" {
@@ -55,10 +55,10 @@ export default async function setup(project: TestProject) {
  */
 async function startRun(project: TestProject) {
   const scenarioFilter = listSetting(process.env.AMC_SCENARIOS);
-  const unknownScenarios = scenarioFilter.filter((id) => !scenarios.some((s) => s.id === id));
+  const unknownScenarios = unknownScenarioIds(scenarioFilter);
   if (unknownScenarios.length > 0) {
     throw new UsageError(
-      `AMC_SCENARIOS: unknown scenario(s) ${unknownScenarios.join(", ")}; known: ${scenarios.map((s) => s.id).join(", ")}`,
+      `AMC_SCENARIOS: unknown scenario(s) ${unknownScenarios.join(", ")}; known: ${scenarioIds.join(", ")}`,
     );
   }
   const settings = {
@@ -105,9 +105,11 @@ async function startRun(project: TestProject) {
       schedulableNodes: prepared.nodes.nodes,
       excludedNodes: prepared.nodes.excluded,
       storage: prepared.storage,
-      scenarios: scenarios
-        .filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.id))
-        .map(({ id, title, accessMode }) => ({ id, title, accessMode })),
+      scenarios: selectScenarios(scenarioFilter).map(({ id, title, accessMode }) => ({
+        id,
+        title,
+        accessMode,
+      })),
     });
     // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
     if (process.env.AMC_PROFILE) {

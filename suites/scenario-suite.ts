@@ -5,7 +5,7 @@ import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
-import { scenarios } from "../lib/scenario/scenarios.ts";
+import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsFromEnv } from "../lib/scenario/timeouts.ts";
 import { type AccessMode, type RunRecord, shortAccessMode } from "../lib/scenario/types.ts";
 
@@ -53,9 +53,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const filter = inject("scenarioFilter");
   const kube = connect(cluster.kubeconfigPath);
   const timeouts = timeoutsFromEnv();
-  const selected = scenarios.filter(
-    (s) => s.accessMode === accessMode && (filter.length === 0 || filter.includes(s.id)),
-  );
+  const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode);
 
   describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
     for (const scenario of selected) {

@@ -1,5 +1,5 @@
 import type { ProviderId } from "../../clusters/types.ts";
-import { scenarios } from "../scenario/scenarios.ts";
+import { scenarioIds, unknownScenarioIds } from "../scenario/scenarios.ts";
 import { type Command, listValues, usageError } from "./args.ts";
 
 /**
@@ -60,10 +60,6 @@ export interface RunFlagValues {
 
 const providers: readonly ProviderId[] = ["local", "kind", "kubeconfig"];
 
-export function knownScenarioIds(): string[] {
-  return scenarios.map((s) => s.id);
-}
-
 /** The AMC_* variables for these flags; a usage error names the flag and what it takes. */
 export function runEnvironment(command: Command, values: RunFlagValues): Record<string, string> {
   const env: Record<string, string> = {};
@@ -97,9 +93,9 @@ export function runEnvironment(command: Command, values: RunFlagValues): Record<
   if (classes.length > 0) env.AMC_STORAGE_CLASSES = classes.join(",");
 
   const wanted = listValues(values.scenario);
-  const unknown = wanted.filter((id) => !knownScenarioIds().includes(id));
+  const unknown = unknownScenarioIds(wanted);
   if (unknown.length > 0) {
-    throw fail(`unknown scenario ${unknown.join(", ")}; known scenarios: ${knownScenarioIds().join(", ")}`);
+    throw fail(`unknown scenario ${unknown.join(", ")}; known scenarios: ${scenarioIds.join(", ")}`);
   }
   if (wanted.length > 0) env.AMC_SCENARIOS = [...new Set(wanted)].join(",");
 

@@ -8,7 +8,7 @@ import { listSetting } from "../list-setting.ts";
 import { say } from "../progress.ts";
 import type { Certification } from "../report/certification.ts";
 import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../run-outcome.ts";
-import { scenarios } from "../scenario/scenarios.ts";
+import { selectScenarios } from "../scenario/scenarios.ts";
 import type { AccessMode } from "../scenario/types.ts";
 import { exitCodes } from "./exit-codes.ts";
 import { ProgressLines } from "./progress-lines.ts";
@@ -30,11 +30,7 @@ const suiteFiles: Record<AccessMode, string> = {
 
 /** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
 export function suitesFor(scenarioFilter: readonly string[]): string[] {
-  const modes = new Set(
-    scenarios
-      .filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.id))
-      .map((s) => s.accessMode),
-  );
+  const modes = new Set(selectScenarios(scenarioFilter).map((s) => s.accessMode));
   return [...modes].map((mode) => suiteFiles[mode]);
 }
 

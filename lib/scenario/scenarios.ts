@@ -219,3 +219,15 @@ export const scenarios: readonly Scenario[] = [
 export function scenarioById(id: string): Scenario | undefined {
   return scenarios.find((s) => s.id === id);
 }
+
+export const scenarioIds: readonly string[] = scenarios.map((s) => s.id);
+
+/** The scenarios a filter of ids selects (AMC_SCENARIOS, --scenario): every one when it is empty. */
+export function selectScenarios(filter: readonly string[]): Scenario[] {
+  return scenarios.filter((s) => filter.length === 0 || filter.includes(s.id));
+}
+
+/** The ids of a filter that name no scenario. */
+export function unknownScenarioIds(filter: readonly string[]): string[] {
+  return filter.filter((id) => !scenarioIds.includes(id));
+}

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { InfrastructureError, UsageError } from "../errors.ts";
-import { ProfileError } from "../profile/load-profile.ts";
+import { InfrastructureError } from "../errors.ts";
 import { type Command, usageError } from "./args.ts";
 import { certify, certifyCommand } from "./certify-command.ts";
 import { cluster, clusterCommand } from "./cluster-command.ts";
@@ -80,11 +79,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (error) {
-    const known =
-      isUsageError(error) || error instanceof InfrastructureError || error instanceof ProfileError;
+    // UsageError's kin (ProfileError among them) and InfrastructureError: the user's input and the cluster.
+    const known = isUsageError(error) || error instanceof InfrastructureError;
     const message = error instanceof Error ? error.message : String(error);
     // A bug shows its stack; the user's input and the cluster show only what is wrong.
-    console.error(known || error instanceof UsageError ? message : ((error as Error).stack ?? message));
+    console.error(known ? message : ((error as Error).stack ?? message));
     return exitCodeForError(error);
   }
 }

@@ -1,4 +1,4 @@
-import type { CoreV1Event, KubernetesObject, V1Pod, V1VolumeAttachment } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Pod, V1VolumeAttachment } from "@kubernetes/client-node";
 import type { EventEvidence, ObjectEvidence } from "./types.ts";
 
 /**
@@ -101,8 +101,4 @@ export function attachmentState(attachment: V1VolumeAttachment, at: Date): Objec
     state: `${attachment.spec.source.persistentVolumeName} on ${attachment.spec.nodeName}: ${attachment.status?.attached ? "attached" : "not attached"}${attachment.status?.attachError?.message ? ` (${attachment.status.attachError.message})` : ""}`,
     at: at.toISOString(),
   };
-}
-
-export function objectName(object: KubernetesObject): string {
-  return object.metadata?.name ?? "";
 }

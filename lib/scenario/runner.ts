@@ -383,18 +383,19 @@ class ScenarioRun {
       return;
     }
     // The attach/detach controller may speak before the kubelet has reported the pod at all.
-    const reported = await this.waitUntil(
+    const pod = await this.waitUntil(
       `${subject}'s status from its kubelet`,
       this.input.timeouts.decision,
       (o) => {
-        const pod = o.pods.get(subject);
-        return pod?.status?.containerStatuses?.length || pod?.status?.phase === "Running" ? pod : undefined;
+        const seen = o.pods.get(subject);
+        return seen?.status?.containerStatuses?.length || seen?.status?.phase === "Running"
+          ? seen
+          : undefined;
       },
     ).catch((error: unknown) => {
       if (error instanceof WaitTimeoutError) return undefined;
       throw error;
     });
-    const pod = reported;
     if (!pod) {
       this.checks.push({
         id: "pod-b-stuck",

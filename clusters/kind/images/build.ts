@@ -41,8 +41,6 @@ export interface KindImages {
   csiDriver: string;
   csiProvisioner: string;
   csiAttacher: string;
-  /** Images kind must load into the nodes after creating them. */
-  toLoad: string[];
 }
 
 const scope = "kind images";
@@ -138,14 +136,7 @@ async function buildAll(root: string): Promise<KindImages> {
     tagFor: (key) => localTag("kind-node", pins.kubernetes, key),
   });
   say(scope, `node image ${node}`);
-  return {
-    node,
-    workload,
-    csiDriver,
-    csiProvisioner,
-    csiAttacher,
-    toLoad: [csiDriver, csiProvisioner, csiAttacher],
-  };
+  return { node, workload, csiDriver, csiProvisioner, csiAttacher };
 }
 
 /** Containers an interrupted build left (the lock says no build is running now). */

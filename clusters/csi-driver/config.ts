@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../../lib/errors.ts";
+import { type CsiCode, CsiError } from "./csi-error.ts";
 
 /**
  * The suite's CSI driver: a small storage backend that speaks CSI over a unix
@@ -210,4 +211,27 @@ export function servesController(config: Pick<DriverConfig, "mode">): boolean {
 /** Whether `config` serves the Node service. */
 export function servesNode(config: Pick<DriverConfig, "mode">): boolean {
   return (config.mode ?? "controller") !== "controller";
+}
+
+/** How external-provisioner maps Kubernetes access modes to CSI ones (for readable refusals). */
+export const kubernetesNameOf: Partial<Record<string, string>> = {
+  SINGLE_NODE_WRITER: "ReadWriteOnce",
+  SINGLE_NODE_MULTI_WRITER: "ReadWriteOnce",
+  SINGLE_NODE_SINGLE_WRITER: "ReadWriteOncePod",
+  MULTI_NODE_MULTI_WRITER: "ReadWriteMany",
+  MULTI_NODE_READER_ONLY: "ReadOnlyMany",
+};
+
+/** The refusal of an access mode the driver does not offer, with the code the asking RPC answers; undefined when it offers it. */
+export function unsupportedAccessMode(
+  config: DriverConfig,
+  mode: string,
+  code: CsiCode,
+): CsiError | undefined {
+  if ((config.accessModes as readonly string[]).includes(mode)) return undefined;
+  const kubernetes = kubernetesNameOf[mode] ? ` (Kubernetes ${kubernetesNameOf[mode]})` : "";
+  return new CsiError(
+    code,
+    `driver ${config.name} does not support access mode ${mode}${kubernetes}; it supports ${config.accessModes.join(", ")}`,
+  );
 }

@@ -1,5 +1,5 @@
 import type { CsiAccessMode, DriverConfig } from "./config.ts";
-import { singleNodeModes } from "./config.ts";
+import { singleNodeModes, unsupportedAccessMode } from "./config.ts";
 import { CsiError } from "./csi-error.ts";
 import type { VolumeRecord, VolumeStore } from "./volumes.ts";
 
@@ -24,15 +24,6 @@ export interface CreateVolumeRequest {
   volume_capabilities?: VolumeCapability[];
   accessibility_requirements?: { requisite?: Topology[]; preferred?: Topology[] } | null;
 }
-
-/** How external-provisioner maps Kubernetes access modes to CSI ones (for readable refusals). */
-export const kubernetesNameOf: Partial<Record<string, string>> = {
-  SINGLE_NODE_WRITER: "ReadWriteOnce",
-  SINGLE_NODE_MULTI_WRITER: "ReadWriteOnce",
-  SINGLE_NODE_SINGLE_WRITER: "ReadWriteOncePod",
-  MULTI_NODE_MULTI_WRITER: "ReadWriteMany",
-  MULTI_NODE_READER_ONLY: "ReadOnlyMany",
-};
 
 const defaultCapacity = 1024 ** 3;
 
@@ -59,14 +50,12 @@ export class ControllerService {
   /** Throws INVALID_ARGUMENT naming the first access mode this driver does not offer. */
   private checkCapabilities(capabilities: readonly VolumeCapability[]): void {
     for (const capability of capabilities) {
-      const mode = capability.access_mode?.mode ?? "UNKNOWN";
-      if (!(this.config.accessModes as readonly string[]).includes(mode)) {
-        const kubernetes = kubernetesNameOf[mode] ? ` (Kubernetes ${kubernetesNameOf[mode]})` : "";
-        throw new CsiError(
-          "INVALID_ARGUMENT",
-          `driver ${this.config.name} does not support access mode ${mode}${kubernetes}; it supports ${this.config.accessModes.join(", ")}`,
-        );
-      }
+      const refusal = unsupportedAccessMode(
+        this.config,
+        capability.access_mode?.mode ?? "UNKNOWN",
+        "INVALID_ARGUMENT",
+      );
+      if (refusal) throw refusal;
     }
   }
 

@@ -1,7 +1,6 @@
 import { chmod, mkdir, realpath, rmdir, stat } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
-import type { CsiAccessMode, DriverConfig } from "./config.ts";
-import { kubernetesNameOf } from "./controller-service.ts";
+import { type CsiAccessMode, type DriverConfig, unsupportedAccessMode } from "./config.ts";
 import { CsiError } from "./csi-error.ts";
 import { deviceName, hostMounter, type MountEntry, type Mounter, mountAt } from "./mounts.ts";
 
@@ -177,13 +176,8 @@ export class NodeService {
       throw new CsiError("INVALID_ARGUMENT", "NodePublishVolume: volume_capability needs an access type");
     }
     const mode = capability.access_mode.mode;
-    if (!(this.config.accessModes as readonly string[]).includes(mode)) {
-      const kubernetes = kubernetesNameOf[mode] ? ` (Kubernetes ${kubernetesNameOf[mode]})` : "";
-      throw new CsiError(
-        "FAILED_PRECONDITION",
-        `driver ${this.config.name} does not support access mode ${mode}${kubernetes}; it supports ${this.config.accessModes.join(", ")}`,
-      );
-    }
+    const refusal = unsupportedAccessMode(this.config, mode, "FAILED_PRECONDITION");
+    if (refusal) throw refusal;
     return mode;
   }
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { registerHooks, stripTypeScriptTypes } from "node:module";
 
-const packageRoot = new URL("../", import.meta.url).href;
+const packageRoot = new URL("../", import.meta.url);
 
 // stripTypeScriptTypes warns that it is experimental, once per process: that says nothing to a user.
 const emitWarning = process.emitWarning;
@@ -17,9 +17,9 @@ process.emitWarning = (warning, ...rest) => {
 
 registerHooks({
   load(url, context, nextLoad) {
-    if (!url.startsWith(packageRoot)) return nextLoad(url, context);
+    if (!url.startsWith(packageRoot.href)) return nextLoad(url, context);
     const { pathname } = new URL(url);
-    const own = !pathname.slice(new URL(packageRoot).pathname.length).includes("node_modules/");
+    const own = !pathname.slice(packageRoot.pathname.length).includes("node_modules/");
     if (!own || !pathname.endsWith(".ts")) return nextLoad(url, context);
     const source = stripTypeScriptTypes(readFileSync(new URL(url), "utf8"), { sourceUrl: url });
     return { format: "module", source, shortCircuit: true };

@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { unschedulableReason, waitForSchedulableNodes } from "../../lib/kube/nodes.ts";
+import { isReady, unschedulableReason, waitForSchedulableNodes } from "../../lib/kube/nodes.ts";
 import { heartbeat, say, timed } from "../../lib/progress.ts";
 import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
 import { components } from "../binaries/components.ts";
@@ -223,9 +223,7 @@ export async function status(name: string): Promise<{ healthy: boolean; text: st
   const kube = connectWith(kubeconfig);
   const nodes = (await kube.core.listNode()).items;
   const lines = nodes.map((node) => `${node.metadata?.name}: ${unschedulableReason(node) ?? "Ready"}`);
-  const healthy = nodes.every((node) =>
-    node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-  );
+  const healthy = nodes.every(isReady);
   return {
     healthy,
     text: [`kind cluster "${name}"${healthy ? "" : " (not every node is Ready)"}`, ...lines].join("\n"),

@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import { connect } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { listSetting } from "../../lib/list-setting.ts";
@@ -38,7 +37,7 @@ export async function acquireKubeconfigCluster(
   const source = kubeconfigFiles(env, options.home);
   const choice = chooseContext(loadKubeconfig(source.files), env.AMC_KUBE_CONTEXT, source.from);
   const copy = await writePrivateCopy(pinnedKubeconfig(choice), options.copyRoot);
-  options.onPrivateCopy?.(dirname(copy.path));
+  options.onPrivateCopy?.(copy.dir);
   try {
     const kube = connect(copy.path);
     const endpoint: Endpoint = {

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect } from "../../lib/kube/client.ts";
+import { isReady } from "../../lib/kube/nodes.ts";
 import { ProvisioningError } from "../binaries/resolve.ts";
 import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up } from "./provider.ts";
 
@@ -40,9 +41,8 @@ async function status(name: string): Promise<number> {
     const nodes = await kube.core.listNode();
     console.log("  nodes:");
     for (const node of nodes.items) {
-      const ready = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
       console.log(
-        `    ${node.metadata?.name?.padEnd(26)} zone ${node.metadata?.labels?.["topology.kubernetes.io/zone"]}${ready ? "" : " (not Ready)"}`,
+        `    ${node.metadata?.name?.padEnd(26)} zone ${node.metadata?.labels?.["topology.kubernetes.io/zone"]}${isReady(node) ? "" : " (not Ready)"}`,
       );
     }
     const drivers = await kube.storage.listCSIDriver();

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { pins } from "../../clusters/binaries/pins.ts";
+import { HOSTNAME_LABEL } from "../manifests.ts";
 import { scenarios } from "../scenario/scenarios.ts";
 
 /**
@@ -35,8 +36,7 @@ function hostnamesSelected(object: unknown): string[] {
   if (!object || typeof object !== "object") return [];
   const record = object as Record<string, unknown>;
   const selector = record.nodeSelector as Record<string, unknown> | undefined;
-  const own =
-    typeof selector?.["kubernetes.io/hostname"] === "string" ? [selector["kubernetes.io/hostname"]] : [];
+  const own = typeof selector?.[HOSTNAME_LABEL] === "string" ? [selector[HOSTNAME_LABEL]] : [];
   return [...own, ...Object.values(record).flatMap(hostnamesSelected)] as string[];
 }
 

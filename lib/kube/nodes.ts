@@ -3,6 +3,11 @@ import type { Kube } from "./client.ts";
 import { resources } from "./resources.ts";
 import { WaitTimeoutError, waitFor } from "./wait.ts";
 
+/** Whether the node's Ready condition is True. */
+export function isReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
 /**
  * Why the scheduler would place none of the suite's pods on a node (which
  * tolerate nothing), or undefined when it would: not Ready, cordoned, or a
@@ -10,8 +15,7 @@ import { WaitTimeoutError, waitFor } from "./wait.ts";
  * a moment after they turn Ready).
  */
 export function unschedulableReason(node: V1Node): string | undefined {
-  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-  if (!ready) return "not Ready";
+  if (!isReady(node)) return "not Ready";
   if (node.spec?.unschedulable) return "cordoned";
   const taints = (node.spec?.taints ?? []).filter(
     (t) => t.effect === "NoSchedule" || t.effect === "NoExecute",

@@ -67,8 +67,7 @@ export function nodePool(all: readonly V1Node[], asked: readonly string[] = []):
       pool.excluded.push({ name, why });
       continue;
     }
-    const zone = node.metadata?.labels?.[ZONE_LABEL];
-    pool.nodes.push({ name, ...(zone ? { zone } : {}) });
+    pool.nodes.push(clusterNodeOf(node));
     pool.labels[name] = { ...(node.metadata?.labels ?? {}) };
   }
   if (pool.nodes.length === 0) {

@@ -4,7 +4,6 @@ import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
-import { waitForSchedulableNodes } from "../../lib/kube/nodes.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { withLock } from "../../lib/lock.ts";
 import {
@@ -22,6 +21,7 @@ import { formatDuration, say, timed } from "../../lib/progress.ts";
 import { waitForPath } from "../../lib/wait-for-path.ts";
 import { components } from "../binaries/components.ts";
 import { resolveComponent, resolveComponents } from "../binaries/resolve.ts";
+import { waitForSchedulableNodes } from "../schedulable-nodes.ts";
 import type { ClusterHandle, ClusterNode } from "../types.ts";
 import { csiProcesses } from "./csi-processes.ts";
 import {

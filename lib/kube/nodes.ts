@@ -1,7 +1,5 @@
 import type { V1Node } from "@kubernetes/client-node";
-import type { Kube } from "./client.ts";
-import { resources } from "./resources.ts";
-import { WaitTimeoutError, waitFor } from "./wait.ts";
+import { WaitTimeoutError } from "./wait.ts";
 
 /** Whether the node's Ready condition is True. */
 export function isReady(node: V1Node): boolean {
@@ -36,25 +34,4 @@ export function explainNodeTimeout(error: unknown): unknown {
     error.timeoutMs,
     error.lastSeen,
   );
-}
-
-/**
- * Waits until `count` of the nodes `among` selects are schedulable, and
- * returns them; a timeout says, node by node, what was seen.
- */
-export async function waitForSchedulableNodes(
-  kube: Kube,
-  options: { description: string; timeoutMs: number; among: (node: V1Node) => boolean; count: number },
-): Promise<V1Node[]> {
-  return waitFor<V1Node, V1Node[]>(
-    kube,
-    resources.nodes,
-    { description: options.description, timeoutMs: options.timeoutMs },
-    (nodes) => {
-      const usable = [...nodes.values()].filter((node) => options.among(node) && !unschedulableReason(node));
-      return usable.length >= options.count ? usable : undefined;
-    },
-  ).catch((error) => {
-    throw explainNodeTimeout(error);
-  });
 }

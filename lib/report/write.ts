@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readRunProfile } from "../profile/run-profile.ts";
 import { readRecords, recordsDir } from "../scenario/records.ts";
+import type { RunRecord } from "../scenario/types.ts";
 import { buildCertification, type Certification, type RunStatus } from "./certification.ts";
 import { renderHtml } from "./html.ts";
 import { renderJUnit } from "./junit.ts";
@@ -55,16 +56,26 @@ export async function reportRun(
   const records = await readRecords(reportDir, runId);
   const endFile = join(recordsDir(reportDir, runId), "end.json");
   if (end) await writeFile(endFile, `${JSON.stringify(end)}\n`);
-  const recorded = await readFile(endFile, "utf8").then(
+  // The end given, else the recorded one (read only then), else "interrupted" at the last record.
+  const finalEnd: RunEnd = end ??
+    (await readEnd(endFile)) ?? {
+      finishedAt: lastRecordAt(records) ?? plan.startedAt,
+      status: "interrupted",
+    };
+  const profile = await readRunProfile(reportDir, runId);
+  return writeReports(reportDir, buildCertification(plan, records, finalEnd, profile));
+}
+
+function readEnd(file: string): Promise<RunEnd | undefined> {
+  return readFile(file, "utf8").then(
     (text) => JSON.parse(text) as RunEnd,
     () => undefined,
   );
-  const lastRecord =
-    records
-      .map((r) => r.timings.finishedAt)
-      .sort()
-      .at(-1) ?? plan.startedAt;
-  const finalEnd = end ?? recorded ?? { finishedAt: lastRecord, status: "interrupted" };
-  const profile = await readRunProfile(reportDir, runId);
-  return writeReports(reportDir, buildCertification(plan, records, finalEnd, profile));
+}
+
+function lastRecordAt(records: readonly RunRecord[]): string | undefined {
+  return records
+    .map((r) => r.timings.finishedAt)
+    .sort()
+    .at(-1);
 }

@@ -1,11 +1,12 @@
 import { rmSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import { reportDirOf } from "./lib/run.ts";
 import { timeoutsFromEnv } from "./lib/scenario/timeouts.ts";
 
 // The longest scenario (rwo-handoff) waits for a claim, an admission, a decision and a handoff,
 // then cleans up in up to four waits: a test may take that long, and a minute more.
 const t = timeoutsFromEnv();
-const reportDir = process.env.AMC_REPORT_DIR ?? "reports";
+const reportDir = reportDirOf();
 // Each run's Allure results start empty, or results of earlier runs would pile up in the report.
 rmSync(`${reportDir}/allure-results`, { recursive: true, force: true });
 const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;

@@ -14,7 +14,7 @@ import type { RunStatus } from "../lib/report/certification.ts";
 import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
-import type { RunContext } from "../lib/run.ts";
+import { type RunContext, reportDirOf } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
 import type { PoolFacts } from "../lib/scenario/nodes.ts";
 import { scenarioIds, selectScenarios, unknownScenarioIds } from "../lib/scenario/scenarios.ts";
@@ -64,7 +64,7 @@ async function startRun(project: TestProject) {
   const settings = {
     storageClasses: listSetting(process.env.AMC_STORAGE_CLASSES),
     nodes: listSetting(process.env.AMC_NODES),
-    reportDir: process.env.AMC_REPORT_DIR ?? "reports",
+    reportDir: reportDirOf(),
     image: process.env.AMC_IMAGE ?? "alpine",
   };
   const run = await newRunContext(settings);

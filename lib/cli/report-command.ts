@@ -1,4 +1,5 @@
 import { renderStoredRun } from "../report/render-stored.ts";
+import { reportDirOf } from "../run.ts";
 import { type Command, parseCommandArgs } from "./args.ts";
 
 /** `amc report`: the reports of a stored run, rendered again from its records. */
@@ -34,7 +35,7 @@ export async function report(args: string[]): Promise<number> {
     return 0;
   }
   const files = await renderStoredRun({
-    reportDir: values["report-dir"] ?? process.env.AMC_REPORT_DIR ?? "reports",
+    reportDir: values["report-dir"] ?? reportDirOf(),
     ...(values.run ? { runId: values.run } : {}),
     allure: !values["no-allure"],
   });

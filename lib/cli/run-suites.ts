@@ -7,6 +7,7 @@ import { InfrastructureError, UsageError } from "../errors.ts";
 import { listSetting } from "../list-setting.ts";
 import { say } from "../progress.ts";
 import type { Certification } from "../report/certification.ts";
+import { reportDirOf } from "../run.ts";
 import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../run-outcome.ts";
 import { selectScenarios } from "../scenario/scenarios.ts";
 import type { AccessMode } from "../scenario/types.ts";
@@ -58,7 +59,7 @@ function setupError(failure: SetupFailure): Error {
 }
 
 export async function runSuites(settings: Record<string, string>): Promise<SuitesResult> {
-  const reportDir = resolve(settings.AMC_REPORT_DIR ?? process.env.AMC_REPORT_DIR ?? "reports");
+  const reportDir = resolve(settings.AMC_REPORT_DIR ?? reportDirOf());
   const scratch = await mkdtemp(join(tmpdir(), "amc-run-"));
   const outcomeFile = join(scratch, "outcome.json");
   // vitest.config.ts, the global set-up and the workers (forked from here) all read process.env.

@@ -54,9 +54,17 @@ export function checkKindName(name: string): void {
   }
 }
 
-export async function kindBinary(): Promise<string> {
-  const kind = await resolveComponent(components.kind);
-  return join(kind.dir, "kind");
+let kindPath: Promise<string> | undefined;
+
+/** kind's binary, found in the cache (or built) once per process, not once per kind command. */
+export function kindBinary(): Promise<string> {
+  if (!kindPath) {
+    kindPath = resolveComponent(components.kind).then((kind) => join(kind.dir, "kind"));
+    kindPath.catch(() => {
+      kindPath = undefined; // a failed build is tried again by the next command
+    });
+  }
+  return kindPath;
 }
 
 async function kind(args: readonly string[], options: { progress?: string } = {}): Promise<string> {

@@ -11,6 +11,7 @@ import {
   neededPermissions,
   type PermissionContext,
   resourceName,
+  verbsByPermission,
 } from "./permissions.ts";
 
 /**
@@ -29,8 +30,7 @@ async function userName(kube: Kube): Promise<string | undefined> {
   return review?.status?.userInfo?.username;
 }
 
-async function allowed(kube: Kube, question: AccessQuestion): Promise<boolean> {
-  const api = kube.config.makeApiClient(AuthorizationV1Api);
+async function allowed(api: AuthorizationV1Api, question: AccessQuestion): Promise<boolean> {
   const { verb, group, resource, subresource } = question;
   const review = await withRetry(`may I ${verb} ${resource}`, () =>
     api.createSelfSubjectAccessReview({
@@ -54,9 +54,10 @@ export async function reviewPermissions(
   kube: Kube,
   questions: readonly AccessQuestion[],
 ): Promise<PermissionReview> {
+  const authorization = kube.config.makeApiClient(AuthorizationV1Api);
   const [user, answers] = await Promise.all([
     userName(kube),
-    Promise.all(questions.map((q) => allowed(kube, q))).catch((error: unknown) => {
+    Promise.all(questions.map((q) => allowed(authorization, q))).catch((error: unknown) => {
       const forbidden = error instanceof ApiException && error.code === 403;
       throw new InfrastructureError(
         forbidden
@@ -82,8 +83,8 @@ export async function checkPermissions(
   const who = { ...asker, ...(review.user ? { user: review.user } : {}) };
   if (required.length > 0) throw new InfrastructureError(missingPermissionsMessage(required, who));
   const optional = review.denied.filter((q) => q.permission.optional);
-  return [...new Set(optional.map((q) => q.permission))].map((permission) => {
-    const verbs = optional.filter((q) => q.permission === permission).map((q) => q.verb);
-    return `not granted: ${verbs.join(", ")} ${resourceName(permission)}; without it ${permission.optional}`;
-  });
+  return [...verbsByPermission(optional)].map(
+    ([permission, verbs]) =>
+      `not granted: ${verbs.join(", ")} ${resourceName(permission)}; without it ${permission.optional}`,
+  );
 }

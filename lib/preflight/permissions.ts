@@ -155,14 +155,18 @@ export function resourceName(q: Pick<AccessQuestion, "group" | "resource" | "sub
 
 /** One line per resource: "  - create, delete namespaces: each scenario runs in ...". */
 export function permissionLines(denied: readonly AccessQuestion[]): string[] {
-  const byPermission = new Map<Permission, AccessQuestion[]>();
+  return [...verbsByPermission(denied)].map(
+    ([permission, verbs]) => `  - ${verbs.join(", ")} ${resourceName(permission)}: ${permission.why}`,
+  );
+}
+
+/** The denied verbs of each permission, in the order the questions came. */
+export function verbsByPermission(denied: readonly AccessQuestion[]): Map<Permission, string[]> {
+  const byPermission = new Map<Permission, string[]>();
   for (const question of denied) {
-    byPermission.set(question.permission, [...(byPermission.get(question.permission) ?? []), question]);
+    byPermission.set(question.permission, [...(byPermission.get(question.permission) ?? []), question.verb]);
   }
-  return [...byPermission.entries()].map(([permission, questions]) => {
-    const verbs = questions.map((q) => q.verb).join(", ");
-    return `  - ${verbs} ${resourceName(permission)}: ${permission.why}`;
-  });
+  return byPermission;
 }
 
 /** Who is asking, for the message. */

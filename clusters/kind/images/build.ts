@@ -11,7 +11,8 @@ import { sha256File } from "../../binaries/cache.ts";
 import { downloadModule } from "../../binaries/go-build.ts";
 import { pins } from "../../binaries/pins.ts";
 import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
-import { imageExists, requireDocker } from "../docker.ts";
+import { requireDocker } from "../docker.ts";
+import { alreadyBuilt } from "./already-built.ts";
 import {
   builtBy,
   busyboxApplets,
@@ -180,10 +181,7 @@ async function buildFromFiles(
     parts[path] = source.startsWith("->") ? source : await sha256File(source);
   }
   const tag = localTag(name, version, contentKey(parts));
-  if (await imageExists(tag)) {
-    say(scope, `${tag}: already built`);
-    return tag;
-  }
+  if (await alreadyBuilt(tag)) return tag;
   const context = join(work, name);
   await mkdir(join(context, "rootfs"), { recursive: true });
   for (const [path, source] of Object.entries(files)) {
@@ -217,10 +215,7 @@ async function dockerBuild(
 async function rootfsImage(root: string): Promise<string> {
   const key = contentKey({ suite: debian.suite, mirror: debian.mirror, packages: debian.packages.join(",") });
   const tag = localTag("debian", debian.suite, key);
-  if (await imageExists(tag)) {
-    say(scope, `${tag}: already built`);
-    return tag;
-  }
+  if (await alreadyBuilt(tag)) return tag;
   await requireDebootstrap();
   const dir = join(root, "rootfs"); // under the build lock: a leftover is an interrupted build's
   await rm(dir, { recursive: true, force: true });
@@ -268,10 +263,7 @@ async function nodeBaseImage(work: string, rootfs: string, kind: ResolvedCompone
     parts[relative(context, path)] = await sha256File(path);
   }
   const tag = localTag("kind-node-base", kind.version, contentKey(parts));
-  if (await imageExists(tag)) {
-    say(scope, `${tag}: already built`);
-    return tag;
-  }
+  if (await alreadyBuilt(tag)) return tag;
   await timed(scope, `building ${tag} (Debian packages: systemd, containerd, runc, CNI plugins)`, () =>
     dockerBuild(context, tag, { ROOTFS: rootfs }),
   );

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import { say, timed } from "../../../lib/progress.ts";
-import { imageExists, imageId } from "../docker.ts";
+import { imageId } from "../docker.ts";
+import { alreadyBuilt } from "./already-built.ts";
 import { builtBy, contentKey } from "./image-set.ts";
 
 /**
@@ -39,10 +40,7 @@ export async function assembleNodeImage(inputs: NodeImageInputs): Promise<string
   for (const { image, names } of inputs.images)
     parts[`image:${image}`] = `${await imageId(image)} ${names.join(",")}`;
   const tag = inputs.tagFor(contentKey(parts));
-  if (await imageExists(tag)) {
-    say(scope, `${tag}: already built`);
-    return tag;
-  }
+  if (await alreadyBuilt(tag)) return tag;
   await timed(scope, `assembling ${tag}`, () => assemble(inputs, tag));
   return tag;
 }

@@ -57,7 +57,7 @@ export async function acquireCluster(
 }
 
 /** A name of the run's own for a cluster it creates. */
-function runClusterName(): string {
+export function runClusterName(): string {
   return `amc-${randomBytes(3).toString("hex")}`;
 }
 

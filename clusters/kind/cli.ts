@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
+import { runClusterName } from "../acquire.ts";
 import { down, kindClusters, status, up } from "./provider.ts";
 
 /**
@@ -11,7 +11,7 @@ const [command, name] = process.argv.slice(2);
 try {
   switch (command) {
     case "up": {
-      const handle = await up({ name: name ?? `amc-${randomBytes(3).toString("hex")}`, ephemeral: false });
+      const handle = await up({ name: name ?? runClusterName(), ephemeral: false });
       console.log(`kind cluster "${handle.name}" (${handle.kubernetesVersion}) is up`);
       console.log(`kubeconfig: ${handle.kubeconfigPath}`);
       console.log(`nodes: ${handle.nodes.map((n) => `${n.name} (${n.zone ?? "no zone"})`).join(", ")}`);

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
 import { etcdImageTag } from "./images/image-set.ts";
 
 /**
@@ -55,7 +56,7 @@ export function renderKindConfig(spec: KindClusterSpec): string {
       { role: "control-plane", extraMounts: mounts(0) },
       ...Array.from({ length: workerCount }, (_, i) => ({
         role: "worker",
-        labels: { "topology.kubernetes.io/zone": KIND_ZONE },
+        labels: { [ZONE_LABEL]: KIND_ZONE },
         extraMounts: mounts(i + 1),
       })),
     ],

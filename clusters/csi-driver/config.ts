@@ -214,7 +214,7 @@ export function servesNode(config: Pick<DriverConfig, "mode">): boolean {
 }
 
 /** How external-provisioner maps Kubernetes access modes to CSI ones (for readable refusals). */
-export const kubernetesNameOf: Partial<Record<string, string>> = {
+const kubernetesNameOf: Partial<Record<string, string>> = {
   SINGLE_NODE_WRITER: "ReadWriteOnce",
   SINGLE_NODE_MULTI_WRITER: "ReadWriteOnce",
   SINGLE_NODE_SINGLE_WRITER: "ReadWriteOncePod",

@@ -23,7 +23,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "clusters/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "clusters/**/*.test.ts", "app/**/*.test.ts", "docs/**/*.test.ts"],
           exclude: ["**/*.e2e.test.ts", "**/*.browser.test.ts"],
         },
       },
@@ -39,7 +39,12 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["suites/**/*.e2e.test.ts", "clusters/**/*.e2e.test.ts", "lib/**/*.e2e.test.ts"],
+          include: [
+            "suites/**/*.e2e.test.ts",
+            "clusters/**/*.e2e.test.ts",
+            "lib/**/*.e2e.test.ts",
+            "app/**/*.e2e.test.ts",
+          ],
           globalSetup: ["suites/global-setup.ts"],
           // A handoff on real storage may wait out a 6-minute forced detach; waits have their own timeouts.
           testTimeout: longestScenarioMs,

@@ -1,4 +1,4 @@
-import { acquireCluster } from "../clusters/acquire.ts";
+import { acquireCluster } from "../app/acquire-cluster.ts";
 import { removeRunObjects } from "../lib/cleanup.ts";
 import { connect } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";

@@ -13,5 +13,5 @@ if (import.meta.url.includes("/node_modules/")) {
   process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--import=${hook}`].filter(Boolean).join(" ");
   await import(hook);
 }
-const { main } = await import("../lib/cli/main.ts");
+const { main } = await import("../app/cli/main.ts");
 process.exit(await main(process.argv.slice(2)));

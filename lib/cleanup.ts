@@ -2,16 +2,15 @@ import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
 import type { Kube } from "./kube/client.ts";
 import { ignoreNotFound } from "./kube/errors.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
-import { isRunning } from "./processes.ts";
 import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
   OWNER_ANNOTATION,
-  parseOwner,
   RUN_LABEL,
-  type RunContext,
   STARTED_ANNOTATION,
-  thisHost,
-} from "./run.ts";
+} from "./labels.ts";
+import { isRunning } from "./processes.ts";
+import { parseOwner, type RunContext, thisHost } from "./run.ts";
 
 /**
  * Removal of what runs create: only objects that carry the suite's label and

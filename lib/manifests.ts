@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { V1PersistentVolumeClaim, V1Pod, V1PriorityClass } from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
+import { HOSTNAME_LABEL } from "./labels.ts";
 import type { AccessMode } from "./scenario/types.ts";
 
 /**
@@ -33,8 +34,6 @@ export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
   };
   return claim;
 }
-
-export const HOSTNAME_LABEL = "kubernetes.io/hostname";
 
 /** The hostname label a node carries, for placing pods on it by the article's nodeSelector. */
 export function hostnameOf(node: string, labels: Readonly<Record<string, Readonly<Record<string, string>>>>) {

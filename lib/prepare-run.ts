@@ -1,6 +1,6 @@
 import type { V1StorageClass } from "@kubernetes/client-node";
-import type { ClusterInfo } from "../clusters/types.ts";
 import { removeLeftovers } from "./cleanup.ts";
+import type { ClusterInfo } from "./cluster/contract.ts";
 import type { Kube } from "./kube/client.ts";
 import { currentProcess } from "./processes.ts";
 import { say } from "./progress.ts";

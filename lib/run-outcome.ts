@@ -1,5 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { UsageError } from "./errors.ts";
+import { type ErrorCode, errorCodeOf } from "./errors.ts";
 
 /**
  * What the suites' global set-up tells the process that started vitest
@@ -13,8 +13,8 @@ import { UsageError } from "./errors.ts";
 export const OUTCOME_FILE_VARIABLE = "AMC_OUTCOME_FILE";
 
 export interface SetupFailure {
-  /** usage: the input was wrong (exit 2); infrastructure: the cluster or the machine (exit 3). */
-  kind: "usage" | "infrastructure";
+  /** The error's code (lib/errors.ts): AMC_USAGE and its kin, the input; the others, the cluster or the machine. */
+  code: ErrorCode;
   name: string;
   message: string;
   /** Storage classes asked for that the cluster does not have, and the ones it has (UnknownStorageClassError). */
@@ -31,7 +31,7 @@ export function describeSetupFailure(error: unknown): SetupFailure {
   const e = error instanceof Error ? error : new Error(String(error));
   const { unknown, available } = e as { unknown?: unknown; available?: unknown };
   return {
-    kind: e instanceof UsageError ? "usage" : "infrastructure",
+    code: errorCodeOf(e) ?? "AMC_INFRASTRUCTURE",
     name: e.name,
     message: e.message,
     ...(Array.isArray(unknown) ? { unknownStorageClasses: unknown.map(String) } : {}),

@@ -1,18 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from "./labels.ts";
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  OWNER_ANNOTATION,
+  RUN_LABEL,
+  STARTED_ANNOTATION,
+} from "./labels.ts";
 
 /**
  * One run of the suites: its id (on every object it creates), who owns it
  * (so that a later run can tell a crashed run's leftovers from a live run's
  * objects), and its settings.
  */
-
-export const RUN_LABEL = "access-mode-conformance/run";
-export const SCENARIO_LABEL = "access-mode-conformance/scenario";
-export const CLASS_LABEL = "access-mode-conformance/storage-class";
-export const OWNER_ANNOTATION = "access-mode-conformance/owner";
-export const STARTED_ANNOTATION = "access-mode-conformance/started-at";
 
 export interface RunOwner {
   host: string;

@@ -1,9 +1,9 @@
 import type { TestProject } from "vitest/node";
-import { acquireCluster } from "../clusters/acquire.ts";
-import type { ClusterInfo, ClusterNode } from "../clusters/types.ts";
+import { acquireCluster } from "../app/acquire-cluster.ts";
+import { startGuardian } from "../app/guardian/guardian.ts";
 import { removeRunObjects } from "../lib/cleanup.ts";
+import type { ClusterInfo, ClusterNode } from "../lib/cluster/contract.ts";
 import { UsageError } from "../lib/errors.ts";
-import { startGuardian } from "../lib/guardian.ts";
 import { connect } from "../lib/kube/client.ts";
 import { listSetting } from "../lib/list-setting.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
@@ -16,7 +16,7 @@ import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
 import { type RunContext, reportDirOf } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
-import type { PoolFacts } from "../lib/scenario/nodes.ts";
+import type { NodePool } from "../lib/scenario/nodes.ts";
 import { scenarioIds, selectScenarios, unknownScenarioIds } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
 
@@ -24,9 +24,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     cluster: ClusterInfo;
     run: RunContext;
-    nodes: ClusterNode[];
-    nodeLabels: Record<string, Record<string, string>>;
-    nodePool: PoolFacts;
+    /** Where pods may go: the schedulable nodes, their labels, and the nodes left out and why. */
+    nodePool: NodePool;
     storage: StorageProfile[];
     scenarioFilter: string[];
   }
@@ -117,9 +116,7 @@ async function startRun(project: TestProject) {
     }
     project.provide("cluster", cluster);
     project.provide("run", run);
-    project.provide("nodes", prepared.nodes.nodes);
-    project.provide("nodeLabels", prepared.nodes.labels);
-    project.provide("nodePool", { named: prepared.nodes.named, excluded: prepared.nodes.excluded });
+    project.provide("nodePool", prepared.nodes);
     project.provide("storage", prepared.storage);
     project.provide("scenarioFilter", scenarioFilter);
   } catch (error) {

@@ -46,9 +46,8 @@ async function attachToReport(record: RunRecord): Promise<void> {
 export function scenarioSuite(accessMode: AccessMode): void {
   const cluster = inject("cluster");
   const run = inject("run");
-  const nodes = inject("nodes");
-  const nodeLabels = inject("nodeLabels");
   const pool = inject("nodePool");
+  const { nodes, labels: nodeLabels } = pool;
   const storage = inject("storage");
   const filter = inject("scenarioFilter");
   const kube = connect(cluster.kubeconfigPath);

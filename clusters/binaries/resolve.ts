@@ -1,6 +1,7 @@
 import { access, constants, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "../../lib/cache-dir.ts";
+import { InfrastructureError } from "../../lib/errors.ts";
 import { withLock } from "../../lib/lock.ts";
 import { formatDuration, say } from "../../lib/progress.ts";
 import {
@@ -36,11 +37,15 @@ export interface ResolvedComponent {
   dir: string;
 }
 
-export class ProvisioningError extends Error {
+/** An upstream binary that could not be fetched nor built: an infrastructure error (exit code 3), each attempt listed. */
+export class ProvisioningError extends InfrastructureError {
   readonly component: ComponentId;
   readonly attempts: readonly string[];
   constructor(component: ComponentId, attempts: readonly string[]) {
-    super(`could not provide ${component}:\n${attempts.map((a) => `  - ${a}`).join("\n")}`);
+    super(
+      `could not provide ${component}:\n${attempts.map((a) => `  - ${a}`).join("\n")}`,
+      "AMC_PROVISIONING",
+    );
     this.name = "ProvisioningError";
     this.component = component;
     this.attempts = attempts;

@@ -1,5 +1,5 @@
+import { runClusterName } from "../../app/acquire-cluster.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
-import { runClusterName } from "../acquire.ts";
 import { down, kindClusters, status, up } from "./provider.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
+import { ZONE_LABEL } from "../../lib/labels.ts";
 import { etcdImageTag } from "./images/image-set.ts";
 
 /**

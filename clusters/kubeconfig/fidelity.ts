@@ -1,5 +1,5 @@
 import type { V1Node } from "@kubernetes/client-node";
-import type { Fidelity } from "../types.ts";
+import type { Fidelity } from "../../lib/cluster/contract.ts";
 
 /**
  * An existing cluster has real kubelets, unless its nodes are kwok's

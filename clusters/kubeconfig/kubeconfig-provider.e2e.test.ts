@@ -6,17 +6,17 @@ import { join } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, VersionApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeRunObjects } from "../../lib/cleanup.ts";
+import type { ClusterHandle } from "../../lib/cluster/contract.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../../lib/kube/namespaces.ts";
-import { suiteLabels } from "../../lib/labels.ts";
+import { RUN_LABEL, suiteLabels } from "../../lib/labels.ts";
 import { newRunContext, preflightRun, prepareRun } from "../../lib/prepare-run.ts";
-import { RUN_LABEL, type RunContext } from "../../lib/run.ts";
+import type { RunContext } from "../../lib/run.ts";
 import { runScenario } from "../../lib/scenario/runner.ts";
 import { scenarios } from "../../lib/scenario/scenarios.ts";
 import { defaultTimeouts } from "../../lib/scenario/timeouts.ts";
 import { up } from "../local/provider.ts";
-import type { ClusterHandle } from "../types.ts";
 import { acquireKubeconfigCluster } from "./provider.ts";
 
 /**

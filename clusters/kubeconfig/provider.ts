@@ -1,11 +1,11 @@
+import type { ClusterHandle } from "../../lib/cluster/contract.ts";
+import { clusterNodeOf } from "../../lib/cluster/contract.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { listSetting } from "../../lib/list-setting.ts";
 import { checkPermissions } from "../../lib/preflight/access-review.ts";
 import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
 import { say } from "../../lib/progress.ts";
-import { clusterNodeOf } from "../../lib/scenario/nodes.ts";
-import type { ClusterHandle } from "../types.ts";
 import { fidelityOf } from "./fidelity.ts";
 import { writePrivateCopy } from "./private-copy.ts";
 import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";

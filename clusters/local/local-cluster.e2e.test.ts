@@ -9,8 +9,8 @@ import { connect, type Kube } from "../../lib/kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../../lib/kube/namespaces.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
-import { suiteLabels } from "../../lib/labels.ts";
-import { ATTACH_DETACH_ANNOTATION, ZONE_LABEL } from "./objects.ts";
+import { suiteLabels, ZONE_LABEL } from "../../lib/labels.ts";
+import { ATTACH_DETACH_ANNOTATION } from "./objects.ts";
 import { localStorageClasses } from "./storage.ts";
 
 /**

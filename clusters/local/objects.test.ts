@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ZONE_LABEL } from "../../lib/labels.ts";
 import { parseDriverArgs } from "../csi-driver/config.ts";
 import { csiProcesses } from "./csi-processes.ts";
 import { createClusterArgs, deleteClusterArgs, kwokctlConfig } from "./kwokctl.ts";
@@ -9,7 +10,6 @@ import {
   renderCSINode,
   renderNode,
   renderStorageClass,
-  ZONE_LABEL,
 } from "./objects.ts";
 import { checkClusterName } from "./provider.ts";
 import { localStorageClasses } from "./storage.ts";

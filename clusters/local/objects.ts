@@ -1,6 +1,6 @@
 import type { V1CSIDriver, V1CSINode, V1Node, V1StorageClass } from "@kubernetes/client-node";
-import { suiteLabels } from "../../lib/labels.ts";
-import type { ClusterNode } from "../types.ts";
+import type { ClusterNode } from "../../lib/cluster/contract.ts";
+import { suiteLabels, ZONE_LABEL } from "../../lib/labels.ts";
 import type { LocalStorageClass } from "./storage.ts";
 
 /**
@@ -9,9 +9,6 @@ import type { LocalStorageClass } from "./storage.ts";
  * node-driver-registrar create these; here the provider does.
  */
 
-import { ZONE_LABEL } from "../../lib/scenario/nodes.ts";
-
-export { ZONE_LABEL };
 /** Without this annotation the attach/detach controller ignores the node (no VolumeAttachments, no Multi-Attach). */
 export const ATTACH_DETACH_ANNOTATION = "volumes.kubernetes.io/controller-managed-attach-detach";
 

@@ -2,7 +2,8 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs
 import { join } from "node:path";
 import { VersionApi } from "@kubernetes/client-node";
 import { cacheRoot } from "../../lib/cache-dir.ts";
-import { UsageError } from "../../lib/errors.ts";
+import type { ClusterHandle, ClusterNode } from "../../lib/cluster/contract.ts";
+import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
 import { withLock } from "../../lib/lock.ts";
@@ -22,7 +23,6 @@ import { waitForPath } from "../../lib/wait-for-path.ts";
 import { components } from "../binaries/components.ts";
 import { resolveComponent, resolveComponents } from "../binaries/resolve.ts";
 import { waitForSchedulableNodes } from "../schedulable-nodes.ts";
-import type { ClusterHandle, ClusterNode } from "../types.ts";
 import { csiProcesses } from "./csi-processes.ts";
 import {
   type ControlPlaneBinaries,
@@ -409,8 +409,9 @@ async function teardown(name: string, root: string): Promise<DownReport> {
   for (const other of theirs)
     say(scope, `left alone: pid ${other.pid} (${other.cmdline}) uses the cluster's directory`);
   if (survivors.length > 0) {
-    throw new Error(
+    throw new InfrastructureError(
       `processes of local cluster "${name}" survived teardown: ${survivors.map((s) => `${s.pid} ${s.cmdline}`).join("; ")}`,
+      "AMC_TEARDOWN",
     );
   }
   say(

@@ -1,4 +1,4 @@
-import type { ClusterNode } from "../types.ts";
+import type { ClusterNode } from "../../lib/cluster/contract.ts";
 
 /**
  * The local cluster's simulated nodes: two in one zone and one in another, so

@@ -51,7 +51,7 @@ function apiCall(client: string, method: string): string | undefined {
 function usedByCode(): Map<string, string> {
   const used = new Map<string, string>();
   const waited = Object.entries(resources);
-  for (const file of [...sourceFiles("lib"), ...sourceFiles("suites")]) {
+  for (const file of [...sourceFiles("lib"), ...sourceFiles("suites"), ...sourceFiles("app")]) {
     const text = readFileSync(file, "utf8");
     const where = relative(root, file);
     for (const [, client, method] of text.matchAll(/kube\.(core|storage|scheduling)\s*\.(\w+)\(/g)) {

@@ -1,4 +1,4 @@
-import type { Fidelity } from "../../clusters/types.ts";
+import type { Fidelity } from "../cluster/contract.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list

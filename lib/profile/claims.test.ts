@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { buildCertification } from "../report/certification.ts";
+import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import { recordedEnd, recordedPlan, recordedRecords } from "../report/testdata/fixture.ts";
 import type { RunRecord } from "../scenario/types.ts";
-import { type ClaimResult, claimTable, evaluateClaims } from "./claims.ts";
+import { claimTable, evaluateClaims } from "./claims.ts";
 import { loadProfile } from "./load-profile.ts";
 import type { StorageClassClaims, StoredProfile } from "./profile.ts";
 

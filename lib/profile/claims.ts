@@ -1,4 +1,12 @@
-import type { Certification, CertificationResult } from "../report/certification.ts";
+import type {
+  Certification,
+  CertificationClaims,
+  CertificationResult,
+  ClaimEvidence,
+  ClaimKind,
+  ClaimResult,
+  ClaimStatus,
+} from "../report/document.ts";
 import type { AccessMode, Outcome, ScenarioId, Verdict } from "../scenario/types.ts";
 import { outcomeText } from "../scenario/verdict.ts";
 import {
@@ -15,43 +23,6 @@ import {
  * nothing else: held when every required scenario agrees, broken when any
  * scenario contradicts it, not checked (with the reason) otherwise.
  */
-
-export type ClaimKind = "provisioner" | "access-mode" | "rwo-cross-node" | "handoff-budget";
-export type ClaimStatus = "held" | "broken" | "not-checked";
-
-export interface ClaimEvidence {
-  scenario: ScenarioId;
-  storageClass: string;
-  judgement: "agrees" | "contradicts" | "undecided";
-  /** Why this result agrees, contradicts or does not decide. */
-  why: string;
-  status: "run" | "not-run";
-  verdict?: Verdict;
-  outcome?: Outcome;
-  /** The event the scenario was decided by, when one was. */
-  decidedBy?: { reason: string; source: string; message: string };
-  handoffMs?: number;
-}
-
-export interface ClaimResult {
-  /** "<class>/<kind>" or "<class>/access-mode/<mode>". */
-  id: string;
-  storageClass: string;
-  kind: ClaimKind;
-  /** The claim in words. */
-  claim: string;
-  status: ClaimStatus;
-  reason: string;
-  /** What decides it: scenario ids and the result fields read. */
-  decidedBy: { scenarios: ScenarioId[]; fields: string[] };
-  evidence: ClaimEvidence[];
-}
-
-export interface CertificationClaims {
-  profile: { file: string; sha256: string; driver: { name: string; vendor?: string; version?: string } };
-  results: ClaimResult[];
-  counts: Record<ClaimStatus, number>;
-}
 
 /** One scenario behind a claim; `required` ones must decide it, the others can only break it. */
 interface Decider {
@@ -326,4 +297,9 @@ export function evaluateClaims(stored: StoredProfile, cert: Certification): Cert
     results,
     counts,
   };
+}
+
+/** The certification with the profile's claims checked against it. */
+export function withClaims(cert: Certification, stored: StoredProfile): Certification {
+  return { ...cert, claims: evaluateClaims(stored, cert) };
 }

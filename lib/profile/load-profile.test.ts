@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeForError } from "../cli/exit-codes.ts";
-import { UsageError } from "../errors.ts";
+import { exitCodeOf, UsageError } from "../errors.ts";
 import { loadProfile, ProfileError, parseProfile } from "./load-profile.ts";
 import { durationMs } from "./profile.ts";
 
@@ -74,7 +73,7 @@ describe("loadProfile", () => {
   it("is a usage error, so that amc exits with code 2", async () => {
     const error = await loadProfile(testdata("violations.yaml")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect(exitCodeForError(error)).toBe(2);
+    expect(exitCodeOf(error)).toBe(2);
   });
 });
 

@@ -23,7 +23,7 @@ export class ProfileError extends UsageError {
   readonly file: string;
   readonly problems: ProfileProblem[];
   constructor(file: string, problems: ProfileProblem[]) {
-    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join("\n"));
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.message}`).join("\n"), "AMC_PROFILE");
     this.file = file;
     this.problems = problems;
   }

@@ -1,6 +1,3 @@
-import type { ProviderId } from "../../clusters/types.ts";
-import { type CertificationClaims, evaluateClaims } from "../profile/claims.ts";
-import type { StoredProfile } from "../profile/profile.ts";
 import type {
   AccessMode,
   Check,
@@ -15,70 +12,21 @@ import type {
   StorageProfile,
   Verdict,
 } from "../scenario/types.ts";
+import {
+  CERTIFICATION_SCHEMA,
+  type Certification,
+  type CertificationResult,
+  type RunStatus,
+} from "./document.ts";
 import type { RunPlan } from "./plan.ts";
 
+export { CERTIFICATION_SCHEMA, type Certification, type CertificationResult, type RunStatus };
+
 /**
- * The certification document: one run's plan and records, arranged for the
- * people who certify storage. Its JSON form is versioned and described by
- * certification.schema.json; the Markdown, HTML and JUnit forms are rendered
- * from it, and nothing in them is derived anew from the cluster.
+ * Builds the certification document (document.ts) from one run's plan and
+ * records. A vendor profile's claims are checked on the built document
+ * (lib/profile/claims.ts, withClaims).
  */
-
-export const CERTIFICATION_SCHEMA = "access-mode-conformance/certification@1";
-
-export type RunStatus = "complete" | "failed" | "interrupted";
-
-export interface CertificationResult {
-  scenario: ScenarioId;
-  title: string;
-  accessMode: AccessMode;
-  storageClass: string;
-  /** not-run: planned, but the run ended (failed, interrupted) before it. */
-  status: "run" | "not-run";
-  verdict?: Verdict;
-  reason: string;
-  expected?: Expectation;
-  observed?: { outcome: Outcome; summary: string; decidedBy?: EventEvidence };
-  nodes?: { a?: string; b?: string; reason: string };
-  checks: Check[];
-  evidence?: { events: EventEvidence[]; objects: ObjectEvidence[]; manifests: Record<string, string> };
-  timings?: RunTimings;
-  cleanupNotes?: string[];
-}
-
-export interface Certification {
-  schema: typeof CERTIFICATION_SCHEMA;
-  suite: { name: string; version: string };
-  run: { id: string; startedAt: string; finishedAt: string; status: RunStatus };
-  /** Set when the run could not observe kubelet-level behaviour: every form shows it first. */
-  fidelityNote?: string;
-  cluster: {
-    provider: ProviderId;
-    name: string;
-    kubernetesVersion: string;
-    fidelity: "control-plane" | "full";
-    nodes: { name: string; zone?: string }[];
-    zones: string[];
-    excludedNodes: { name: string; why: string }[];
-  };
-  storageClasses: {
-    name: string;
-    provisioner: string;
-    volumeBindingMode: string;
-    csiDriver: { name: string; attachRequired: boolean } | null;
-    family: StorageFamily;
-    familyReason: string;
-  }[];
-  scenarios: { id: ScenarioId; title: string; accessMode: AccessMode }[];
-  results: CertificationResult[];
-  summary: {
-    counts: Record<Verdict | "not-run", number>;
-    findings: string[];
-    handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
-  };
-  /** Present when the run checked a vendor profile (amc certify): each claim held, broken or not checked. */
-  claims?: CertificationClaims;
-}
 
 export const controlPlaneNote =
   "Control-plane fidelity: the nodes of this cluster are simulated (kwok). The API server, scheduler, " +
@@ -119,7 +67,6 @@ export function buildCertification(
   plan: RunPlan,
   records: readonly RunRecord[],
   end: { finishedAt: string; status: RunStatus },
-  profile?: StoredProfile,
 ): Certification {
   const results: CertificationResult[] = [];
   for (const scenario of plan.scenarios) {
@@ -177,5 +124,5 @@ export function buildCertification(
       ),
     },
   };
-  return profile ? { ...certification, claims: evaluateClaims(profile, certification) } : certification;
+  return certification;
 }

@@ -1,6 +1,6 @@
-import type { CertificationClaims } from "../profile/claims.ts";
 import type { Verdict } from "../scenario/types.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
+import type { CertificationClaims } from "./document.ts";
 import {
   cellText,
   claimCountsLine,

@@ -1,6 +1,6 @@
-import type { CertificationClaims, ClaimEvidence, ClaimStatus } from "../profile/claims.ts";
 import type { Outcome, Verdict } from "../scenario/types.ts";
 import type { Certification, CertificationResult } from "./certification.ts";
+import type { CertificationClaims, ClaimEvidence, ClaimStatus } from "./document.ts";
 
 /**
  * certification.md: the matrix (classes x scenarios, one line per cell), the

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ClusterInfo, ClusterNode } from "../../clusters/types.ts";
+import type { ClusterInfo, ClusterNode } from "../cluster/contract.ts";
 import { recordsDir } from "../scenario/records.ts";
 import type { AccessMode, ScenarioId, StorageProfile } from "../scenario/types.ts";
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { withClaims } from "../profile/claims.ts";
 import { readRunProfile } from "../profile/run-profile.ts";
 import { readRecords, recordsDir } from "../scenario/records.ts";
 import type { RunRecord } from "../scenario/types.ts";
@@ -63,7 +64,8 @@ export async function reportRun(
       status: "interrupted",
     };
   const profile = await readRunProfile(reportDir, runId);
-  return writeReports(reportDir, buildCertification(plan, records, finalEnd, profile));
+  const certification = buildCertification(plan, records, finalEnd);
+  return writeReports(reportDir, profile ? withClaims(certification, profile) : certification);
 }
 
 function readEnd(file: string): Promise<RunEnd | undefined> {

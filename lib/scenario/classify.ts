@@ -4,7 +4,7 @@ import type {
   V1Pod,
   V1VolumeAttachment,
 } from "@kubernetes/client-node";
-import type { Fidelity } from "../../clusters/types.ts";
+import type { Fidelity } from "../cluster/contract.ts";
 import type { Outcome } from "./types.ts";
 
 /**

@@ -1,5 +1,6 @@
 import type { V1Node } from "@kubernetes/client-node";
-import type { ClusterNode } from "../../clusters/types.ts";
+import type { ClusterNode } from "../cluster/contract.ts";
+import { clusterNodeOf } from "../cluster/contract.ts";
 import { InfrastructureError, UsageError } from "../errors.ts";
 import { unschedulableReason } from "../kube/nodes.ts";
 
@@ -14,8 +15,6 @@ import { unschedulableReason } from "../kube/nodes.ts";
  * already exists (Immediate binding) and is pinned to some nodes, the first
  * pod goes to one of those. Every choice says why, for the run's record.
  */
-
-export const ZONE_LABEL = "topology.kubernetes.io/zone";
 
 export interface ExcludedNode {
   name: string;
@@ -196,10 +195,4 @@ function zonalPair(
   return {
     notApplicable: `the storage is zonal (its volumes are pinned by ${zoneKey}) and no two schedulable nodes share a ${zoneKey} (${zones}): a pod in another zone would be refused for its zone, not for the access mode${notes}`,
   };
-}
-
-/** A node as the cluster handle lists it: its name and, when labelled, its zone. */
-export function clusterNodeOf(node: V1Node): { name: string; zone?: string } {
-  const zone = node.metadata?.labels?.[ZONE_LABEL];
-  return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
 }

@@ -6,16 +6,17 @@ import type {
   V1VolumeAttachment,
 } from "@kubernetes/client-node";
 import pRetry from "p-retry";
-import type { ClusterInfo, ClusterNode } from "../../clusters/types.ts";
+import type { ClusterInfo, ClusterNode } from "../cluster/contract.ts";
 import type { Kube } from "../kube/client.ts";
 import { apiErrorMessage, ignoreNotFound } from "../kube/errors.ts";
 import { execInPod } from "../kube/exec.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
 import { resources } from "../kube/resources.ts";
 import { type Snapshot, WaitTimeoutError, watchUntil } from "../kube/wait.ts";
+import { CLASS_LABEL, SCENARIO_LABEL } from "../labels.ts";
 import { hostnameOf, renderClaim, renderPod, renderPriorityClass, toYaml } from "../manifests.ts";
 import { formatDuration, heartbeat } from "../progress.ts";
-import { CLASS_LABEL, type RunContext, runAnnotations, runLabels, SCENARIO_LABEL } from "../run.ts";
+import { type RunContext, runAnnotations, runLabels } from "../run.ts";
 import { volumeReach, zoneKeyOf } from "../storage/family.ts";
 import {
   admittedOn,

@@ -1,4 +1,4 @@
-import type { Fidelity, ProviderId } from "../../clusters/types.ts";
+import type { Fidelity, ProviderId } from "../cluster/contract.ts";
 
 /**
  * The vocabulary of the scenarios and the one record every scenario run

@@ -33,6 +33,7 @@ export class UnknownStorageClassError extends UsageError {
   constructor(unknown: string[], available: string[]) {
     super(
       `unknown storage class(es): ${unknown.join(", ")}; the cluster has: ${[...available].sort().join(", ") || "no storage class at all"}`,
+      "AMC_UNKNOWN_STORAGE_CLASS",
     );
     this.name = "UnknownStorageClassError";
     this.unknown = unknown;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { InfrastructureError, UsageError } from "../errors.ts";
-import { loadProfile } from "../profile/load-profile.ts";
-import type { StoredProfile } from "../profile/profile.ts";
-import { buildCertification } from "../report/certification.ts";
-import { recordedEnd, recordedPlan, recordedRecords } from "../report/testdata/fixture.ts";
-import type { RunRecord } from "../scenario/types.ts";
-import { exitCodeForError, judgeRun } from "./exit-codes.ts";
+import { withClaims } from "../../lib/profile/claims.ts";
+import { loadProfile } from "../../lib/profile/load-profile.ts";
+import type { StoredProfile } from "../../lib/profile/profile.ts";
+import { buildCertification } from "../../lib/report/certification.ts";
+import { recordedEnd, recordedPlan, recordedRecords } from "../../lib/report/testdata/fixture.ts";
+import type { RunRecord } from "../../lib/scenario/types.ts";
+import { judgeRun } from "./exit-codes.ts";
 
 /** Exit codes from recorded runs: what a CI job branches on. */
 
@@ -24,7 +24,10 @@ const certify = (
   records: readonly RunRecord[],
   profile?: StoredProfile,
   status: "complete" | "failed" | "interrupted" = "complete",
-) => buildCertification(recordedPlan, records, { finishedAt: recordedEnd.finishedAt, status }, profile);
+) => {
+  const cert = buildCertification(recordedPlan, records, { finishedAt: recordedEnd.finishedAt, status });
+  return profile ? withClaims(cert, profile) : cert;
+};
 
 /** The recorded run with one result changed. */
 function withResult(scenario: string, storageClass: string, change: Partial<RunRecord>): RunRecord[] {
@@ -77,18 +80,5 @@ describe("judgeRun", () => {
     });
     expect(judgeRun(certify(recordedRecords, honest), "certify", true).code).toBe(3);
     expect(judgeRun(certify(firstHalf, local, "interrupted"), "certify").code).toBe(130);
-  });
-});
-
-describe("exitCodeForError", () => {
-  it("maps the user's input to 2 and everything else to 3", () => {
-    expect(exitCodeForError(new UsageError("unknown scenario"))).toBe(2);
-    class UnknownStorageClassError extends UsageError {}
-    expect(exitCodeForError(new UnknownStorageClassError("no such class"))).toBe(2);
-    expect(
-      exitCodeForError(Object.assign(new TypeError("bad"), { code: "ERR_PARSE_ARGS_UNKNOWN_OPTION" })),
-    ).toBe(2);
-    expect(exitCodeForError(new InfrastructureError("connect ECONNREFUSED"))).toBe(3);
-    expect(exitCodeForError(new Error("anything else"))).toBe(3);
   });
 });

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { pins } from "../../clusters/binaries/pins.ts";
-import { HOSTNAME_LABEL } from "../manifests.ts";
-import { scenarios } from "../scenario/scenarios.ts";
+import { HOSTNAME_LABEL } from "../../lib/labels.ts";
+import { scenarios } from "../../lib/scenario/scenarios.ts";
 
 /**
  * What the nightly workflow (.github/workflows/nightly.yml) refers to, checked

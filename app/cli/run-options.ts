@@ -1,5 +1,5 @@
-import type { ProviderId } from "../../clusters/types.ts";
-import { scenarioIds, unknownScenarioIds } from "../scenario/scenarios.ts";
+import type { ProviderId } from "../../lib/cluster/contract.ts";
+import { scenarioIds, unknownScenarioIds } from "../../lib/scenario/scenarios.ts";
 import { type Command, listValues, usageError } from "./args.ts";
 
 /**

@@ -1,22 +1,8 @@
-import type { Certification } from "../report/certification.ts";
+import { exitCodes } from "../../lib/errors.ts";
+import type { Certification } from "../../lib/report/certification.ts";
 
-/**
- * amc's exit codes, in one place (README and `amc --help` list them):
- * what a CI job branches on.
- */
-
-export const exitCodes = {
-  /** Everything conforms or is not applicable; every claim checked held. */
-  ok: 0,
-  /** A deviation or a finding (amc run), a broken claim or a deviation (amc certify). */
-  nonConforming: 1,
-  /** A flag, a name or a profile that cannot be used. */
-  usage: 2,
-  /** The cluster or the machine: unreachable, permissions, timeouts (inconclusive results). */
-  infrastructure: 3,
-  /** Ctrl-C or SIGINT: the guardian removes what the run created and writes the partial reports. */
-  interrupted: 130,
-} as const;
+/** amc's exit codes are lib/errors.ts's exitCodes; this module explains them and judges a finished run. */
+export { exitCodes };
 
 export const exitCodesHelp = `exit codes:
   0    everything conforms or is not applicable (certify: no claim broken)
@@ -24,20 +10,6 @@ export const exitCodesHelp = `exit codes:
   2    usage or profile error: unknown flag, scenario, storage class, malformed profile
   3    infrastructure error: cluster unreachable, permissions, timeouts (inconclusive)
   130  interrupted (Ctrl-C); cleanup and the partial reports follow from the run's guardian`;
-
-/** Whether an error is the user's input: UsageError and its kin (by name, as vitest may load a second copy of the class), or node:util parseArgs. */
-export function isUsageError(error: unknown): boolean {
-  let proto = error;
-  while (proto && typeof proto === "object") {
-    if ((proto as { constructor?: { name?: string } }).constructor?.name === "UsageError") return true;
-    proto = Object.getPrototypeOf(proto);
-  }
-  return (error as { code?: unknown })?.code?.toString().startsWith("ERR_PARSE_ARGS") ?? false;
-}
-
-export function exitCodeForError(error: unknown): number {
-  return isUsageError(error) ? exitCodes.usage : exitCodes.infrastructure;
-}
 
 export interface RunJudgement {
   code: number;

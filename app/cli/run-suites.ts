@@ -3,15 +3,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { InfrastructureError, UsageError } from "../errors.ts";
-import { listSetting } from "../list-setting.ts";
-import { say } from "../progress.ts";
-import type { Certification } from "../report/certification.ts";
-import { reportDirOf } from "../run.ts";
-import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../run-outcome.ts";
-import { selectScenarios } from "../scenario/scenarios.ts";
-import type { AccessMode } from "../scenario/types.ts";
-import { exitCodes } from "./exit-codes.ts";
+import { errorCodes, exitCodes, InfrastructureError, UsageError } from "../../lib/errors.ts";
+import { listSetting } from "../../lib/list-setting.ts";
+import { say } from "../../lib/progress.ts";
+import type { Certification } from "../../lib/report/certification.ts";
+import { reportDirOf } from "../../lib/run.ts";
+import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../../lib/run-outcome.ts";
+import { selectScenarios } from "../../lib/scenario/scenarios.ts";
+import type { AccessMode } from "../../lib/scenario/types.ts";
 import { ProgressLines } from "./progress-lines.ts";
 
 /**
@@ -47,15 +46,16 @@ export class SetupUsageError extends UsageError {
   override name = "SetupUsageError";
   readonly failure: SetupFailure;
   constructor(failure: SetupFailure) {
-    super(failure.message);
+    super(failure.message, failure.code);
     this.failure = failure;
   }
 }
 
+/** The set-up's error again, on this side of the process boundary, with its code. */
 function setupError(failure: SetupFailure): Error {
-  return failure.kind === "usage"
+  return errorCodes[failure.code] === exitCodes.usage
     ? new SetupUsageError(failure)
-    : new InfrastructureError(`the run could not start: ${failure.message}`);
+    : new InfrastructureError(`the run could not start: ${failure.message}`, failure.code);
 }
 
 export async function runSuites(settings: Record<string, string>): Promise<SuitesResult> {

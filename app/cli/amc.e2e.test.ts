@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { localPaths } from "../../clusters/local/provider.ts";
-import { cacheRoot } from "../cache-dir.ts";
-import { connect } from "../kube/client.ts";
-import { resources } from "../kube/resources.ts";
-import { waitFor } from "../kube/wait.ts";
-import type { Certification } from "../report/certification.ts";
-import { RUN_LABEL, SCENARIO_LABEL } from "../run.ts";
+import { cacheRoot } from "../../lib/cache-dir.ts";
+import { connect } from "../../lib/kube/client.ts";
+import { resources } from "../../lib/kube/resources.ts";
+import { waitFor } from "../../lib/kube/wait.ts";
+import { RUN_LABEL, SCENARIO_LABEL } from "../../lib/labels.ts";
+import type { Certification } from "../../lib/report/certification.ts";
 
 /**
  * The real `amc` process against a real local cluster: exit codes, the

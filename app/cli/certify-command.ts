@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { InfrastructureError } from "../errors.ts";
-import { classNamePosition, loadProfile, ProfileError } from "../profile/load-profile.ts";
-import type { StoredProfile } from "../profile/profile.ts";
+import { InfrastructureError } from "../../lib/errors.ts";
+import { classNamePosition, loadProfile, ProfileError } from "../../lib/profile/load-profile.ts";
+import type { StoredProfile } from "../../lib/profile/profile.ts";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodesHelp, judgeRun } from "./exit-codes.ts";
 import { sayJudgement } from "./run-command.ts";

@@ -1,6 +1,6 @@
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
-import { UsageError } from "../errors.ts";
-import { listSetting } from "../list-setting.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { listSetting } from "../../lib/list-setting.ts";
 
 /**
  * node:util parseArgs for one subcommand, with errors in the common form:

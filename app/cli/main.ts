@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { InfrastructureError } from "../errors.ts";
+import { errorText, exitCodeOf } from "../../lib/errors.ts";
 import { type Command, usageError } from "./args.ts";
 import { certify, certifyCommand } from "./certify-command.ts";
 import { cluster, clusterCommand } from "./cluster-command.ts";
-import { exitCodeForError, exitCodesHelp, isUsageError } from "./exit-codes.ts";
+import { exitCodesHelp } from "./exit-codes.ts";
 import { report, reportCommand } from "./report-command.ts";
 import { run, runCommand } from "./run-command.ts";
 
@@ -79,11 +79,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (error) {
-    // UsageError's kin (ProfileError among them) and InfrastructureError: the user's input and the cluster.
-    const known = isUsageError(error) || error instanceof InfrastructureError;
-    const message = error instanceof Error ? error.message : String(error);
-    // A bug shows its stack; the user's input and the cluster show only what is wrong.
-    console.error(known ? message : ((error as Error).stack ?? message));
-    return exitCodeForError(error);
+    // amc's own errors show only what is wrong; a bug shows its stack.
+    console.error(errorText(error));
+    return exitCodeOf(error);
   }
 }

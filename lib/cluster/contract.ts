@@ -1,3 +1,6 @@
+import type { V1Node } from "@kubernetes/client-node";
+import { ZONE_LABEL } from "../labels.ts";
+
 /**
  * What every cluster provider returns. Suites see only this: they never ask
  * which provider made the cluster to decide an expectation, only what the
@@ -36,4 +39,10 @@ export interface ClusterHandle extends ClusterInfo {
   ownedByRun: boolean;
   /** Gives the cluster back: tears it down when this handle created it, leaves it running otherwise. */
   release(): Promise<void>;
+}
+
+/** A Node object as the contract's ClusterNode: its name and zone. */
+export function clusterNodeOf(node: V1Node): ClusterNode {
+  const zone = node.metadata?.labels?.[ZONE_LABEL];
+  return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
 }

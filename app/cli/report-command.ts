@@ -1,5 +1,5 @@
-import { renderStoredRun } from "../report/render-stored.ts";
-import { reportDirOf } from "../run.ts";
+import { renderStoredRun } from "../../lib/report/render-stored.ts";
+import { reportDirOf } from "../../lib/run.ts";
 import { type Command, parseCommandArgs } from "./args.ts";
 
 /** `amc report`: the reports of a stored run, rendered again from its records. */

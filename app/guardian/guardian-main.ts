@@ -1,11 +1,11 @@
 import { rm } from "node:fs/promises";
-import { down as downKind } from "../clusters/kind/provider.ts";
-import { down } from "../clusters/local/provider.ts";
-import { removeRunObjects } from "./cleanup.ts";
-import type { CleanupTask } from "./guardian.ts";
-import { connect } from "./kube/client.ts";
-import { say } from "./progress.ts";
-import { reportRun } from "./report/write.ts";
+import { down as downKind } from "../../clusters/kind/provider.ts";
+import { down } from "../../clusters/local/provider.ts";
+import { removeRunObjects } from "../../lib/cleanup.ts";
+import { connect } from "../../lib/kube/client.ts";
+import { say } from "../../lib/progress.ts";
+import { reportRun } from "../../lib/report/write.ts";
+import type { CleanupTask } from "./task.ts";
 
 /** The guardian process (see guardian.ts): reads JSON lines until the run's end closes the pipe. */
 let task: CleanupTask = {};

@@ -1,4 +1,4 @@
-import { say } from "../progress.ts";
+import { say } from "../../lib/progress.ts";
 import { type Command, parseCommandArgs } from "./args.ts";
 import { exitCodesHelp, judgeRun, type RunJudgement } from "./exit-codes.ts";
 import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";

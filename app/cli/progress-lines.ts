@@ -1,5 +1,5 @@
 import type { Reporter, TestCase } from "vitest/node";
-import { formatDuration, say } from "../progress.ts";
+import { formatDuration, say } from "../../lib/progress.ts";
 
 /**
  * For logs that are not a terminal (CI): one plain line when a scenario case

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { up as upKind } from "../clusters/kind/provider.ts";
+import { acquireKubeconfigCluster } from "../clusters/kubeconfig/provider.ts";
+import { up } from "../clusters/local/provider.ts";
+import type { ClusterHandle } from "../lib/cluster/contract.ts";
 import { UsageError } from "../lib/errors.ts";
-import { type CleanupTask, type Guardian, startGuardian } from "../lib/guardian.ts";
-import { up as upKind } from "./kind/provider.ts";
-import { acquireKubeconfigCluster } from "./kubeconfig/provider.ts";
-import { up } from "./local/provider.ts";
-import type { ClusterHandle } from "./types.ts";
+import { type CleanupTask, type Guardian, startGuardian } from "./guardian/guardian.ts";
 
 /**
  * Picks the cluster the suites run against, from the environment:

@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import type { CleanupTask } from "./task.ts";
+
+export type { CleanupTask };
 
 /**
  * A detached helper process that finishes a test run that ends without doing
@@ -12,19 +15,6 @@ import { fileURLToPath } from "node:url";
  * it once it did the work itself. It runs in its own session, so the
  * terminal's Ctrl-C does not reach it.
  */
-
-export interface CleanupTask {
-  /** Write the run's reports, marked interrupted, from its plan and records. */
-  report?: { reportDir: string; runId: string };
-  /** A run's namespaces and PriorityClasses to remove from a cluster the run does not own. */
-  runObjects?: { kubeconfigPath: string; runId: string };
-  /** Name of a local cluster to tear down. */
-  localCluster?: string;
-  /** Name of a kind cluster to delete. */
-  kindCluster?: string;
-  /** Files and directories of the run's own (a private kubeconfig copy), removed last. */
-  removePaths?: string[];
-}
 
 export interface Guardian {
   /** Adds to what the guardian does if the run ends without dismissing it. */

@@ -1,0 +1,114 @@
+import type { ProviderId } from "../cluster/contract.ts";
+import type {
+  AccessMode,
+  Check,
+  EventEvidence,
+  Expectation,
+  ObjectEvidence,
+  Outcome,
+  RunTimings,
+  ScenarioId,
+  StorageFamily,
+  Verdict,
+} from "../scenario/types.ts";
+
+/**
+ * The certification document: one run's plan and records, arranged for the
+ * people who certify storage. Its JSON form is versioned and described by
+ * certification.schema.json; the Markdown, HTML and JUnit forms are rendered
+ * from it, and nothing in them is derived anew from the cluster.
+ */
+
+export const CERTIFICATION_SCHEMA = "access-mode-conformance/certification@1";
+
+export type RunStatus = "complete" | "failed" | "interrupted";
+
+export interface CertificationResult {
+  scenario: ScenarioId;
+  title: string;
+  accessMode: AccessMode;
+  storageClass: string;
+  /** not-run: planned, but the run ended (failed, interrupted) before it. */
+  status: "run" | "not-run";
+  verdict?: Verdict;
+  reason: string;
+  expected?: Expectation;
+  observed?: { outcome: Outcome; summary: string; decidedBy?: EventEvidence };
+  nodes?: { a?: string; b?: string; reason: string };
+  checks: Check[];
+  evidence?: { events: EventEvidence[]; objects: ObjectEvidence[]; manifests: Record<string, string> };
+  timings?: RunTimings;
+  cleanupNotes?: string[];
+}
+
+export interface Certification {
+  schema: typeof CERTIFICATION_SCHEMA;
+  suite: { name: string; version: string };
+  run: { id: string; startedAt: string; finishedAt: string; status: RunStatus };
+  /** Set when the run could not observe kubelet-level behaviour: every form shows it first. */
+  fidelityNote?: string;
+  cluster: {
+    provider: ProviderId;
+    name: string;
+    kubernetesVersion: string;
+    fidelity: "control-plane" | "full";
+    nodes: { name: string; zone?: string }[];
+    zones: string[];
+    excludedNodes: { name: string; why: string }[];
+  };
+  storageClasses: {
+    name: string;
+    provisioner: string;
+    volumeBindingMode: string;
+    csiDriver: { name: string; attachRequired: boolean } | null;
+    family: StorageFamily;
+    familyReason: string;
+  }[];
+  scenarios: { id: ScenarioId; title: string; accessMode: AccessMode }[];
+  results: CertificationResult[];
+  summary: {
+    counts: Record<Verdict | "not-run", number>;
+    findings: string[];
+    handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
+  };
+  /** Present when the run checked a vendor profile (amc certify): each claim held, broken or not checked. */
+  claims?: CertificationClaims;
+}
+
+/** A vendor profile's claims, checked against the results (lib/profile/claims.ts). */
+export type ClaimKind = "provisioner" | "access-mode" | "rwo-cross-node" | "handoff-budget";
+export type ClaimStatus = "held" | "broken" | "not-checked";
+
+export interface ClaimEvidence {
+  scenario: ScenarioId;
+  storageClass: string;
+  judgement: "agrees" | "contradicts" | "undecided";
+  /** Why this result agrees, contradicts or does not decide. */
+  why: string;
+  status: "run" | "not-run";
+  verdict?: Verdict;
+  outcome?: Outcome;
+  /** The event the scenario was decided by, when one was. */
+  decidedBy?: { reason: string; source: string; message: string };
+  handoffMs?: number;
+}
+
+export interface ClaimResult {
+  /** "<class>/<kind>" or "<class>/access-mode/<mode>". */
+  id: string;
+  storageClass: string;
+  kind: ClaimKind;
+  /** The claim in words. */
+  claim: string;
+  status: ClaimStatus;
+  reason: string;
+  /** What decides it: scenario ids and the result fields read. */
+  decidedBy: { scenarios: ScenarioId[]; fields: string[] };
+  evidence: ClaimEvidence[];
+}
+
+export interface CertificationClaims {
+  profile: { file: string; sha256: string; driver: { name: string; vendor?: string; version?: string } };
+  results: ClaimResult[];
+  counts: Record<ClaimStatus, number>;
+}

@@ -5,8 +5,9 @@ import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { formatDuration } from "../lib/progress.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { scenarios } from "../lib/scenario/scenarios.ts";
-import { timeoutsFromEnv } from "../lib/scenario/timeouts.ts";
-import type { RunRecord } from "../lib/scenario/types.ts";
+import { timeoutsOf } from "../lib/scenario/timeouts.ts";
+import type { ScenarioRecord } from "../lib/scenario/types.ts";
+import { readSettings } from "../lib/settings.ts";
 
 /**
  * Measures the scenario matrix on the local cluster, after it is up: the wall
@@ -17,18 +18,15 @@ import type { RunRecord } from "../lib/scenario/types.ts";
  */
 
 const rounds = Number(process.argv[2] ?? 3);
-const handle = await acquireCluster();
+const settings = readSettings();
+const handle = await acquireCluster(settings);
 const kube = connect(handle.kubeconfigPath);
-const records: RunRecord[] = [];
+const records: ScenarioRecord[] = [];
 const walls: number[] = [];
 try {
   for (let round = 1; round <= rounds; round++) {
     const run = await newRunContext({ reportDir: "reports/bench", image: "alpine" });
-    const prepared = await prepareRun(kube, handle, run, {
-      storageClasses: [],
-      reportDir: run.reportDir,
-      image: run.image,
-    });
+    const prepared = await prepareRun(kube, handle, run, settings);
     const started = Date.now();
     const results = await Promise.all(
       scenarios.flatMap((scenario) =>
@@ -36,12 +34,11 @@ try {
           runScenario({
             kube,
             cluster: handle,
-            nodes: prepared.nodes.nodes,
-            nodeLabels: prepared.nodes.labels,
+            pool: prepared.nodes,
             storage,
             scenario,
             run,
-            timeouts: timeoutsFromEnv(),
+            timeouts: timeoutsOf(settings),
           }),
         ),
       ),

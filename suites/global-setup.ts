@@ -2,10 +2,8 @@ import type { TestProject } from "vitest/node";
 import { acquireCluster } from "../app/acquire-cluster.ts";
 import { startGuardian } from "../app/guardian/guardian.ts";
 import { removeRunObjects } from "../lib/cleanup.ts";
-import type { ClusterInfo, ClusterNode } from "../lib/cluster/contract.ts";
-import { UsageError } from "../lib/errors.ts";
+import type { ClusterInfo } from "../lib/cluster/contract.ts";
 import { connect } from "../lib/kube/client.ts";
-import { listSetting } from "../lib/list-setting.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { loadProfile } from "../lib/profile/load-profile.ts";
 import { writeRunProfile } from "../lib/profile/run-profile.ts";
@@ -14,11 +12,12 @@ import type { RunStatus } from "../lib/report/certification.ts";
 import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
-import { type RunContext, reportDirOf } from "../lib/run.ts";
+import type { RunContext } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
 import type { NodePool } from "../lib/scenario/nodes.ts";
-import { scenarioIds, selectScenarios, unknownScenarioIds } from "../lib/scenario/scenarios.ts";
+import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
+import { outcomeFileOf, readSettings } from "../lib/settings.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,7 +35,7 @@ export default async function setup(project: TestProject) {
   try {
     return await startRun(project);
   } catch (error) {
-    await noteOutcome({ setupFailure: describeSetupFailure(error) });
+    await noteOutcome({ setupFailure: describeSetupFailure(error) }, outcomeFileOf());
     throw error;
   }
 }
@@ -48,26 +47,13 @@ export default async function setup(project: TestProject) {
  * files. Afterwards it writes the reports, removes the run's objects and gives
  * the cluster back. A guardian process does the same if the run dies first.
  *
- * Settings: AMC_STORAGE_CLASSES and AMC_SCENARIOS (comma-separated filters),
- * AMC_NODES (comma-separated nodes to place pods on, in order), AMC_IMAGE
- * (workload image), AMC_REPORT_DIR (default reports), AMC_TIMEOUT_SCALE.
+ * Its settings are the AMC_* variables, read once (lib/settings.ts).
  */
 async function startRun(project: TestProject) {
-  const scenarioFilter = listSetting(process.env.AMC_SCENARIOS);
-  const unknownScenarios = unknownScenarioIds(scenarioFilter);
-  if (unknownScenarios.length > 0) {
-    throw new UsageError(
-      `AMC_SCENARIOS: unknown scenario(s) ${unknownScenarios.join(", ")}; known: ${scenarioIds.join(", ")}`,
-    );
-  }
-  const settings = {
-    storageClasses: listSetting(process.env.AMC_STORAGE_CLASSES),
-    nodes: listSetting(process.env.AMC_NODES),
-    reportDir: reportDirOf(),
-    image: process.env.AMC_IMAGE ?? "alpine",
-  };
-  const run = await newRunContext(settings);
-  await noteOutcome({ runId: run.runId });
+  const settings = readSettings();
+  const scenarioFilter = settings.scenarios;
+  const run = await newRunContext({ reportDir: settings.reportDir, image: settings.image ?? "alpine" });
+  await noteOutcome({ runId: run.runId }, settings.outcomeFile);
   const guardian = startGuardian({ report: { reportDir: run.reportDir, runId: run.runId } });
   const report = async (status: RunStatus) => {
     const written = await reportRun(run.reportDir, run.runId, {
@@ -80,14 +66,14 @@ async function startRun(project: TestProject) {
 
   let handle: Awaited<ReturnType<typeof acquireCluster>>;
   try {
-    handle = await acquireCluster(process.env, guardian);
+    handle = await acquireCluster(settings, guardian);
   } catch (error) {
     guardian.dismiss();
     throw error;
   }
   const { release, ownedByRun, ...cluster } = handle;
   // A cluster that brings its own workload image (kind's air-gapped images) is used unless AMC_IMAGE says otherwise.
-  if (!process.env.AMC_IMAGE && cluster.workloadImage) run.image = cluster.workloadImage;
+  if (!settings.image && cluster.workloadImage) run.image = cluster.workloadImage;
   // On a cluster the run does not own, the guardian removes an interrupted run's objects.
   if (!ownedByRun)
     guardian.update({ runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId } });
@@ -111,8 +97,8 @@ async function startRun(project: TestProject) {
       })),
     });
     // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
-    if (process.env.AMC_PROFILE) {
-      await writeRunProfile(run.reportDir, run.runId, await loadProfile(process.env.AMC_PROFILE));
+    if (settings.profile) {
+      await writeRunProfile(run.reportDir, run.runId, await loadProfile(settings.profile));
     }
     project.provide("cluster", cluster);
     project.provide("run", run);

@@ -6,8 +6,9 @@ import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
-import { timeoutsFromEnv } from "../lib/scenario/timeouts.ts";
-import { type AccessMode, type RunRecord, shortAccessMode } from "../lib/scenario/types.ts";
+import { timeoutsOf } from "../lib/scenario/timeouts.ts";
+import { type AccessMode, type ScenarioRecord, shortAccessMode } from "../lib/scenario/types.ts";
+import { readSettings } from "../lib/settings.ts";
 
 /**
  * Writes one family's suite once and expands it over scenarios x storage
@@ -17,13 +18,13 @@ import { type AccessMode, type RunRecord, shortAccessMode } from "../lib/scenari
  */
 
 /** The failure message: the verdict, its reason, and the evidence behind it. */
-export function explain(record: RunRecord): string {
+export function explain(record: ScenarioRecord): string {
   const storage = `class ${record.storageClass} (${record.provisioner}), family ${record.storageFamily}: ${record.familyReason}`;
   return `${storage}\n${evidenceText(record)}`;
 }
 
 /** Allure parameters and attachments: what the run was about, and its evidence as files. */
-async function attachToReport(record: RunRecord): Promise<void> {
+async function attachToReport(record: ScenarioRecord): Promise<void> {
   const parameters: [string, string][] = [
     ["class", record.storageClass],
     ["provisioner", record.provisioner],
@@ -47,11 +48,10 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const cluster = inject("cluster");
   const run = inject("run");
   const pool = inject("nodePool");
-  const { nodes, labels: nodeLabels } = pool;
   const storage = inject("storage");
   const filter = inject("scenarioFilter");
   const kube = connect(cluster.kubeconfigPath);
-  const timeouts = timeoutsFromEnv();
+  const timeouts = timeoutsOf(readSettings());
   const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode);
 
   describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
@@ -66,8 +66,6 @@ export function scenarioSuite(accessMode: AccessMode): void {
           const { record, cleanupError } = await runScenario({
             kube,
             cluster,
-            nodes,
-            nodeLabels,
             pool,
             storage: profile,
             scenario,

@@ -4,7 +4,7 @@ import { loadProfile } from "../../lib/profile/load-profile.ts";
 import type { StoredProfile } from "../../lib/profile/profile.ts";
 import { buildCertification } from "../../lib/report/certification.ts";
 import { recordedEnd, recordedPlan, recordedRecords } from "../../lib/report/testdata/fixture.ts";
-import type { RunRecord } from "../../lib/scenario/types.ts";
+import type { ScenarioRecord } from "../../lib/scenario/types.ts";
 import { judgeRun } from "./exit-codes.ts";
 
 /** Exit codes from recorded runs: what a CI job branches on. */
@@ -21,7 +21,7 @@ const honest: StoredProfile = {
 };
 
 const certify = (
-  records: readonly RunRecord[],
+  records: readonly ScenarioRecord[],
   profile?: StoredProfile,
   status: "complete" | "failed" | "interrupted" = "complete",
 ) => {
@@ -30,7 +30,11 @@ const certify = (
 };
 
 /** The recorded run with one result changed. */
-function withResult(scenario: string, storageClass: string, change: Partial<RunRecord>): RunRecord[] {
+function withResult(
+  scenario: string,
+  storageClass: string,
+  change: Partial<ScenarioRecord>,
+): ScenarioRecord[] {
   return recordedRecords.map((r) =>
     r.scenario === scenario && r.storageClass === storageClass ? { ...r, ...change } : r,
   );

@@ -16,6 +16,7 @@ import type { RunContext } from "../../lib/run.ts";
 import { runScenario } from "../../lib/scenario/runner.ts";
 import { scenarios } from "../../lib/scenario/scenarios.ts";
 import { defaultTimeouts } from "../../lib/scenario/timeouts.ts";
+import { readSettings } from "../../lib/settings.ts";
 import { up } from "../local/provider.ts";
 import { acquireKubeconfigCluster } from "./provider.ts";
 
@@ -97,7 +98,7 @@ async function othersState(kube: Kube): Promise<string[]> {
 
 describe("the kubeconfig provider", () => {
   it("yields a handle from the cluster's kubeconfig alone, and the preflight passes", async () => {
-    const handle = await acquireKubeconfigCluster({ AMC_KUBECONFIG: local.kubeconfigPath });
+    const handle = await acquireKubeconfigCluster(readSettings({ AMC_KUBECONFIG: local.kubeconfigPath }));
     const copy = handle.kubeconfigPath;
     try {
       expect(handle).toMatchObject({
@@ -133,9 +134,9 @@ describe("the kubeconfig provider", () => {
     const port = await closedPort();
     const path = kubeconfigFile("closed-port", `https://127.0.0.1:${port}`, { token: "unused" });
     const copies = mkdtempSync(join(scratch, "copies-"));
-    const error = await acquireKubeconfigCluster({ AMC_KUBECONFIG: path }, { copyRoot: copies }).catch(
-      (e: unknown) => e,
-    );
+    const error = await acquireKubeconfigCluster(readSettings({ AMC_KUBECONFIG: path }), {
+      copyRoot: copies,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     const lines = (error as Error).message.split("\n");
     expect(lines[0]).toBe(
@@ -177,7 +178,9 @@ describe("the kubeconfig provider", () => {
       });
       const path = kubeconfigFile("limited", localServer(), { token: token.status?.token ?? "" });
 
-      const error = await acquireKubeconfigCluster({ AMC_KUBECONFIG: path }).catch((e: unknown) => e);
+      const error = await acquireKubeconfigCluster(readSettings({ AMC_KUBECONFIG: path })).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InfrastructureError);
       const lines = (error as Error).message.split("\n");
       // 28 permissions on simulated nodes (no pods/exec), all scenarios; nodes and storageclasses granted.
@@ -205,7 +208,7 @@ describe("the kubeconfig provider", () => {
   });
 
   it("refuses an unknown storage class before creating anything, listing the cluster's classes", async () => {
-    const handle = await acquireKubeconfigCluster({ AMC_KUBECONFIG: local.kubeconfigPath });
+    const handle = await acquireKubeconfigCluster(readSettings({ AMC_KUBECONFIG: local.kubeconfigPath }));
     try {
       const kube = connect(handle.kubeconfigPath);
       const run = await newRunContext({ reportDir: scratch, image: "alpine" });
@@ -234,7 +237,7 @@ describe("the kubeconfig provider", () => {
     afterAll(() => cordon(false));
 
     it("reports the cross-node scenarios not applicable with the reason, fails nothing, and leaves nothing", async () => {
-      const handle = await acquireKubeconfigCluster({ AMC_KUBECONFIG: local.kubeconfigPath });
+      const handle = await acquireKubeconfigCluster(readSettings({ AMC_KUBECONFIG: local.kubeconfigPath }));
       let run: RunContext | undefined;
       try {
         const kube = connect(handle.kubeconfigPath);
@@ -251,8 +254,6 @@ describe("the kubeconfig provider", () => {
             runScenario({
               kube,
               cluster,
-              nodes: prepared.nodes.nodes,
-              nodeLabels: prepared.nodes.labels,
               pool: prepared.nodes,
               storage,
               scenario,

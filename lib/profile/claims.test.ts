@@ -3,7 +3,7 @@ import { buildCertification } from "../report/certification.ts";
 import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import { recordedEnd, recordedPlan, recordedRecords } from "../report/testdata/fixture.ts";
-import type { RunRecord } from "../scenario/types.ts";
+import type { ScenarioRecord } from "../scenario/types.ts";
 import { claimTable, evaluateClaims } from "./claims.ts";
 import { loadProfile } from "./load-profile.ts";
 import type { StorageClassClaims, StoredProfile } from "./profile.ts";
@@ -26,7 +26,7 @@ function profileWith(...classes: StorageClassClaims[]): StoredProfile {
 
 function claimsOf(
   profile: StoredProfile,
-  records: readonly RunRecord[] = recordedRecords,
+  records: readonly ScenarioRecord[] = recordedRecords,
   plan: RunPlan = recordedPlan,
   status: "complete" | "interrupted" = "complete",
 ): ClaimResult[] {

@@ -3,11 +3,10 @@ import type {
   CertificationClaims,
   CertificationResult,
   ClaimEvidence,
-  ClaimKind,
   ClaimResult,
   ClaimStatus,
 } from "../report/document.ts";
-import type { AccessMode, Outcome, ScenarioId, Verdict } from "../scenario/types.ts";
+import type { AccessMode, Outcome, ScenarioId } from "../scenario/types.ts";
 import { outcomeText } from "../scenario/verdict.ts";
 import {
   accessModes,

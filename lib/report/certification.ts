@@ -1,17 +1,4 @@
-import type {
-  AccessMode,
-  Check,
-  EventEvidence,
-  Expectation,
-  ObjectEvidence,
-  Outcome,
-  RunRecord,
-  RunTimings,
-  ScenarioId,
-  StorageFamily,
-  StorageProfile,
-  Verdict,
-} from "../scenario/types.ts";
+import type { ScenarioRecord, StorageProfile } from "../scenario/types.ts";
 import {
   CERTIFICATION_SCHEMA,
   type Certification,
@@ -33,7 +20,7 @@ export const controlPlaneNote =
   "attach/detach controller and CSI sidecars are real and their decisions are what this report shows; " +
   "nothing here was mounted by a kubelet, and kubelet-level checks were not run.";
 
-function fromRecord(record: RunRecord): CertificationResult {
+function fromRecord(record: ScenarioRecord): CertificationResult {
   return {
     scenario: record.scenario,
     title: record.title,
@@ -65,7 +52,7 @@ function classEntry(profile: StorageProfile): Certification["storageClasses"][nu
 
 export function buildCertification(
   plan: RunPlan,
-  records: readonly RunRecord[],
+  records: readonly ScenarioRecord[],
   end: { finishedAt: string; status: RunStatus },
 ): Certification {
   const results: CertificationResult[] = [];

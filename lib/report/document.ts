@@ -1,4 +1,4 @@
-import type { ProviderId } from "../cluster/contract.ts";
+import type { ProviderId } from "../cluster/fidelity.ts";
 import type {
   AccessMode,
   Check,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { withClaims } from "../profile/claims.ts";
 import { readRunProfile } from "../profile/run-profile.ts";
 import { readRecords, recordsDir } from "../scenario/records.ts";
-import type { RunRecord } from "../scenario/types.ts";
+import type { ScenarioRecord } from "../scenario/types.ts";
 import { buildCertification, type Certification, type RunStatus } from "./certification.ts";
 import { renderHtml } from "./html.ts";
 import { renderJUnit } from "./junit.ts";
@@ -75,7 +75,7 @@ function readEnd(file: string): Promise<RunEnd | undefined> {
   );
 }
 
-function lastRecordAt(records: readonly RunRecord[]): string | undefined {
+function lastRecordAt(records: readonly ScenarioRecord[]): string | undefined {
   return records
     .map((r) => r.timings.finishedAt)
     .sort()

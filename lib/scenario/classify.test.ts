@@ -6,7 +6,7 @@ import type {
   V1VolumeAttachment,
 } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { Fidelity } from "../cluster/contract.ts";
+import type { Fidelity } from "../cluster/fidelity.ts";
 import {
   admittedOn,
   decide,

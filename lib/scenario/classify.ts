@@ -4,7 +4,7 @@ import type {
   V1Pod,
   V1VolumeAttachment,
 } from "@kubernetes/client-node";
-import type { Fidelity } from "../cluster/contract.ts";
+import type { Fidelity } from "../cluster/fidelity.ts";
 import type { Outcome } from "./types.ts";
 
 /**
@@ -19,7 +19,7 @@ import type { Outcome } from "./types.ts";
  * controller's VolumeAttachments and events.
  */
 
-/** Stable parts of upstream messages (see ../shared/context/upstream-facts.md); the full text is kept as evidence. */
+/** Stable parts of upstream messages (docs/scenarios.md, "The upstream messages it matches", says where upstream writes each); the full text is kept as evidence. */
 export const messages = {
   multiAttach: /Multi-Attach error/,
   /** Kubernetes < 1.33 wrote "volume node affinity conflict"; 1.33+ "didn't match PersistentVolume's node affinity". */

@@ -6,7 +6,8 @@ import type { AccessMode, Expectation, ScenarioId, StorageProfile } from "./type
  * semantics predict for the storage family of the class under test.
  */
 
-export type Pod = "a" | "b";
+/** One of the scenario's two pods (pod-a, pod-b), not a Pod object. */
+export type PodSlot = "a" | "b";
 
 export type Step =
   /** Create the claim in the scenario's access mode; a class that refuses the mode makes the scenario not applicable. */
@@ -14,24 +15,24 @@ export type Step =
   /** Create a pod using the claim, on the first or second chosen node. */
   | {
       do: "pod";
-      pod: Pod;
+      pod: PodSlot;
       node: "first" | "second";
       priority?: "low" | "high";
       /** Set spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
       bypassScheduler?: boolean;
     }
   /** Wait until the control plane admitted the pod: scheduled, its volume attached where needed, running. */
-  | { do: "admitted"; pod: Pod }
+  | { do: "admitted"; pod: PodSlot }
   /** Wait for the control plane's decision about the pod and classify it. */
-  | { do: "decide"; pod: Pod }
+  | { do: "decide"; pod: PodSlot }
   /** Kubelet level: write a token into the volume from the pod. */
-  | { do: "write-token"; pod: Pod }
+  | { do: "write-token"; pod: PodSlot }
   /** Kubelet level: read the token back from another pod sharing the volume. */
-  | { do: "read-token"; pod: Pod }
+  | { do: "read-token"; pod: PodSlot }
   /** Delete the holder, then wait for the volume to move to the waiting pod's node (the handoff). */
-  | { do: "hand-over"; from: Pod; to: Pod }
+  | { do: "hand-over"; from: PodSlot; to: PodSlot }
   /** Create the higher-priority pod and wait for it to preempt the holder. */
-  | { do: "preempt"; holder: Pod; by: Pod };
+  | { do: "preempt"; holder: PodSlot; by: PodSlot };
 
 export type ExpectationOrNot = Expectation | { notApplicable: string } | { inconclusive: string };
 

@@ -1,5 +1,3 @@
-import { UsageError } from "../errors.ts";
-
 /**
  * How long each wait may take before the run calls it inconclusive. Named
  * defaults in one place; AMC_TIMEOUT_SCALE multiplies them (slow clouds),
@@ -38,10 +36,7 @@ export function scaledTimeouts(factor: number, base: Timeouts = defaultTimeouts)
   ) as unknown as Timeouts;
 }
 
-export function timeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): Timeouts {
-  const factor = Number(env.AMC_TIMEOUT_SCALE ?? "1");
-  if (!Number.isFinite(factor) || factor <= 0) {
-    throw new UsageError(`AMC_TIMEOUT_SCALE=${env.AMC_TIMEOUT_SCALE}: expected a positive number`);
-  }
-  return scaledTimeouts(factor);
+/** The timeouts of a run: the defaults times its AMC_TIMEOUT_SCALE (lib/settings.ts). */
+export function timeoutsOf(settings: { timeoutScale: number }): Timeouts {
+  return scaledTimeouts(settings.timeoutScale);
 }

@@ -1,8 +1,8 @@
-import type { Fidelity, ProviderId } from "../cluster/contract.ts";
+import type { Fidelity, ProviderId } from "../cluster/fidelity.ts";
 
 /**
  * The vocabulary of the scenarios and the one record every scenario run
- * produces. Reports are built from RunRecord and nothing else.
+ * produces. Reports are built from ScenarioRecord and nothing else.
  */
 
 export type AccessMode = "ReadWriteOnce" | "ReadWriteOncePod" | "ReadWriteMany";
@@ -143,11 +143,12 @@ export interface RunTimings {
   steps: StepTiming[];
 }
 
-export const RUN_RECORD_SCHEMA = "access-mode-conformance/run-record@1";
+/** The schema id on disk (users' reports hold it): "run-record" is its historical name, kept unchanged. */
+export const SCENARIO_RECORD_SCHEMA = "access-mode-conformance/run-record@1";
 
 /** One scenario on one storage class: what was expected, what happened, and the proof. */
-export interface RunRecord {
-  schema: typeof RUN_RECORD_SCHEMA;
+export interface ScenarioRecord {
+  schema: typeof SCENARIO_RECORD_SCHEMA;
   runId: string;
   scenario: ScenarioId;
   title: string;

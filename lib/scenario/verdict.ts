@@ -1,6 +1,9 @@
+import type { Fidelity } from "../cluster/fidelity.ts";
+import { apiErrorMessage } from "../kube/errors.ts";
 import type { Decision } from "./classify.ts";
-import type { ExpectationOrNot } from "./scenarios.ts";
-import type { Outcome, Verdict } from "./types.ts";
+import { type NodePool, placementGate } from "./nodes.ts";
+import type { ExpectationOrNot, Scenario } from "./scenarios.ts";
+import type { Check, Outcome, Verdict } from "./types.ts";
 
 /**
  * The verdict rules, in one place:
@@ -9,7 +12,16 @@ import type { Outcome, Verdict } from "./types.ts";
  * - conforms: the control plane did what Kubernetes' semantics predict for this storage;
  * - finding: it did, and that behaviour is worth reporting (RWO not enforced across nodes);
  * - deviates: it did something else.
+ *
+ * The order they are applied in is finalVerdict's: a gate, then a step that
+ * found the scenario not applicable, then a failure of the run, then the
+ * expectation's judgement of what was observed, then the kubelet-level checks.
  */
+
+export interface Judged {
+  verdict: Verdict;
+  reason: string;
+}
 
 export const outcomeText: Record<Outcome, string> = {
   admitted: "admitted",
@@ -22,11 +34,15 @@ export const outcomeText: Record<Outcome, string> = {
   "attached-to-two-nodes": "attached to two nodes",
 };
 
+/** What was observed, as far as the verdict is concerned (a Decision, or a record's `observed`). */
+export type Observed = Pick<Decision, "outcome" | "summary">;
+
+/** The expectation's judgement of what was observed. */
 export function judge(
   expectation: ExpectationOrNot,
-  observed: Decision | undefined,
+  observed: Observed | undefined,
   undecided?: string,
-): { verdict: Verdict; reason: string } {
+): Judged {
   if ("notApplicable" in expectation) return { verdict: "not-applicable", reason: expectation.notApplicable };
   if ("inconclusive" in expectation) return { verdict: "inconclusive", reason: expectation.inconclusive };
   // A wait that timed out leaves the scenario undecided, whatever an earlier step observed.
@@ -43,4 +59,63 @@ export function judge(
     verdict: "deviates",
     reason: `expected ${outcomeText[expectation.outcome]} (${expectation.because}), observed ${outcomeText[observed.outcome]}: ${observed.summary}`,
   };
+}
+
+/**
+ * Why the scenario cannot run at all on this cluster, before anything is
+ * created: it needs real kubelets and the nodes are simulated, or its
+ * placement cannot be had on the pool (a cross-node scenario on one node).
+ */
+export function scenarioGate(
+  scenario: Pick<Scenario, "needsKubelet" | "placement">,
+  fidelity: Fidelity,
+  pool: Pick<NodePool, "nodes" | "named" | "excluded">,
+): string | undefined {
+  if (scenario.needsKubelet && fidelity !== "full") return scenario.needsKubelet;
+  return placementGate(pool.nodes, scenario.placement, pool);
+}
+
+/** Whether the scenario's steps run: no gate, and an expectation that is an outcome to observe. */
+export function runsSteps(gate: string | undefined, expectation: ExpectationOrNot): boolean {
+  return !gate && !("notApplicable" in expectation) && !("inconclusive" in expectation);
+}
+
+/**
+ * A kubelet-level check that failed turns a verdict the control plane earned
+ * (conforms, finding) into a deviation: the first failed check is the reason.
+ */
+export function withKubeletChecks(judged: Judged, checks: readonly Check[]): Judged {
+  const failedCheck = checks.find((c) => c.status === "failed");
+  if (failedCheck && (judged.verdict === "conforms" || judged.verdict === "finding")) {
+    return { verdict: "deviates", reason: `${failedCheck.title}: no, ${failedCheck.detail}` };
+  }
+  return judged;
+}
+
+export interface VerdictFacts {
+  /** scenarioGate's answer: the steps did not run. */
+  gate?: string | undefined;
+  /** A step showed the scenario cannot apply (a refused access mode, no node that fits). */
+  notApplicable?: string | undefined;
+  /** What made the run fail (an API error, anything not a timeout): the record is inconclusive. */
+  failure?: unknown;
+  expectation: ExpectationOrNot;
+  /** The last decision the steps observed. */
+  observed?: Observed | undefined;
+  /** A wait that timed out: why, with the states last seen. */
+  undecided?: string | undefined;
+  checks: readonly Check[];
+}
+
+/** The record's verdict and its reason, from everything the run established. */
+export function finalVerdict(facts: VerdictFacts): Judged {
+  const { gate, notApplicable, failure, expectation, observed, undecided, checks } = facts;
+  const judged: Judged = gate
+    ? { verdict: "not-applicable", reason: gate }
+    : notApplicable
+      ? { verdict: "not-applicable", reason: notApplicable }
+      : failure
+        ? { verdict: "inconclusive", reason: `the run failed: ${apiErrorMessage(failure)}` }
+        : judge(expectation, observed, undecided);
+  return withKubeletChecks(judged, checks);
 }

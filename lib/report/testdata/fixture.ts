@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import type { RunRecord } from "../../scenario/types.ts";
+import type { ScenarioRecord } from "../../scenario/types.ts";
 import type { RunPlan } from "../plan.ts";
 
 /** One whole run on the local cluster, as it was written (plan, records, end): the reports' test input. */
@@ -8,7 +8,7 @@ const read = <T>(file: string) => JSON.parse(readFileSync(new URL(file, dir), "u
 
 export const recordedPlan = read<RunPlan>("plan.json");
 export const recordedEnd = read<{ finishedAt: string; status: "complete" }>("end.json");
-export const recordedRecords: RunRecord[] = readdirSync(dir)
+export const recordedRecords: ScenarioRecord[] = readdirSync(dir)
   .filter((f) => f.includes("@"))
   .sort()
-  .map((f) => read<RunRecord>(f));
+  .map((f) => read<ScenarioRecord>(f));

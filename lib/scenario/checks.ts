@@ -1,0 +1,79 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Fidelity } from "../cluster/fidelity.ts";
+import type { Decision } from "./classify.ts";
+import type { Check } from "./types.ts";
+
+/**
+ * The kubelet-level checks, as pure rules: when each does not apply, and what
+ * it concludes from what the kubelet showed. The steps (steps/decide.ts,
+ * steps/data-check.ts) wait and exec; a failed check turns the verdict into a
+ * deviation (verdict.ts, withKubeletChecks).
+ */
+
+const POD_B_STUCK = {
+  id: "pod-b-stuck",
+  title: "pod B is stuck in ContainerCreating while the volume is attached elsewhere",
+} as const;
+
+const DATA_SHARED = { id: "data-shared", title: "pod B reads what pod A wrote to the volume" } as const;
+
+/** pod-b-stuck cannot be checked on simulated nodes: the check that says so, or undefined on real kubelets. */
+export function podBStuckNotApplicable(fidelity: Fidelity): Check | undefined {
+  if (fidelity === "full") return undefined;
+  return {
+    ...POD_B_STUCK,
+    status: "not-applicable",
+    detail: "needs real kubelets: on simulated nodes every pod is marked Running whatever its volumes",
+  };
+}
+
+/** The pod once its kubelet has reported it (container statuses, or Running), else undefined. */
+export function reportedByKubelet(pod: V1Pod | undefined): V1Pod | undefined {
+  return pod?.status?.containerStatuses?.length || pod?.status?.phase === "Running" ? pod : undefined;
+}
+
+/**
+ * A pod blocked by Multi-Attach must stay Pending in ContainerCreating.
+ * `pod` is pod B as its kubelet reported it; undefined: it never did.
+ */
+export function podBStuckCheck(pod: V1Pod | undefined): Check {
+  if (!pod) {
+    return { ...POD_B_STUCK, status: "inconclusive", detail: "the kubelet reported no status for pod B" };
+  }
+  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting)?.state?.waiting?.reason;
+  const stuck = pod.status?.phase === "Pending" && waiting === "ContainerCreating";
+  return {
+    ...POD_B_STUCK,
+    status: stuck ? "passed" : "failed",
+    detail: `pod B is ${pod.status?.phase ?? "gone"}${waiting ? ` (${waiting})` : ""}`,
+  };
+}
+
+/**
+ * data-shared cannot be checked on simulated nodes (nothing is mounted), nor
+ * when pod B was not admitted: the check that says so, or undefined.
+ */
+export function dataSharedNotApplicable(
+  fidelity: Fidelity,
+  observed: Pick<Decision, "outcome"> | undefined,
+): Check | undefined {
+  if (fidelity !== "full") {
+    return { ...DATA_SHARED, status: "not-applicable", detail: "needs real kubelets to mount the volume" };
+  }
+  if (observed?.outcome !== "admitted") {
+    return { ...DATA_SHARED, status: "not-applicable", detail: "pod B was not admitted" };
+  }
+  return undefined;
+}
+
+/** Pod B read `read` from the volume, where pod A wrote `token`. */
+export function dataSharedCheck(token: string, read: { stdout: string; stderr: string }): Check {
+  const shared = read.stdout.trim() === token;
+  return {
+    ...DATA_SHARED,
+    status: shared ? "passed" : "failed",
+    detail: shared
+      ? `pod B read the token ${token}`
+      : `pod B read "${read.stdout.trim()}" ${read.stderr.trim()}`,
+  };
+}

@@ -1,0 +1,45 @@
+import { renderClaim, toYaml } from "../../manifests.ts";
+import { volumeReach, zoneKeyOf } from "../../storage/family.ts";
+import { provisioningRefusal } from "../classify.ts";
+import { chooseNodes } from "../nodes.ts";
+import { NotApplicable, refusal, type StepCode } from "./context.ts";
+
+/**
+ * Creates the claim in the scenario's access mode, then chooses the nodes.
+ * With Immediate binding the volume exists first: the nodes must reach it.
+ * A class that refuses the access mode, or a pool with no nodes that fit,
+ * makes the scenario not applicable.
+ */
+export const claim: StepCode<"claim"> = async (context) => {
+  const { kube, namespace, names, storage, scenario, pool, timeouts } = context;
+  const body = renderClaim({
+    name: names.claim,
+    namespace,
+    labels: context.labels,
+    accessMode: scenario.accessMode,
+    storageClassName: storage.className,
+  });
+  context.state.manifests[names.claim] = toYaml(body);
+  await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body });
+  let reachableFrom: string[] | undefined;
+  if (storage.volumeBindingMode !== "WaitForFirstConsumer") {
+    const bound = await context.waitUntil(`${names.claim} to bind`, timeouts.claimBound, (o) => {
+      if (o.claim?.status?.phase === "Bound") return { volume: o.claim.spec?.volumeName ?? "" };
+      const refused = provisioningRefusal(o);
+      if (refused) throw refusal(context, refused);
+      return undefined;
+    });
+    const pv = await kube.core.readPersistentVolume({ name: bound.volume });
+    reachableFrom = volumeReach(pv, pool.labels).reachableFrom;
+  }
+  const zoneKey = zoneKeyOf(storage.family, storage.probe, pool.labels);
+  const choice = chooseNodes(pool.nodes, scenario.placement, {
+    named: pool.named,
+    excluded: pool.excluded,
+    ...(reachableFrom ? { reachableFrom } : {}),
+    ...(zoneKey ? { zoneKey, nodeLabels: pool.labels } : {}),
+  });
+  if ("notApplicable" in choice) throw new NotApplicable(choice.notApplicable);
+  context.state.nodes = choice;
+  return true;
+};

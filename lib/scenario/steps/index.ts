@@ -1,0 +1,26 @@
+import type { Step } from "../scenarios.ts";
+import { admitted } from "./admitted.ts";
+import { claim } from "./claim.ts";
+import type { StepCode, StepContext } from "./context.ts";
+import { readToken, writeToken } from "./data-check.ts";
+import { decide } from "./decide.ts";
+import { handOver } from "./hand-over.ts";
+import { pod } from "./pod.ts";
+import { preempt } from "./preempt.ts";
+
+/** Every step kind's code, one module each: the runner (runner.ts) interprets a scenario's steps through here. */
+const stepCode: { [K in Step["do"]]: StepCode<K> } = {
+  claim,
+  pod,
+  admitted,
+  decide,
+  "write-token": writeToken,
+  "read-token": readToken,
+  "hand-over": handOver,
+  preempt,
+};
+
+/** Runs one step; false when the scenario ends here. */
+export function runStep(context: StepContext, step: Step): Promise<boolean> {
+  return (stepCode[step.do] as StepCode<Step["do"]>)(context, step);
+}

@@ -1,0 +1,65 @@
+import pRetry from "p-retry";
+import { apiErrorMessage } from "../../kube/errors.ts";
+import { hostnameOf, renderPod, renderPriorityClass, toYaml } from "../../manifests.ts";
+import { runAnnotations } from "../../run.ts";
+import { nodeFor } from "../record.ts";
+import type { PodSlot } from "../scenarios.ts";
+import type { StepCode, StepContext } from "./context.ts";
+
+/** Creates a pod using the claim, on the first or second chosen node. */
+export const pod: StepCode<"pod"> = async (context, step) => {
+  await createPod(context, step.pod, nodeFor(context.state.nodes, step.node), {
+    ...(step.priority ? { priority: step.priority } : {}),
+    ...(step.bypassScheduler ? { bypassScheduler: true } : {}),
+  });
+  return true;
+};
+
+/** Creates the slot's pod on `node`, keeps its manifest and when the API answered. */
+export async function createPod(
+  context: StepContext,
+  slot: PodSlot,
+  node: string,
+  options: { priority?: "low" | "high"; bypassScheduler?: boolean },
+): Promise<void> {
+  const { kube, namespace, names, state } = context;
+  const body = renderPod({
+    name: names[slot],
+    namespace,
+    labels: context.labels,
+    claimName: names.claim,
+    image: context.run.image,
+    node,
+    ...hostnameOf(node, context.pool.labels),
+    ...(options.bypassScheduler ? { bypassScheduler: true } : {}),
+    ...(options.priority ? { priorityClassName: await priorityClass(context, options.priority) } : {}),
+  });
+  state.manifests[names[slot]] = toYaml(body);
+  // The API server's Priority admission reads PriorityClasses from a cache that may not have
+  // the one created a moment ago yet ("no PriorityClass with name ... was found").
+  await pRetry(() => kube.core.createNamespacedPod({ namespace, body }), {
+    retries: 10,
+    minTimeout: 100,
+    maxTimeout: 500,
+    shouldRetry: ({ error }) => /no PriorityClass with name/.test(apiErrorMessage(error)),
+  });
+  state.createdAtMs[slot] = context.now();
+}
+
+/** The run's PriorityClasses for preemption (cluster-scoped, labelled, removed at the end). */
+async function priorityClass(context: StepContext, level: "low" | "high"): Promise<string> {
+  const { state } = context;
+  const name = `${context.namespace}-${level}`;
+  if (!state.priorityClasses.includes(name)) {
+    const body = renderPriorityClass(
+      name,
+      level === "low" ? 100 : 1_000_000,
+      context.labels,
+      runAnnotations(context.run),
+    );
+    state.manifests[name] = toYaml(body);
+    await context.kube.scheduling.createPriorityClass({ body });
+    state.priorityClasses.push(name);
+  }
+  return name;
+}

@@ -1,0 +1,112 @@
+import type {
+  CoreV1Event,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1VolumeAttachment,
+} from "@kubernetes/client-node";
+import type { Fidelity } from "../cluster/fidelity.ts";
+import type { Kube } from "../kube/client.ts";
+import { resources } from "../kube/resources.ts";
+import { type Snapshot, watchUntil } from "../kube/wait.ts";
+import { heartbeat } from "../progress.ts";
+import type { Observations } from "./classify.ts";
+import { attachmentState, type EventLog, podState } from "./evidence.ts";
+import type { ObjectEvidence, StorageProfile } from "./types.ts";
+
+/**
+ * A scenario's wait: the one waiter (lib/kube/wait.ts) over the scenario's
+ * namespace (pods, events, its claim) and the cluster's VolumeAttachments,
+ * turned into what the classifier reads (classify.ts, Observations).
+ */
+
+type Sources = "pods" | "events" | "claims" | "attachments";
+
+/** Waits until `until` answers (not undefined), or throws WaitTimeoutError after `timeoutMs`. */
+export type Waiter = <R>(
+  what: string,
+  timeoutMs: number,
+  until: (observations: Observations) => R | undefined,
+) => Promise<R>;
+
+export interface ObservedScope {
+  namespace: string;
+  claim: string;
+  fidelity: Fidelity;
+  storage: Pick<StorageProfile, "csiDriver" | "family">;
+}
+
+/** What the classifier reads from a snapshot: the claim, the namespace's pods and events, the claim's volume's attachments. */
+export function observationsOf(snapshot: Snapshot<Sources>, scope: ObservedScope): Observations {
+  const claim = snapshot.claims.get(`${scope.namespace}/${scope.claim}`) as
+    | V1PersistentVolumeClaim
+    | undefined;
+  const volume = claim?.spec?.volumeName;
+  const pods = new Map([...snapshot.pods.values()].map((p) => [p.metadata?.name ?? "", p as V1Pod]));
+  return {
+    fidelity: scope.fidelity,
+    attachRequired: scope.storage.csiDriver?.attachRequired ?? scope.storage.family === "attachable",
+    pods,
+    events: [...snapshot.events.values()] as CoreV1Event[],
+    attachments: ([...snapshot.attachments.values()] as V1VolumeAttachment[]).filter(
+      (va) => volume !== undefined && va.spec.source.persistentVolumeName === volume,
+    ),
+    ...(claim ? { claim } : {}),
+  };
+}
+
+/**
+ * The scenario's waiter. It keeps every event seen (in `events`), and the
+ * pods' and attachments' states when a wait ends (in `objects`), as evidence.
+ */
+export function scenarioWaiter(options: {
+  kube: Kube;
+  scope: ObservedScope;
+  /** For the heartbeat lines: "<scenario>@<class>". */
+  label: string;
+  signal?: AbortSignal | undefined;
+  events: EventLog;
+  objects: ObjectEvidence[];
+  now: () => number;
+}): Waiter {
+  const { kube, scope, label, signal, events, objects, now } = options;
+  const sources = {
+    pods: { resource: resources.pods, namespace: scope.namespace },
+    events: { resource: resources.events, namespace: scope.namespace },
+    claims: { resource: resources.persistentVolumeClaims, namespace: scope.namespace },
+    attachments: { resource: resources.volumeAttachments },
+  };
+  const recordStates = (observations: Observations) => {
+    const at = new Date();
+    for (const pod of observations.pods.values()) objects.push(podState(pod, at));
+    for (const attachment of observations.attachments) objects.push(attachmentState(attachment, at));
+  };
+  return async <R>(
+    what: string,
+    timeoutMs: number,
+    until: (observations: Observations) => R | undefined,
+  ): Promise<R> => {
+    const stop = heartbeat(label, (elapsed) => `waiting for ${what}: ${elapsed}`);
+    let last: Observations | undefined;
+    try {
+      return await watchUntil<Sources, R>(
+        kube,
+        sources,
+        {
+          description: what,
+          timeoutMs,
+          ...(signal ? { signal } : {}),
+          observe: (source, _type, object, receivedAt) => {
+            if (source === "events") events.add(object as CoreV1Event, receivedAt, now());
+          },
+        },
+        (snapshot) => {
+          last = observationsOf(snapshot, scope);
+          return until(last);
+        },
+      );
+    } finally {
+      stop();
+      if (last) recordStates(last);
+    }
+  };
+}

@@ -1,17 +1,18 @@
 import { rmSync } from "node:fs";
 import { defineConfig } from "vitest/config";
-import { reportDirOf } from "./lib/run.ts";
-import { timeoutsFromEnv } from "./lib/scenario/timeouts.ts";
+import { timeoutsOf } from "./lib/scenario/timeouts.ts";
+import { readSettings } from "./lib/settings.ts";
 
 // The longest scenario (rwo-handoff) waits for a claim, an admission, a decision and a handoff,
 // then cleans up in up to four waits: a test may take that long, and a minute more.
-const t = timeoutsFromEnv();
-const reportDir = reportDirOf();
+const settings = readSettings();
+const t = timeoutsOf(settings);
+const reportDir = settings.reportDir;
 // Each run's Allure results start empty, or results of earlier runs would pile up in the report.
 rmSync(`${reportDir}/allure-results`, { recursive: true, force: true });
 const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;
 // `amc run --parallel N`: at most N scenario cases at a time in each suite file; 1 runs them one by one.
-const parallel = Number(process.env.AMC_PARALLEL) || undefined;
+const parallel = settings.parallel;
 
 export default defineConfig({
   test: {

@@ -6,7 +6,7 @@
  * suites' set-up sends its failure to `amc run`.
  */
 
-/** amc's exit codes (README and `amc --help` list them): what a CI job branches on. */
+/** amc's exit codes (README.md, docs/cli.md and `amc --help` list them): what a CI job branches on. */
 export const exitCodes = {
   /** Everything conforms or is not applicable; every claim checked held. */
   ok: 0,

@@ -90,7 +90,7 @@ describe("layers", () => {
 
   it("reads the tree it checks", () => {
     expect(graph.get("app/cli/main.ts")).toContain("app/cli/run-command.ts");
-    expect(graph.get("clusters/registry.ts")).toContain("clusters/local/provider.ts");
+    expect(graph.get("clusters/registry.ts")).toContain("clusters/local/index.ts");
   });
 
   it("has no import from a lower layer to a higher one", () => {

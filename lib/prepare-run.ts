@@ -16,13 +16,10 @@ import { profileStorageClasses, schedulableNodes, storageClassesUnderTest } from
  * left, and a profile of every storage class under test.
  */
 
+/** What the preparation reads of the settings (lib/settings.ts): the classes and the nodes asked for (empty: all). */
 export interface RunSettings {
-  /** Classes to test; empty means every class of the cluster. */
   storageClasses: readonly string[];
-  /** Nodes to place pods on, in this order (AMC_NODES); empty lets the suite choose. */
   nodes?: readonly string[];
-  reportDir: string;
-  image: string;
 }
 
 export interface PreparedRun {
@@ -31,7 +28,7 @@ export interface PreparedRun {
   storage: StorageProfile[];
 }
 
-export async function newRunContext(settings: Pick<RunSettings, "reportDir" | "image">): Promise<RunContext> {
+export async function newRunContext(settings: { reportDir: string; image: string }): Promise<RunContext> {
   return {
     runId: newRunId(),
     startedAt: new Date().toISOString(),
@@ -55,10 +52,7 @@ export interface Preflight {
  * (InfrastructureError). Fewer than two nodes is no error: cross-node
  * scenarios are then not applicable, and the run says so here and in their records.
  */
-export async function preflightRun(
-  kube: Kube,
-  settings: Pick<RunSettings, "storageClasses" | "nodes">,
-): Promise<Preflight> {
+export async function preflightRun(kube: Kube, settings: RunSettings): Promise<Preflight> {
   const classes = await storageClassesUnderTest(kube, settings.storageClasses);
   const nodes = await schedulableNodes(kube, settings.nodes ?? []);
   const notes: string[] = [];

@@ -40,8 +40,7 @@ export function describeSetupFailure(error: unknown): SetupFailure {
 }
 
 /** Adds to the outcome file, when there is one. */
-export async function noteOutcome(update: RunOutcome, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const file = env[OUTCOME_FILE_VARIABLE];
+export async function noteOutcome(update: RunOutcome, file: string | undefined): Promise<void> {
   if (!file) return;
   const current = await readOutcome(file);
   await writeFile(file, `${JSON.stringify({ ...current, ...update })}\n`);

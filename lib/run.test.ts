@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newRunId, parseOwner, runAnnotations, runLabels } from "./run.ts";
-import { scaledTimeouts, timeoutsFromEnv } from "./scenario/timeouts.ts";
+import { scaledTimeouts, timeoutsOf } from "./scenario/timeouts.ts";
+import { readSettings } from "./settings.ts";
 
 describe("runs", () => {
   it("have sortable ids that are valid label values", () => {
@@ -28,9 +29,10 @@ describe("runs", () => {
 
 describe("timeouts", () => {
   it("scale together and refuse a nonsense factor", () => {
-    expect(scaledTimeouts(2).decision).toBe(2 * timeoutsFromEnv({}).decision);
-    expect(() => timeoutsFromEnv({ AMC_TIMEOUT_SCALE: "fast" })).toThrow(
-      /AMC_TIMEOUT_SCALE=fast: expected a positive number/,
+    expect(scaledTimeouts(2).decision).toBe(2 * timeoutsOf(readSettings({})).decision);
+    expect(timeoutsOf(readSettings({ AMC_TIMEOUT_SCALE: "0.5" })).handover).toBe(4 * 60_000);
+    expect(() => readSettings({ AMC_TIMEOUT_SCALE: "fast" })).toThrow(
+      /AMC_TIMEOUT_SCALE=fast: expected a factor such as 2x or 0.5x/,
     );
   });
 });

@@ -55,8 +55,3 @@ export function parseOwner(annotation: string | undefined): RunOwner | undefined
 export function thisHost(): string {
   return hostname();
 }
-
-/** Where records and reports go: AMC_REPORT_DIR, by default ./reports. */
-export function reportDirOf(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AMC_REPORT_DIR ?? "reports";
-}

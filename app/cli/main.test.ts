@@ -1,3 +1,5 @@
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "./main.ts";
 
@@ -64,10 +66,14 @@ describe("amc", () => {
       /^amc certify: unknown option --storage-class\n/,
     ],
     [["help", "deploy"], /^amc: no command deploy; commands: /],
+    [
+      ["cluster", "status", "--cluster", "kubeconfig"],
+      /^amc cluster: --cluster kubeconfig: expected one of local, kind\n/,
+    ],
     [["cluster", "start"], /^amc cluster: unknown action start; expected one of up, down, status, list\n/],
     [
-      ["cluster", "up", "--provider", "minikube"],
-      /^amc cluster: --provider minikube: expected local or kind\n/,
+      ["cluster", "up", "--cluster", "minikube"],
+      /^amc cluster: --cluster minikube: expected one of local, kind\n/,
     ],
   ])("refuses %j with the usage line and exit code 2", async (args, message) => {
     const io = capture();
@@ -79,5 +85,19 @@ describe("amc", () => {
     const io = capture();
     expect(await main(["certify", "--profile", "lib/profile/testdata/malformed.yaml"])).toBe(2);
     expect(io.err()).toMatch(/^lib\/profile\/testdata\/malformed\.yaml:8:5: not valid YAML: /);
+  });
+});
+
+describe("amc as a program", () => {
+  const amc = fileURLToPath(new URL("../../bin/amc.js", import.meta.url));
+
+  it("ends with its own exit code, not a crash, when the reader of its output leaves first (amc … |& head)", async () => {
+    // Says where kind's binary is (a progress line on stderr), then asks kind: a write after the reader left.
+    const args = [amc, "cluster", "list", "--cluster", "kind"];
+    const expected = (await execa(process.execPath, args, { reject: false })).exitCode;
+    const child = execa(process.execPath, args, { reject: false });
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    expect((await child).exitCode).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { renderStoredRun } from "../../lib/report/render-stored.ts";
-import { reportDirOf } from "../../lib/run.ts";
+import { readSettings } from "../../lib/settings.ts";
 import { type Command, parseCommandArgs } from "./args.ts";
 
 /** `amc report`: the reports of a stored run, rendered again from its records. */
@@ -35,7 +35,7 @@ export async function report(args: string[]): Promise<number> {
     return 0;
   }
   const files = await renderStoredRun({
-    reportDir: values["report-dir"] ?? reportDirOf(),
+    reportDir: values["report-dir"] ?? readSettings().reportDir,
     ...(values.run ? { runId: values.run } : {}),
     allure: !values["no-allure"],
   });

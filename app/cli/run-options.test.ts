@@ -27,7 +27,7 @@ describe("runEnvironment", () => {
       }),
     ).toEqual({
       AMC_CLUSTER: "kind",
-      AMC_KIND_CLUSTER: "ci",
+      AMC_CLUSTER_NAME: "ci",
       AMC_KEEP: "1",
       AMC_STORAGE_CLASSES: "standard,amc-block,amc-local",
       AMC_SCENARIOS: "rwo-cross-node,rwo-handoff",
@@ -46,15 +46,15 @@ describe("runEnvironment", () => {
     });
   });
 
-  it("keeps a local cluster by giving it the name amc cluster up uses", () => {
-    expect(runEnvironment(command, { keep: true })).toEqual({ AMC_KEEP: "1", AMC_LOCAL_CLUSTER: "amc" });
-    expect(runEnvironment(command, { "cluster-name": "dev" })).toEqual({ AMC_LOCAL_CLUSTER: "dev" });
+  it("names the cluster to use or keep", () => {
+    expect(runEnvironment(command, { keep: true })).toEqual({ AMC_KEEP: "1" });
+    expect(runEnvironment(command, { "cluster-name": "dev" })).toEqual({ AMC_CLUSTER_NAME: "dev" });
   });
 
   it.each([
     [
       { scenario: ["rwo-cross-node", "rwx-same-node"] },
-      /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
+      /^amc run: --scenario: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
     ],
     [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig\n/],
     [
@@ -63,7 +63,7 @@ describe("runEnvironment", () => {
     ],
     [
       { context: "lab", "cluster-name": "x" },
-      /^amc run: --cluster-name is for local and kind clusters; use --context\n/,
+      /^amc run: --cluster-name is for clusters amc can start \(local, kind\); use --context\n/,
     ],
     [{ parallel: "0" }, /^amc run: --parallel 0: expected a whole number of at least 1\n/],
     [{ timeout: "30" }, /^amc run: --timeout 30: expected a factor such as 2x or 0.5x/],

@@ -1,10 +1,11 @@
-import type { ProviderId } from "../../lib/cluster/contract.ts";
-import { scenarioIds, unknownScenarioIds } from "../../lib/scenario/scenarios.ts";
+import { lifecycleIds, providerIds, providers } from "../../clusters/registry.ts";
+import { UsageError } from "../../lib/errors.ts";
+import { parseTimeoutScale, readSettings } from "../../lib/settings.ts";
 import { type Command, listValues, usageError } from "./args.ts";
 
 /**
  * The flags `amc run` and `amc certify` share, and their translation into
- * the AMC_* variables the suites read (README, "Settings"). A flag overrides
+ * the AMC_* variables the suites read (lib/settings.ts; docs/cli.md lists both). A flag overrides
  * the variable of the same meaning; variables without a flag pass through.
  */
 
@@ -58,16 +59,14 @@ export interface RunFlagValues {
   keep?: boolean;
 }
 
-const providers: readonly ProviderId[] = ["local", "kind", "kubeconfig"];
-
 /** The AMC_* variables for these flags; a usage error names the flag and what it takes. */
 export function runEnvironment(command: Command, values: RunFlagValues): Record<string, string> {
   const env: Record<string, string> = {};
   const fail = (message: string) => usageError(command, message);
 
   const explicit = values.cluster;
-  if (explicit !== undefined && !providers.includes(explicit as ProviderId)) {
-    throw fail(`--cluster ${explicit}: expected one of ${providers.join(", ")}`);
+  if (explicit !== undefined && !providerIds.includes(explicit)) {
+    throw fail(`--cluster ${explicit}: expected one of ${providerIds.join(", ")}`);
   }
   const wantsKubeconfig = values.kubeconfig !== undefined || values.context !== undefined;
   const cluster = explicit ?? (wantsKubeconfig ? "kubeconfig" : undefined);
@@ -80,39 +79,44 @@ export function runEnvironment(command: Command, values: RunFlagValues): Record<
 
   const name = values["cluster-name"];
   if (name !== undefined) {
-    if (cluster === "kubeconfig") throw fail("--cluster-name is for local and kind clusters; use --context");
-    env[cluster === "kind" ? "AMC_KIND_CLUSTER" : "AMC_LOCAL_CLUSTER"] = name;
+    if (!providers[cluster ?? "local"]?.lifecycle) {
+      throw fail(
+        `--cluster-name is for clusters amc can start (${lifecycleIds().join(", ")}); use --context`,
+      );
+    }
+    env.AMC_CLUSTER_NAME = name;
   }
-  if (values.keep) {
-    env.AMC_KEEP = "1";
-    // A named local cluster is left running: the one `amc cluster up` starts by default.
-    if ((cluster ?? "local") === "local" && name === undefined) env.AMC_LOCAL_CLUSTER = "amc";
-  }
+  if (values.keep) env.AMC_KEEP = "1";
 
   const classes = listValues(values["storage-class"]);
   if (classes.length > 0) env.AMC_STORAGE_CLASSES = classes.join(",");
-
   const wanted = listValues(values.scenario);
-  const unknown = unknownScenarioIds(wanted);
-  if (unknown.length > 0) {
-    throw fail(`unknown scenario ${unknown.join(", ")}; known scenarios: ${scenarioIds.join(", ")}`);
-  }
   if (wanted.length > 0) env.AMC_SCENARIOS = [...new Set(wanted)].join(",");
-
-  if (values.parallel !== undefined) {
-    if (!/^[1-9][0-9]*$/.test(values.parallel)) {
-      throw fail(`--parallel ${values.parallel}: expected a whole number of at least 1`);
-    }
-    env.AMC_PARALLEL = values.parallel;
-  }
+  if (values.parallel !== undefined) env.AMC_PARALLEL = values.parallel;
   if (values.timeout !== undefined) {
-    const factor = /^([0-9]+(?:\.[0-9]+)?)x$/.exec(values.timeout)?.[1];
-    if (!factor || Number(factor) <= 0) {
+    // The flag says what it is, a factor: "2x"; the variable takes the bare number.
+    const factor = values.timeout.endsWith("x") ? values.timeout : "not a factor";
+    try {
+      env.AMC_TIMEOUT_SCALE = String(parseTimeoutScale(factor, `--timeout ${values.timeout}`));
+    } catch {
       throw fail(`--timeout ${values.timeout}: expected a factor such as 2x or 0.5x (it scales every wait)`);
     }
-    env.AMC_TIMEOUT_SCALE = factor;
   }
   if (values["report-dir"] !== undefined) env.AMC_REPORT_DIR = values["report-dir"];
   if (values.image !== undefined) env.AMC_IMAGE = values.image;
+
+  // The one check of every setting (lib/settings.ts), with the flags' names in its messages.
+  try {
+    readSettings({ ...process.env, ...env }, flagOf);
+  } catch (error) {
+    if (error instanceof UsageError) throw fail(error.message);
+    throw error;
+  }
   return env;
 }
+
+/** The flag each variable comes from, for messages. */
+const flagOf = {
+  AMC_SCENARIOS: "--scenario",
+  AMC_PARALLEL: "--parallel",
+};

@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorCodes, exitCodes, InfrastructureError, UsageError } from "../../lib/errors.ts";
-import { listSetting } from "../../lib/list-setting.ts";
 import { say } from "../../lib/progress.ts";
 import type { Certification } from "../../lib/report/certification.ts";
-import { reportDirOf } from "../../lib/run.ts";
 import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../../lib/run-outcome.ts";
 import { selectScenarios } from "../../lib/scenario/scenarios.ts";
 import type { AccessMode } from "../../lib/scenario/types.ts";
+import { readSettings } from "../../lib/settings.ts";
 import { ProgressLines } from "./progress-lines.ts";
 
 /**
@@ -58,12 +57,14 @@ function setupError(failure: SetupFailure): Error {
     : new InfrastructureError(`the run could not start: ${failure.message}`, failure.code);
 }
 
-export async function runSuites(settings: Record<string, string>): Promise<SuitesResult> {
-  const reportDir = resolve(settings.AMC_REPORT_DIR ?? reportDirOf());
+/** Runs the suites with these AMC_* variables over the process's own (already checked by runEnvironment). */
+export async function runSuites(variables: Record<string, string>): Promise<SuitesResult> {
+  const settings = readSettings({ ...process.env, ...variables });
+  const reportDir = resolve(settings.reportDir);
   const scratch = await mkdtemp(join(tmpdir(), "amc-run-"));
   const outcomeFile = join(scratch, "outcome.json");
   // vitest.config.ts, the global set-up and the workers (forked from here) all read process.env.
-  Object.assign(process.env, settings, { AMC_REPORT_DIR: reportDir, [OUTCOME_FILE_VARIABLE]: outcomeFile });
+  Object.assign(process.env, variables, { AMC_REPORT_DIR: reportDir, [OUTCOME_FILE_VARIABLE]: outcomeFile });
   const onTerminal = Boolean(process.stdout.isTTY) && !process.env.CI;
   // vitest itself exits at once on SIGINT (exit code 130) without its teardowns; the guardian the
   // global set-up started then removes the run's objects (or its cluster) and writes the partial reports.
@@ -77,7 +78,7 @@ export async function runSuites(settings: Record<string, string>): Promise<Suite
   // process before it can exit 130, when no listener but its own is left.
   process.on("SIGINT", onInterrupt);
   try {
-    const files = suitesFor(listSetting(process.env.AMC_SCENARIOS)).map((f) => join(packageRoot, f));
+    const files = suitesFor(settings.scenarios).map((f) => join(packageRoot, f));
     // Loaded here, not at the top: help and usage errors need none of vitest.
     const { startVitest } = await import("vitest/node");
     const vitest = await startVitest("test", files, {

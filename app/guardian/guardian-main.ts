@@ -1,11 +1,10 @@
 import { rm } from "node:fs/promises";
-import { down as downKind } from "../../clusters/kind/provider.ts";
-import { down } from "../../clusters/local/provider.ts";
+import { providerOf } from "../../clusters/registry.ts";
 import { removeRunObjects } from "../../lib/cleanup.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { say } from "../../lib/progress.ts";
 import { reportRun } from "../../lib/report/write.ts";
-import type { CleanupTask } from "./task.ts";
+import { type CleanupTask, mergeTasks } from "./task.ts";
 
 /** The guardian process (see guardian.ts): reads JSON lines until the run's end closes the pipe. */
 let task: CleanupTask = {};
@@ -18,7 +17,7 @@ process.stdin.on("data", (chunk: Buffer) => {
   pending = lines.pop() ?? "";
   for (const line of lines.filter(Boolean)) {
     const message = JSON.parse(line) as { update?: CleanupTask; dismiss?: boolean };
-    if (message.update) task = { ...task, ...message.update };
+    if (message.update) task = mergeTasks(task, message.update);
     if (message.dismiss) dismissed = true;
   }
 });
@@ -35,7 +34,7 @@ process.stdin.on("end", async () => {
       say("guardian", `${what} failed: ${(error as Error).message}`);
     }
   };
-  const { report, runObjects, localCluster, kindCluster, removePaths } = task;
+  const { report, runObjects, clusters, removePaths } = task;
   if (report) {
     await attempt("writing the reports", async () => {
       const end = { finishedAt: new Date().toISOString(), status: "interrupted" as const };
@@ -57,9 +56,13 @@ process.stdin.on("end", async () => {
       );
     });
   }
-  if (localCluster)
-    await attempt(`tearing down local cluster ${localCluster}`, async () => void (await down(localCluster)));
-  if (kindCluster) await attempt(`deleting kind cluster ${kindCluster}`, () => downKind(kindCluster));
+  for (const cluster of clusters ?? []) {
+    await attempt(`removing ${cluster.provider} cluster ${cluster.name}`, async () => {
+      const lifecycle = providerOf(cluster.provider).lifecycle;
+      if (!lifecycle) throw new Error(`provider ${cluster.provider} has no clusters of its own to remove`);
+      await lifecycle.down(cluster.name);
+    });
+  }
   // Last: removing the run's objects above may need the private kubeconfig among these.
   for (const path of removePaths ?? []) {
     await attempt(`removing ${path}`, () => rm(path, { recursive: true, force: true }));

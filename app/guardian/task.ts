@@ -4,10 +4,18 @@ export interface CleanupTask {
   report?: { reportDir: string; runId: string };
   /** A run's namespaces and PriorityClasses to remove from a cluster the run does not own. */
   runObjects?: { kubeconfigPath: string; runId: string };
-  /** Name of a local cluster to tear down. */
-  localCluster?: string;
-  /** Name of a kind cluster to delete. */
-  kindCluster?: string;
+  /** Clusters the run started for itself, each removed through its provider's `down` (clusters/registry.ts). */
+  clusters?: { provider: string; name: string }[];
   /** Files and directories of the run's own (a private kubeconfig copy), removed last. */
   removePaths?: string[];
+}
+
+/** A task with an update added: single fields are replaced, lists grow. */
+export function mergeTasks(task: CleanupTask, update: CleanupTask): CleanupTask {
+  return {
+    ...task,
+    ...update,
+    clusters: [...(task.clusters ?? []), ...(update.clusters ?? [])],
+    removePaths: [...(task.removePaths ?? []), ...(update.removePaths ?? [])],
+  };
 }

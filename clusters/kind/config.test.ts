@@ -3,8 +3,14 @@ import { parse } from "yaml";
 import { localStorageClasses } from "../local/storage.ts";
 import { KIND_ZONE, kindArgs, renderBridgeCni, renderKindConfig } from "./config.ts";
 import { dataDir, renderCsiObjects, sharedDataMount } from "./csi-install.ts";
-import { contentKey, kubeadmImageNames, localTag, staticImageDockerfile } from "./images/image-set.ts";
-import { kindImageSettings } from "./settings.ts";
+import {
+  buildContainerName,
+  contentKey,
+  interruptedBuildContainers,
+  kubeadmImageNames,
+  localTag,
+  staticImageDockerfile,
+} from "./images/image-set.ts";
 
 describe("kind cluster config", () => {
   const base = { sharedDataHostDir: "/cache/kind-clusters/c1/shared-volumes", sharedDataMount };
@@ -82,13 +88,6 @@ describe("kind CLI arguments", () => {
 });
 
 describe("kind image settings", () => {
-  it("takes each image from its variable and leaves the others to the local build", () => {
-    expect(kindImageSettings({ AMC_KIND_NODE_IMAGE: "mirror/kindest/node:v1.36.3", AMC_IMAGE: "" })).toEqual({
-      node: "mirror/kindest/node:v1.36.3",
-    });
-    expect(kindImageSettings({})).toEqual({});
-  });
-
   it("tags local images by content, and names the control-plane images as kubeadm expects", () => {
     expect(contentKey({ a: "1", b: "2" })).toBe(contentKey({ b: "2", a: "1" }));
     expect(contentKey({ a: "1" })).not.toBe(contentKey({ a: "2" }));
@@ -104,6 +103,28 @@ describe("kind image settings", () => {
       pause: ["registry.k8s.io/pause:3.10"],
     });
     expect(staticImageDockerfile(["/pause"], "65535:65535")).toContain('ENTRYPOINT ["/pause"]');
+  });
+});
+
+describe("what an image build removes", () => {
+  // `docker ps --all --filter label=io.amc.built-by=... --format '{{.ID}}\t{{.Names}}\t{{.Label "io.x-k8s.kind.cluster"}}'`
+  // while a kind cluster made from the suite's node image runs and an interrupted build left two containers.
+  const ps = [
+    "3f1c2b7a9e01\tamc-0979f6-worker2\tamc-0979f6",
+    "8d02aa41c3f5\tamc-0979f6-worker\tamc-0979f6",
+    "c41e0b9d7a22\tamc-0979f6-control-plane\tamc-0979f6",
+    "0aa93e5b61d4\tamc-image-build-5c1d9e0f\t",
+    "9b7c4f2e8a10\tamc-kind-build-77aa01bc\t",
+    "5e6f7a8b9c0d\tsomeones-container\t",
+  ].join("\n");
+
+  it("removes only build containers, never a kind node (which carries the build's label from its image)", () => {
+    expect(interruptedBuildContainers(ps)).toEqual(["0aa93e5b61d4", "9b7c4f2e8a10"]);
+    expect(interruptedBuildContainers("")).toEqual([]);
+  });
+
+  it("names every build container so that it is found again", () => {
+    expect(interruptedBuildContainers(`1\t${buildContainerName()}\t`)).toEqual(["1"]);
   });
 });
 

@@ -19,7 +19,7 @@ export async function requireDocker(): Promise<void> {
   if (problem) {
     throw new InfrastructureError(
       `kind needs a running Docker Engine, and ${problem}.\n` +
-        "Start Docker (on a machine with only the client, run ../shared/tools/ensure-docker or install docker.io) and retry.",
+        "Start the Docker Engine (on Debian: apt-get install docker.io, then systemctl start docker) and retry.",
     );
   }
 }

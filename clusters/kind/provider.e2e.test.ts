@@ -32,7 +32,7 @@ describe("kind provider: bad input", () => {
     const error = await up({
       name: "amc-bad-image",
       ephemeral: true,
-      env: { AMC_KIND_NODE_IMAGE: image },
+      images: { node: image },
     }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toContain(

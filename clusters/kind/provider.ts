@@ -19,7 +19,7 @@ import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./conf
 import { installCsiDrivers, sharedDataMount } from "./csi-install.ts";
 import { imageExists, requireDocker } from "./docker.ts";
 import { buildKindImages } from "./images/build.ts";
-import { type KindImageSettings, kindImageSettings } from "./settings.ts";
+import type { KindImageSettings } from "./settings.ts";
 
 /**
  * kind clusters with real kubelets (fidelity `full`): created with the kind
@@ -33,7 +33,8 @@ export interface KindUpOptions {
   name: string;
   /** Delete the cluster on release (a run's own cluster). */
   ephemeral: boolean;
-  env?: NodeJS.ProcessEnv;
+  /** The images given by settings (AMC_KIND_*_IMAGE, AMC_IMAGE); the others are built on this machine. */
+  images?: KindImageSettings;
 }
 
 export function kindPaths(name: string, env: NodeJS.ProcessEnv = process.env) {
@@ -92,10 +93,10 @@ export async function kindClusters(): Promise<string[]> {
 export async function up(options: KindUpOptions): Promise<ClusterHandle> {
   checkKindName(options.name);
   await requireDocker();
-  const env = options.env ?? process.env;
-  const paths = kindPaths(options.name, env);
-  const settings = await resolveImages(kindImageSettings(env));
+  const paths = kindPaths(options.name);
+  // Whether the cluster exists is known before any image is built: a build must never touch a running cluster.
   const exists = (await kindClusters()).includes(options.name);
+  const settings = await resolveImages(options.images ?? {});
   try {
     if (exists) {
       say(scope, `reusing kind cluster "${options.name}"`);
@@ -124,18 +125,18 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
       workloadImage: settings.workload,
       ownedByRun: options.ephemeral,
       release: async () => {
-        if (options.ephemeral) await down(options.name, env);
+        if (options.ephemeral) await down(options.name);
         else
           say(
             scope,
-            `leaving kind cluster "${options.name}" running (npm run kind -- down ${options.name} removes it)`,
+            `leaving kind cluster "${options.name}" running (amc cluster down ${options.name} --cluster kind removes it)`,
           );
       },
     };
   } catch (error) {
     // What this call created (or a run's own cluster) goes with the failure; a cluster that was there before stays.
     if (options.ephemeral || !exists) {
-      await down(options.name, env).catch((e: Error) =>
+      await down(options.name).catch((e: Error) =>
         say(scope, `could not delete "${options.name}": ${e.message}`),
       );
     }
@@ -171,7 +172,7 @@ async function ensureLocalImage(image: string): Promise<void> {
   if (pulled.exitCode !== 0) {
     throw new InfrastructureError(
       `image ${image} is not in the local Docker and cannot be pulled:\n${String(pulled.all).trim()}\n` +
-        "Load or tag it locally (docker load, docker tag), point the setting at a mirror, or unset it to use the image built here (npm run kind:images).",
+        "Load or tag it locally (docker load, docker tag), point the setting at a mirror, or unset it to use the image amc builds on this machine.",
     );
   }
 }
@@ -224,7 +225,7 @@ export async function down(name: string, env: NodeJS.ProcessEnv = process.env): 
   });
 }
 
-/** Whether the cluster exists and its nodes are Ready, for `npm run kind -- status`. */
+/** Whether the cluster exists and its nodes are Ready, for `amc cluster status NAME --cluster kind`. */
 export async function status(name: string): Promise<{ healthy: boolean; text: string }> {
   if (!(await kindClusters()).includes(name))
     return { healthy: false, text: `kind cluster "${name}" does not exist` };

@@ -1,5 +1,5 @@
 /**
- * The images a kind run uses, each a setting with a pinned default: unset,
+ * The images a kind run uses, each a setting (lib/settings.ts) with a pinned default: unset,
  * it is built on this machine by `npm run kind:images` (the air-gapped path,
  * cached by content); set, it is used as given (a mirror, a locally built
  * image, or upstream's kindest/node for the node).
@@ -16,15 +16,4 @@ export interface KindImageSettings {
   csiDriver?: string;
   csiProvisioner?: string;
   csiAttacher?: string;
-}
-
-export function kindImageSettings(env: NodeJS.ProcessEnv): KindImageSettings {
-  const entries = {
-    node: env.AMC_KIND_NODE_IMAGE,
-    workload: env.AMC_IMAGE,
-    csiDriver: env.AMC_KIND_CSI_DRIVER_IMAGE,
-    csiProvisioner: env.AMC_KIND_CSI_PROVISIONER_IMAGE,
-    csiAttacher: env.AMC_KIND_CSI_ATTACHER_IMAGE,
-  };
-  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value)) as KindImageSettings;
 }

@@ -2,10 +2,10 @@ import type { ClusterHandle } from "../../lib/cluster/contract.ts";
 import { clusterNodeOf } from "../../lib/cluster/contract.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { withRetry } from "../../lib/kube/retry.ts";
-import { listSetting } from "../../lib/list-setting.ts";
 import { checkPermissions } from "../../lib/preflight/access-review.ts";
 import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
 import { say } from "../../lib/progress.ts";
+import type { Settings } from "../../lib/settings.ts";
 import { fidelityOf } from "./fidelity.ts";
 import { writePrivateCopy } from "./private-copy.ts";
 import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";
@@ -31,11 +31,14 @@ export interface KubeconfigOptions {
 }
 
 export async function acquireKubeconfigCluster(
-  env: NodeJS.ProcessEnv = process.env,
+  settings: Pick<Settings, "cluster" | "scenarios">,
   options: KubeconfigOptions = {},
 ): Promise<ClusterHandle> {
-  const source = kubeconfigFiles(env, options.home);
-  const choice = chooseContext(loadKubeconfig(source.files), env.AMC_KUBE_CONTEXT, source.from);
+  const source = kubeconfigFiles(
+    { kubeconfig: settings.cluster.kubeconfig, list: process.env.KUBECONFIG },
+    options.home,
+  );
+  const choice = chooseContext(loadKubeconfig(source.files), settings.cluster.context, source.from);
   const copy = await writePrivateCopy(pinnedKubeconfig(choice), options.copyRoot);
   options.onPrivateCopy?.(copy.dir);
   try {
@@ -61,7 +64,7 @@ export async function acquireKubeconfigCluster(
     const { fidelity, reason } = nodes ? fidelityOf(nodes) : { fidelity: "full" as const, reason: "" };
     const warnings = await checkPermissions(
       kube,
-      { fidelity, scenarios: listSetting(env.AMC_SCENARIOS) },
+      { fidelity, scenarios: settings.scenarios },
       { context: endpoint.context, server: endpoint.server },
     );
     for (const warning of warnings) say(scope, warning);

@@ -97,27 +97,25 @@ const caught = (f: () => unknown): Error => {
 
 describe("which kubeconfig files", () => {
   it("takes AMC_KUBECONFIG (--kubeconfig) first, alone", () => {
-    expect(kubeconfigFiles({ AMC_KUBECONFIG: second, KUBECONFIG: first }, home)).toEqual({
+    expect(kubeconfigFiles({ kubeconfig: second, list: first }, home)).toEqual({
       files: [second],
       from: second,
     });
   });
 
   it("refuses an AMC_KUBECONFIG that does not exist", () => {
-    const error = caught(() => kubeconfigFiles({ AMC_KUBECONFIG: join(dir, "nope") }, home));
+    const error = caught(() => kubeconfigFiles({ kubeconfig: join(dir, "nope") }, home));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toBe(`--kubeconfig ${join(dir, "nope")} (AMC_KUBECONFIG): no such file`);
   });
 
   it("takes KUBECONFIG's list, skipping empty entries and files that do not exist, like kubectl", () => {
     const list = `${first}::${join(dir, "missing")}:${second}`;
-    expect(kubeconfigFiles({ KUBECONFIG: list }, home).files).toEqual([first, second]);
+    expect(kubeconfigFiles({ list }, home).files).toEqual([first, second]);
   });
 
   it("refuses a KUBECONFIG none of whose files exists", () => {
-    expect(caught(() => kubeconfigFiles({ KUBECONFIG: join(dir, "missing") }, home))).toBeInstanceOf(
-      UsageError,
-    );
+    expect(caught(() => kubeconfigFiles({ list: join(dir, "missing") }, home))).toBeInstanceOf(UsageError);
   });
 
   it("falls back to ~/.kube/config, and says what was looked for when it is not there", () => {

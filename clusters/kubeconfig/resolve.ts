@@ -18,17 +18,21 @@ export interface KubeconfigSource {
   from: string;
 }
 
+/**
+ * The files kubectl would read: the one named (--kubeconfig, AMC_KUBECONFIG),
+ * else KUBECONFIG's list, else ~/.kube/config.
+ */
 export function kubeconfigFiles(
-  env: NodeJS.ProcessEnv,
+  where: { kubeconfig?: string | undefined; list?: string | undefined },
   home: string = homedir(),
   exists: (path: string) => boolean = existsSync,
 ): KubeconfigSource {
-  const explicit = env.AMC_KUBECONFIG;
+  const explicit = where.kubeconfig;
   if (explicit) {
     if (!exists(explicit)) throw new UsageError(`--kubeconfig ${explicit} (AMC_KUBECONFIG): no such file`);
     return { files: [explicit], from: explicit };
   }
-  const list = env.KUBECONFIG;
+  const list = where.list;
   if (list) {
     // kubectl skips the files of KUBECONFIG that do not exist; it fails only when none does.
     const files = list.split(delimiter).filter((file) => file && exists(file));

@@ -179,7 +179,7 @@ function handleFor(state: LocalClusterState, teardownOnRelease: boolean, root: s
       else
         say(
           scope,
-          `leaving local cluster "${state.name}" running (npm run cluster -- down ${state.name} removes it)`,
+          `leaving local cluster "${state.name}" running (amc cluster down ${state.name} removes it)`,
         );
     },
   };

@@ -1,20 +1,20 @@
+import { randomBytes } from "node:crypto";
 import type { V1Node } from "@kubernetes/client-node";
 import { ZONE_LABEL } from "../labels.ts";
+import type { Settings } from "../settings.ts";
+import type { Fidelity, ProviderId } from "./fidelity.ts";
 
 /**
+ * The contract every cluster provider implements (ClusterProvider) and what
+ * it returns (ClusterHandle). clusters/registry.ts names the providers; the
+ * CLI, the suites' set-up and the guardian reach them only through it.
+ *
  * What every cluster provider returns. Suites see only this: they never ask
  * which provider made the cluster to decide an expectation, only what the
  * cluster is (its nodes, its fidelity, and the API objects it serves).
  */
 
-/**
- * `control-plane`: a real API server, scheduler and controllers with simulated
- * nodes; kubelet-level behaviour (mounts, pod phases) is not real.
- * `full`: real kubelets.
- */
-export type Fidelity = "control-plane" | "full";
-
-export type ProviderId = "local" | "kind" | "kubeconfig";
+export type { Fidelity, ProviderId };
 
 export interface ClusterNode {
   name: string;
@@ -45,4 +45,66 @@ export interface ClusterHandle extends ClusterInfo {
 export function clusterNodeOf(node: V1Node): ClusterNode {
   const zone = node.metadata?.labels?.[ZONE_LABEL];
   return { name: node.metadata?.name ?? "", ...(zone ? { zone } : {}) };
+}
+
+/** What the guardian must undo if the run dies: a cluster the run started for itself, or a file of its own. */
+export type GuardTask = { cluster: string } | { path: string };
+
+export interface AcquireOptions {
+  settings: Settings;
+  /**
+   * Told, before the provider creates anything for the run, what to remove
+   * should the run die: the guardian then calls this provider's `down` for a
+   * cluster, or removes a path (a private kubeconfig copy).
+   */
+  guard: (task: GuardTask) => void;
+}
+
+/** The answer of `amc cluster status`: whether the cluster can run the suite, and what it is made of. */
+export interface ClusterStatus {
+  healthy: boolean;
+  text: string;
+}
+
+/**
+ * Clusters a provider creates and removes itself, kept between runs under a
+ * name (`amc cluster up|down|status|list --cluster <provider>`). Providers of
+ * clusters someone else owns (kubeconfig) have none.
+ */
+export interface ClusterLifecycle {
+  /** The name `up` and `status` use when none is given; absent: `up` makes a new name, `status` needs one. */
+  defaultName?: string;
+  up(name: string | undefined, settings: Settings): Promise<ClusterHandle>;
+  /** Removes the cluster and everything of it; used by `amc cluster down` and by the guardian. */
+  down(name: string): Promise<void>;
+  status(name: string): Promise<ClusterStatus>;
+  list(): Promise<string[]>;
+}
+
+/** Static facts about a provider, known without a cluster (as upstream's DriverInfo). */
+export interface ProviderFacts {
+  /** What its clusters' nodes are: fixed, or read from the nodes (an existing cluster). */
+  fidelity: Fidelity | "detected";
+  /**
+   * Whether it can fail a node and restore it (the node-fault scenarios): no
+   * provider can yet. A provider that can will also implement a NodeFaults
+   * ability beside `lifecycle`; scenarios that need it are not applicable
+   * elsewhere, with this fact as the reason.
+   */
+  nodeFaults: boolean;
+}
+
+export interface ClusterProvider {
+  id: ProviderId;
+  /** One line for help texts. */
+  summary: string;
+  facts: ProviderFacts;
+  /** The cluster a run uses: started (or reused) for it, or an existing one. */
+  acquire(options: AcquireOptions): Promise<ClusterHandle>;
+  lifecycle?: ClusterLifecycle;
+}
+
+/** A name of the run's own for a cluster it creates. */
+export function newClusterName(): string {
+  return `amc-${randomBytes(3).toString("hex")}`;
 }

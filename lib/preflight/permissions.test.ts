@@ -118,7 +118,7 @@ describe("the missing-permission message", () => {
       "  - create, delete, list, watch namespaces: each scenario runs in a namespace of its own, found and removed by the run's label",
       "  - create pods/exec: kubelet-level checks write and read a token in the volume",
       "  - watch volumeattachments.storage.k8s.io: attachments show where the attach/detach controller attached a volume",
-      'grant them with a ClusterRole and ClusterRoleBinding (README: "Running against an existing cluster" lists them all), or use other credentials (--kubeconfig, --context)',
+      "grant them with a ClusterRole and ClusterRoleBinding (docs/existing-clusters.md lists them all), or use other credentials (--kubeconfig, --context)",
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Fidelity } from "../cluster/contract.ts";
+import type { Fidelity } from "../cluster/fidelity.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list
@@ -182,6 +182,6 @@ export function missingPermissionsMessage(denied: readonly AccessQuestion[], ask
   return [
     `${who} lacks ${denied.length} permission(s) the suite needs on ${asker.server} (namespaced ones in every namespace):`,
     ...permissionLines(denied),
-    'grant them with a ClusterRole and ClusterRoleBinding (README: "Running against an existing cluster" lists them all), or use other credentials (--kubeconfig, --context)',
+    "grant them with a ClusterRole and ClusterRoleBinding (docs/existing-clusters.md lists them all), or use other credentials (--kubeconfig, --context)",
   ].join("\n");
 }

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { readSettings } from "./settings.ts";
+
+describe("readSettings", () => {
+  it("gives the defaults for an empty environment", () => {
+    expect(readSettings({})).toEqual({
+      cluster: { provider: "local", keep: false },
+      storageClasses: [],
+      scenarios: [],
+      nodes: [],
+      timeoutScale: 1,
+      reportDir: "reports",
+      kindImages: {},
+    });
+  });
+
+  it("reads every variable once, typed", () => {
+    expect(
+      readSettings({
+        AMC_CLUSTER: "kind",
+        AMC_KIND_CLUSTER: "ci",
+        AMC_KEEP: "true",
+        AMC_STORAGE_CLASSES: "standard, amc-block,,",
+        AMC_SCENARIOS: "rwo-handoff,rwo-cross-node,rwo-handoff",
+        AMC_NODES: "w1,w2",
+        AMC_PARALLEL: "4",
+        AMC_TIMEOUT_SCALE: "2.5",
+        AMC_REPORT_DIR: "out",
+        AMC_IMAGE: "busybox",
+        AMC_PROFILE: "vendor.yaml",
+        AMC_KIND_NODE_IMAGE: "mirror/kindest/node:v1.36.3",
+        AMC_KIND_CSI_ATTACHER_IMAGE: "",
+      }),
+    ).toEqual({
+      cluster: { provider: "kind", name: "ci", keep: true },
+      storageClasses: ["standard", "amc-block"],
+      scenarios: ["rwo-handoff", "rwo-cross-node"],
+      nodes: ["w1", "w2"],
+      parallel: 4,
+      timeoutScale: 2.5,
+      reportDir: "out",
+      image: "busybox",
+      profile: "vendor.yaml",
+      kindImages: { node: "mirror/kindest/node:v1.36.3" },
+    });
+  });
+
+  it("takes AMC_CLUSTER_NAME over the provider's own variable, and only the provider's own", () => {
+    expect(readSettings({ AMC_CLUSTER_NAME: "a", AMC_LOCAL_CLUSTER: "b" }).cluster.name).toBe("a");
+    expect(readSettings({ AMC_LOCAL_CLUSTER: "b" }).cluster.name).toBe("b");
+    expect(readSettings({ AMC_CLUSTER: "kind", AMC_LOCAL_CLUSTER: "b" }).cluster.name).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { AMC_SCENARIOS: "rwo-same-node,rwx-same-node" },
+      /^AMC_SCENARIOS: unknown scenario rwx-same-node; known/,
+    ],
+    [{ AMC_PARALLEL: "0" }, /^AMC_PARALLEL=0: expected a whole number of at least 1$/],
+    [{ AMC_TIMEOUT_SCALE: "-1" }, /^AMC_TIMEOUT_SCALE=-1: expected a factor/],
+    [{ AMC_KEEP: "yes" }, /^AMC_KEEP=yes: expected 1 or true/],
+  ])("refuses %j as a usage error naming the variable", (env, message) => {
+    expect(() => readSettings(env)).toThrow(message);
+    expect(() => readSettings(env)).toThrow(expect.objectContaining({ code: "AMC_USAGE" }));
+  });
+
+  it("names the flag a value came from", () => {
+    expect(() => readSettings({ AMC_PARALLEL: "x" }, { AMC_PARALLEL: "--parallel" })).toThrow(
+      /^--parallel x: expected a whole number/,
+    );
+  });
+});

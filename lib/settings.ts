@@ -1,0 +1,151 @@
+import { UsageError } from "./errors.ts";
+import { listSetting } from "./list-setting.ts";
+import { scenarioIds, unknownScenarioIds } from "./scenario/scenarios.ts";
+
+/**
+ * Every AMC_* variable, read and checked here and nowhere else. The CLI turns
+ * its flags into these variables (a flag overrides its variable) and reads
+ * them back through `readSettings`, so the checks run once, with the same
+ * words, for a flag and for a variable; the suites' set-up, the providers and
+ * the suites take the typed result. A bad value is a UsageError (exit 2)
+ * naming the variable, or the flag when the value came from one.
+ */
+
+export interface ClusterSettings {
+  /** AMC_CLUSTER: the provider (clusters/registry.ts), default local. */
+  provider: string;
+  /** AMC_CLUSTER_NAME (or the provider's own AMC_LOCAL_CLUSTER, AMC_KIND_CLUSTER): use or start this named cluster and leave it running. */
+  name?: string;
+  /** AMC_KEEP=1: leave a cluster the run starts running. */
+  keep: boolean;
+  /** AMC_KUBECONFIG and AMC_KUBE_CONTEXT: an existing cluster (provider kubeconfig). */
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface KindImages {
+  /** AMC_KIND_NODE_IMAGE, AMC_KIND_CSI_DRIVER_IMAGE, AMC_KIND_CSI_PROVISIONER_IMAGE, AMC_KIND_CSI_ATTACHER_IMAGE. */
+  node?: string;
+  csiDriver?: string;
+  csiProvisioner?: string;
+  csiAttacher?: string;
+}
+
+export interface Settings {
+  cluster: ClusterSettings;
+  /** AMC_STORAGE_CLASSES: the classes to test; empty means every class of the cluster. */
+  storageClasses: string[];
+  /** AMC_SCENARIOS: the scenarios to run, each a known id; empty means every scenario. */
+  scenarios: string[];
+  /** AMC_NODES: the nodes to place pods on, in this order; empty lets the suite choose. */
+  nodes: string[];
+  /** AMC_PARALLEL: at most this many scenario cases at a time per suite file. */
+  parallel?: number;
+  /** AMC_TIMEOUT_SCALE: multiplies every wait's timeout. */
+  timeoutScale: number;
+  /** AMC_REPORT_DIR: where records and reports go, default ./reports. */
+  reportDir: string;
+  /** AMC_IMAGE: the pods' image; unset, the cluster's own (kind's air-gapped image) or alpine. */
+  image?: string;
+  /** AMC_PROFILE: the vendor profile `amc certify` checks the run against. */
+  profile?: string;
+  /** AMC_OUTCOME_FILE: where the suites' set-up tells `amc run` the run's id and why it could not start. */
+  outcomeFile?: string;
+  /** AMC_BIN_DIR: a directory of upstream binaries used as they are. */
+  binDir?: string;
+  /** AMC_CHROMIUM: the Chromium binary of the report's browser test. */
+  chromium?: string;
+  kindImages: KindImages;
+}
+
+/** The flag a variable's value came from, when the CLI was given one, for messages. */
+export type SettingSources = Partial<Record<string, string>>;
+
+const nonEmpty = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+
+/** Whole number of at least 1. */
+export function parseParallel(value: string, label: string): number {
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${label}: expected a whole number of at least 1`);
+  return Number(value);
+}
+
+/** A positive factor, "2" or "2x" or "0.5x". */
+export function parseTimeoutScale(value: string, label: string): number {
+  const factor = /^([0-9]+(?:\.[0-9]+)?)x?$/.exec(value)?.[1];
+  if (!factor || Number(factor) <= 0) {
+    throw new UsageError(`${label}: expected a factor such as 2x or 0.5x (it scales every wait)`);
+  }
+  return Number(factor);
+}
+
+export function parseScenarios(value: string | undefined, source: string): string[] {
+  const wanted = listSetting(value);
+  const unknown = unknownScenarioIds(wanted);
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${source}: unknown scenario ${unknown.join(", ")}; known scenarios: ${scenarioIds.join(", ")}`,
+    );
+  }
+  return [...new Set(wanted)];
+}
+
+export function parseFlag(value: string | undefined, variable: string): boolean {
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw new UsageError(`${variable}=${value}: expected 1 or true (or 0, false)`);
+}
+
+/**
+ * The settings of this process's environment. `sources` names the flag a
+ * variable came from (`{ AMC_PARALLEL: "--parallel" }`), for messages.
+ */
+export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: SettingSources = {}): Settings {
+  // "--parallel 0" when the value came from a flag, "AMC_PARALLEL=0" otherwise.
+  const label = (variable: string, value: string) =>
+    sources[variable] ? `${sources[variable]} ${value}` : `${variable}=${value}`;
+  const provider = nonEmpty(env.AMC_CLUSTER) ?? "local";
+  const providerName =
+    provider === "local" ? env.AMC_LOCAL_CLUSTER : provider === "kind" ? env.AMC_KIND_CLUSTER : undefined;
+  const name = nonEmpty(env.AMC_CLUSTER_NAME) ?? nonEmpty(providerName);
+  const kubeconfig = nonEmpty(env.AMC_KUBECONFIG);
+  const context = nonEmpty(env.AMC_KUBE_CONTEXT);
+  const parallel = nonEmpty(env.AMC_PARALLEL);
+  const timeoutScale = nonEmpty(env.AMC_TIMEOUT_SCALE);
+  const optional = (key: string, value: string | undefined) => (nonEmpty(value) ? { [key]: value } : {});
+  return {
+    cluster: {
+      provider,
+      ...(name ? { name } : {}),
+      keep: parseFlag(env.AMC_KEEP, "AMC_KEEP"),
+      ...(kubeconfig ? { kubeconfig } : {}),
+      ...(context ? { context } : {}),
+    },
+    storageClasses: listSetting(env.AMC_STORAGE_CLASSES),
+    scenarios: parseScenarios(env.AMC_SCENARIOS, sources.AMC_SCENARIOS ?? "AMC_SCENARIOS"),
+    nodes: listSetting(env.AMC_NODES),
+    ...(parallel ? { parallel: parseParallel(parallel, label("AMC_PARALLEL", parallel)) } : {}),
+    timeoutScale: timeoutScale
+      ? parseTimeoutScale(timeoutScale, label("AMC_TIMEOUT_SCALE", timeoutScale))
+      : 1,
+    reportDir: nonEmpty(env.AMC_REPORT_DIR) ?? "reports",
+    ...optional("image", env.AMC_IMAGE),
+    ...optional("profile", env.AMC_PROFILE),
+    ...optional("outcomeFile", outcomeFileOf(env)),
+    ...optional("binDir", env.AMC_BIN_DIR),
+    ...optional("chromium", env.AMC_CHROMIUM),
+    kindImages: {
+      ...optional("node", env.AMC_KIND_NODE_IMAGE),
+      ...optional("csiDriver", env.AMC_KIND_CSI_DRIVER_IMAGE),
+      ...optional("csiProvisioner", env.AMC_KIND_CSI_PROVISIONER_IMAGE),
+      ...optional("csiAttacher", env.AMC_KIND_CSI_ATTACHER_IMAGE),
+    },
+  };
+}
+
+/**
+ * AMC_OUTCOME_FILE alone: the suites' set-up reports through it why it could
+ * not start, and the settings themselves may be what is wrong.
+ */
+export function outcomeFileOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return nonEmpty(env.AMC_OUTCOME_FILE);
+}

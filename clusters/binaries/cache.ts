@@ -2,9 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { pidAlive } from "../../lib/processes.ts";
 import type { Component } from "./components.ts";
-import { removeWorkDir } from "./go-build.ts";
 
 /**
  * Cache layout: `<root>/bin/<component>/<version>-<platform>-<recipe>/`.
@@ -71,6 +71,16 @@ export async function removeAbandonedStaging(root: string): Promise<void> {
       await removeWorkDir(join(tmp, entry)); // Go leaves read-only trees
     }
   }
+}
+
+/** Gives the owner write permission throughout `dir` (Go's module cache, and copies of it, are read-only). */
+export async function makeWritable(dir: string): Promise<void> {
+  await execa("chmod", ["-R", "u+w", dir], { reject: false });
+}
+
+export async function removeWorkDir(dir: string): Promise<void> {
+  await makeWritable(dir); // copies of module-cache trees are read-only
+  await rm(dir, { recursive: true, force: true });
 }
 
 export async function newStagingDir(root: string, id: string): Promise<string> {

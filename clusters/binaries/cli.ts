@@ -1,6 +1,7 @@
+import { errorText, exitCodeOf } from "../../lib/errors.ts";
 import { formatDuration } from "../../lib/progress.ts";
 import { type ComponentId, components } from "./components.ts";
-import { ProvisioningError, resolveComponents } from "./resolve.ts";
+import { resolveComponents } from "./resolve.ts";
 
 /**
  * `npm run binaries [component...]`: resolves the local cluster's upstream
@@ -18,7 +19,6 @@ try {
   for (const r of Object.values(resolved)) console.log(`${r.id}\t${r.version}\t${r.source}\t${r.dir}`);
   console.error(`all components ready in ${formatDuration(Date.now() - started)}`);
 } catch (error) {
-  if (!(error instanceof ProvisioningError)) throw error;
-  console.error(error.message);
-  process.exit(3);
+  console.error(errorText(error));
+  process.exit(exitCodeOf(error));
 }

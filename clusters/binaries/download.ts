@@ -24,19 +24,32 @@ async function open(url: string, signal?: AbortSignal): Promise<Response> {
     connectTimeoutMs,
   );
   signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  let response: Response;
   try {
-    const response = await fetch(url, { signal: controller.signal, redirect: "follow" });
-    if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
-    return response;
+    response = await fetch(url, { signal: controller.signal, redirect: "follow" });
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
     throw new Error(`GET ${url}: ${cause?.message ?? (error as Error).message}`);
   } finally {
     clearTimeout(timer);
   }
+  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return response;
 }
 
-async function downloadTo(url: string, path: string, idleTimeoutMs: number): Promise<void> {
+export interface DownloadOptions {
+  /** A transfer that delivers nothing for this long is given up. */
+  idleTimeoutMs?: number;
+  /** Called with the bytes received so far, and the total when the server announced it. */
+  onProgress?: (received: number, total: number | undefined) => void;
+}
+
+/**
+ * Downloads `url` into the file `path`. A response that announced its length
+ * must deliver exactly that many bytes, or the download fails.
+ */
+export async function downloadFile(url: string, path: string, options: DownloadOptions = {}): Promise<void> {
+  const idleTimeoutMs = options.idleTimeoutMs ?? defaultIdleTimeoutMs;
   const transfer = new AbortController();
   let idle: NodeJS.Timeout | undefined;
   const stillAlive = () => {
@@ -49,9 +62,21 @@ async function downloadTo(url: string, path: string, idleTimeoutMs: number): Pro
   stillAlive();
   try {
     const response = await open(url, transfer.signal);
+    // fetch() decodes a Content-Encoding, after which Content-Length no longer counts the bytes.
+    const encoding = response.headers.get("content-encoding") ?? "identity";
+    const length = Number(response.headers.get("content-length") ?? Number.NaN);
+    const total = encoding === "identity" && Number.isSafeInteger(length) ? length : undefined;
+    let received = 0;
     const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
-    body.on("data", stillAlive);
+    body.on("data", (chunk: Buffer) => {
+      stillAlive();
+      received += chunk.length;
+      options.onProgress?.(received, total);
+    });
     await pipeline(body, createWriteStream(path), { signal: transfer.signal });
+    if (total !== undefined && received !== total) {
+      throw new Error(`GET ${url}: the transfer ended after ${received} of ${total} bytes`);
+    }
   } catch (error) {
     throw transfer.signal.aborted ? transfer.signal.reason : error;
   } finally {
@@ -77,14 +102,14 @@ export async function downloadRelease(
   if (source.kind === "files") {
     for (const [name, url] of Object.entries(source.urls)) {
       const path = join(dir, name);
-      await downloadTo(url, path, idleTimeoutMs);
+      await downloadFile(url, path, { idleTimeoutMs });
       if (source.checksumSuffix) await verifySha256(path, url + source.checksumSuffix);
       await chmod(path, 0o755);
     }
     return;
   }
   const archive = join(dir, ".release.tar.gz");
-  await downloadTo(source.url, archive, idleTimeoutMs);
+  await downloadFile(source.url, archive, { idleTimeoutMs });
   const unpack = join(dir, ".unpacked");
   await mkdir(unpack);
   await execa("tar", ["-xzf", archive, "-C", unpack, ...Object.values(source.members)]);

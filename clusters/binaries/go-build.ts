@@ -1,15 +1,19 @@
-import { chmod, copyFile, cp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, cp, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { heartbeat } from "../../lib/progress.ts";
+import { makeWritable } from "./cache.ts";
 import type { Component, GoRecipe } from "./components.ts";
+import { type GoCommand, provideGo } from "./go-toolchain.ts";
 
 /**
  * Builds a component from source fetched through the Go module proxy, with a
  * status line every 15 s (`go build -v` names each package it compiles, which
  * gives a count to show). Build directories are temporary; the Go module and
  * build caches are Go's own (GOMODCACHE, GOCACHE), shared with the user's.
+ * Every go command runs the go of go-toolchain.ts (PATH's, or one fetched
+ * through the Go module proxy).
  */
 
 const wrapperSources = fileURLToPath(new URL("./go/", import.meta.url));
@@ -24,11 +28,20 @@ interface ModuleInfo {
   Error?: string;
 }
 
-export async function downloadModule(module: string, version: string, cwd: string): Promise<ModuleInfo> {
-  const { stdout } = await execa("go", ["mod", "download", "-json", `${module}@${version}`], {
+/** `go mod download` of one module version; `go` defaults to provideGo()'s. */
+export async function downloadModule(
+  module: string,
+  version: string,
+  cwd: string,
+  go?: GoCommand,
+): Promise<ModuleInfo> {
+  const { command, env } = go ?? (await provideGo());
+  const { stdout, stderr } = await execa(command, ["mod", "download", "-json", `${module}@${version}`], {
     cwd,
+    env,
     reject: false,
   });
+  if (stdout.trim() === "") throw new Error(`go mod download ${module}@${version}: ${stderr.trim()}`);
   const info = JSON.parse(stdout) as ModuleInfo;
   if (info.Error) throw new Error(`go mod download ${module}@${version}: ${info.Error}`);
   return info;
@@ -63,13 +76,19 @@ export function wrapperGoMod(
 
 /** Runs a go command, counting compiled packages for the status line; keeps the output tail for errors. */
 async function runGo(
+  go: GoCommand,
   args: string[],
   cwd: string,
   env: Record<string, string>,
   status: (line: string) => void,
 ) {
   const tail: string[] = [];
-  const child = execa("go", args, { cwd, env: { CGO_ENABLED: "0", ...env }, all: true, reject: false });
+  const child = execa(go.command, args, {
+    cwd,
+    env: { CGO_ENABLED: "0", ...go.env, ...env },
+    all: true,
+    reject: false,
+  });
   child.all?.on("data", (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n").filter(Boolean)) {
       status(line);
@@ -95,6 +114,7 @@ export async function goBuild(
   workDir: string,
   outDir: string,
   scope: string,
+  go: GoCommand,
 ): Promise<void> {
   const recipe: GoRecipe = component.build;
   let packages = 0;
@@ -109,7 +129,7 @@ export async function goBuild(
   try {
     switch (recipe.kind) {
       case "wrapper": {
-        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir, go);
         const upstreamGoMod = await readFile(upstream.GoMod, "utf8");
         const replaces = recipe.replaceStaging ? stagingReplaces(upstreamGoMod, recipe.replaceStaging) : [];
         await copyFile(wrapperMainPath(recipe.dir), join(workDir, "main.go"));
@@ -117,8 +137,9 @@ export async function goBuild(
           join(workDir, "go.mod"),
           wrapperGoMod(recipe.dir, goVersionOf(upstreamGoMod), recipe.module, recipe.version, replaces),
         );
-        await runGo(["mod", "tidy"], workDir, {}, count);
+        await runGo(go, ["mod", "tidy"], workDir, {}, count);
         await runGo(
+          go,
           ["build", ...buildFlags(recipe.ldflags), "-o", join(outDir, recipe.binary), "."],
           workDir,
           {},
@@ -129,11 +150,11 @@ export async function goBuild(
       }
       case "install": {
         const targets = recipe.packages.map((pkg) => `${pkg}@${recipe.version}`);
-        await runGo(["install", ...buildFlags([]), ...targets], workDir, { GOBIN: outDir }, count);
+        await runGo(go, ["install", ...buildFlags([]), ...targets], workDir, { GOBIN: outDir }, count);
         return;
       }
       case "in-module": {
-        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir, go);
         const source = join(workDir, "src");
         // The module cache is read-only; go build may write go.sum updates.
         await cp(upstream.Dir, source, { recursive: true });
@@ -142,6 +163,7 @@ export async function goBuild(
           // Module zips leave vendor/ out, but a leftover vendor directory would
           // still switch go to -mod=vendor: resolve from go.mod instead.
           await runGo(
+            go,
             ["build", "-mod=mod", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
             source,
             {},
@@ -151,7 +173,7 @@ export async function goBuild(
         return;
       }
       case "module-files": {
-        const upstream = await downloadModule(recipe.module, recipe.version, workDir);
+        const upstream = await downloadModule(recipe.module, recipe.version, workDir, go);
         for (const [name, path] of Object.entries(recipe.files)) {
           await copyFile(join(upstream.Dir, path), join(outDir, name));
           await chmod(join(outDir, name), 0o644);
@@ -162,18 +184,4 @@ export async function goBuild(
   } finally {
     stop();
   }
-}
-
-async function makeWritable(dir: string): Promise<void> {
-  await execa("chmod", ["-R", "u+w", dir], { reject: false });
-}
-
-export async function removeWorkDir(dir: string): Promise<void> {
-  await makeWritable(dir); // copies of module-cache trees are read-only
-  await rm(dir, { recursive: true, force: true });
-}
-
-export async function goAvailable(): Promise<boolean> {
-  const result = await execa("go", ["version"], { reject: false });
-  return result.exitCode === 0;
 }

@@ -25,7 +25,26 @@ export const pins = {
   localPathProvisioner: "v0.0.30",
   /** rhysd/actionlint, which checks the GitHub Actions workflows (.github/workflows) in the unit tests. */
   actionlint: "v1.7.12",
+  /**
+   * The Go toolchain the builds use when no `go` (1.21 or later) is on PATH:
+   * fetched through the Go module proxy as the module golang.org/toolchain.
+   * The upstream modules ask for go 1.26 (Kubernetes 1.36: `go 1.26.0`).
+   * Change it together with goToolchainSums below.
+   */
+  go: "go1.26.8",
 } as const;
+
+/**
+ * The h1: hashes of the golang.org/toolchain module zips of `pins.go`, by
+ * platform, as the Go checksum database records them (go.sum's format:
+ * `go mod download -json golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64`
+ * prints the same `Sum`, and so does the checksum database's lookup of that
+ * module version). A fetched toolchain is used only when its zip hashes to this.
+ */
+export const goToolchainSums: Readonly<Record<string, string>> = {
+  "linux-amd64": "h1:ZOmGe1OnfREDMIdb1Qi4G9JSuDPBLGExZMQ4nis1RXM=",
+  "linux-arm64": "h1:sYL/O6MqS68ML0kjsQ36WoYIpJqkw60TxizWUYUKQMc=",
+};
 
 /** "v1.36.3" -> "v0.36.3": the tag of the k8s.io/* staging modules released with a Kubernetes version. */
 export function stagingVersion(kubernetesVersion: string): string {

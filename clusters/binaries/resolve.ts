@@ -4,6 +4,7 @@ import { cacheRoot } from "../../lib/cache-dir.ts";
 import { InfrastructureError } from "../../lib/errors.ts";
 import { withLock } from "../../lib/lock.ts";
 import { formatDuration, say } from "../../lib/progress.ts";
+import { readSettings } from "../../lib/settings.ts";
 import {
   componentDir,
   newStagingDir,
@@ -11,18 +12,21 @@ import {
   readCompleteEntry,
   recipeKey,
   removeAbandonedStaging,
+  removeWorkDir,
   type Source,
 } from "./cache.ts";
 import { type Component, type ComponentId, components, currentPlatform } from "./components.ts";
 import { downloadRelease } from "./download.ts";
-import { goAvailable, goBuild, removeWorkDir, wrapperMainPath } from "./go-build.ts";
+import { goBuild, wrapperMainPath } from "./go-build.ts";
+import { type GoCommand, provideGo } from "./go-toolchain.ts";
 
 /**
  * Finds each upstream component, in this order, and says which one it used:
  *  1. the directory named by AMC_BIN_DIR (files used as they are);
  *  2. the cache under $XDG_CACHE_HOME or ~/.cache;
  *  3. the official release download;
- *  4. a build from source through the Go module proxy, when `go` is on PATH.
+ *  4. a build from source through the Go module proxy, with `go` from PATH or,
+ *     failing that, the Go toolchain fetched through that proxy (go-toolchain.ts).
  * Steps 3 and 4 run under a per-component lock and publish into the cache
  * atomically, so concurrent runs neither corrupt nor duplicate the work.
  */
@@ -89,7 +93,7 @@ export async function resolveComponent(
     return { id: component.id, version: component.version, source, dir };
   };
 
-  const userDir = env[BIN_DIR_ENV];
+  const userDir = readSettings(env).binDir;
   if (userDir && (await hasAllFiles(userDir, component.files))) return found("user-dir", userDir);
 
   const root = cacheRoot(env);
@@ -137,8 +141,11 @@ export async function resolveComponent(
       attempts.push("no official binary release is published");
     }
 
-    if (!(await goAvailable())) {
-      attempts.push("no `go` on PATH to build it from the Go module proxy");
+    let go: GoCommand;
+    try {
+      go = await provideGo({ env: options.env, scope });
+    } catch (error) {
+      attempts.push(`no Go to build it from the Go module proxy: ${(error as Error).message}`);
       throw new ProvisioningError(component.id, attempts);
     }
     const started = Date.now();
@@ -151,7 +158,7 @@ export async function resolveComponent(
         : `${label}: building from source through the Go module proxy (a cold build takes minutes; progress every 15 s)`,
     );
     try {
-      await goBuild(component, work, staging, scope);
+      await goBuild(component, work, staging, scope, go);
       const seconds = (Date.now() - started) / 1000;
       await publish(
         staging,

@@ -36,6 +36,16 @@ describe("why the API server does not answer", () => {
     ]);
   });
 
+  it("says that a blocked port is refused by the HTTP client, not by a server", async () => {
+    // What Node's fetch really throws for a port the fetch standard blocks.
+    const error = await fetch("https://127.0.0.1:1/version").catch((e: unknown) => e);
+    const message = apiProblemMessage({ ...endpoint, server: "https://127.0.0.1:1" }, error, 10_000);
+    expect(message.split("\n")[1]).toBe(
+      "  cause: Node's HTTP client refuses port 1: the fetch standard blocks it, so no server on it can be reached, whether it runs or not",
+    );
+    expect(message).not.toContain("bad port");
+  });
+
   it("tells refused credentials from a server that is not there", () => {
     const message = apiProblemMessage(endpoint, new ApiException(401, "Unauthorized", "", {}), 10_000);
     expect(message).toMatch(

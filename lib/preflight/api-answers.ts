@@ -44,6 +44,16 @@ export function apiProblemMessage(endpoint: Endpoint, error: unknown, timeoutMs:
     ].join("\n");
   }
   const cause = error instanceof ApiException ? `HTTP ${error.code}` : describeCause(error, timeoutMs);
+  if (cause === "bad port") {
+    // undici, Node's HTTP client, refuses the ports the fetch standard blocks (1, 22, 25, 6000, ...)
+    // before it connects: no server there can ever be reached from here, whether it runs or not.
+    const port = new URL(endpoint.server).port;
+    return [
+      `the API server at ${endpoint.server} cannot be reached from here (${where})`,
+      `  cause: Node's HTTP client refuses port ${port}: the fetch standard blocks it, so no server on it can be reached, whether it runs or not`,
+      "  serve the API on another port, or point the kubeconfig at one (--kubeconfig, --context)",
+    ].join("\n");
+  }
   return [
     `the API server at ${endpoint.server} does not answer (${where})`,
     `  cause: ${cause}`,

@@ -14,12 +14,15 @@ import { type ResolvedComponent, resolveComponents } from "../../binaries/resolv
 import { requireDocker } from "../docker.ts";
 import { alreadyBuilt } from "./already-built.ts";
 import {
+  buildContainerName,
   builtBy,
   busyboxApplets,
   contentKey,
   debian,
   debianImageDockerfile,
   etcdImageTag,
+  interruptedBuildContainers,
+  KIND_CLUSTER_LABEL,
   kubeadmImageNames,
   localTag,
   pauseTags,
@@ -140,10 +143,22 @@ async function buildAll(root: string): Promise<KindImages> {
   return { node, workload, csiDriver, csiProvisioner, csiAttacher };
 }
 
-/** Containers an interrupted build left (the lock says no build is running now). */
-async function removeInterruptedBuilds(): Promise<void> {
-  const { stdout } = await execa("docker", ["ps", "--all", "--quiet", "--filter", `label=${builtBy}`]);
-  const ids = stdout.split("\n").filter(Boolean);
+/**
+ * Containers an interrupted build left (the lock says no build is running
+ * now). The label alone does not tell them: a kind node container inherits it
+ * from the node image the build committed, so a container is the build's only
+ * when it also has a build container's name and is no kind node.
+ */
+export async function removeInterruptedBuilds(): Promise<void> {
+  const { stdout } = await execa("docker", [
+    "ps",
+    "--all",
+    "--filter",
+    `label=${builtBy}`,
+    "--format",
+    `{{.ID}}\t{{.Names}}\t{{.Label "${KIND_CLUSTER_LABEL}"}}`,
+  ]);
+  const ids = interruptedBuildContainers(stdout);
   if (ids.length === 0) return;
   say(scope, `removing ${ids.length} container(s) an interrupted image build left`);
   await execa("docker", ["rm", "--force", "--volumes", ...ids]);
@@ -280,7 +295,8 @@ async function listFiles(dir: string): Promise<string[]> {
 
 async function extractFromImage(image: string, path: string, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
-  const { stdout: id } = await execa("docker", ["create", "--label", builtBy, image, "true"]);
+  const name = buildContainerName();
+  const { stdout: id } = await execa("docker", ["create", "--name", name, "--label", builtBy, image, "true"]);
   try {
     await execa("docker", ["cp", `${id.trim()}:${path}`, target]);
   } finally {

@@ -1,4 +1,4 @@
-import { InfrastructureError } from "../../../lib/errors.ts";
+import { errorText, exitCodeOf } from "../../../lib/errors.ts";
 import { formatDuration } from "../../../lib/progress.ts";
 import { buildKindImages } from "./build.ts";
 
@@ -12,7 +12,6 @@ try {
   for (const [role, image] of Object.entries(images)) console.log(`${role}\t${image}`);
   console.error(`kind images ready in ${formatDuration(Date.now() - started)}`);
 } catch (error) {
-  // Exit codes as amc documents them: the machine cannot build the images.
-  console.error(error instanceof InfrastructureError ? error.message : error);
-  process.exit(3);
+  console.error(errorText(error));
+  process.exit(exitCodeOf(error));
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { pins } from "../../binaries/pins.ts";
 
 /**
@@ -91,3 +91,31 @@ export const busyboxApplets = [
   "touch",
   "true",
 ] as const;
+
+/** kind's label on its node containers, naming their cluster. */
+export const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
+
+/** Every container an image build runs is named so; older versions named them amc-kind-build-. */
+const BUILD_CONTAINER_PREFIXES = ["amc-image-build-", "amc-kind-build-"];
+
+export function buildContainerName(): string {
+  return `${BUILD_CONTAINER_PREFIXES[0]}${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * The ids among `docker ps --format '{{.ID}}\t{{.Names}}\t{{.Label "io.x-k8s.kind.cluster"}}'`
+ * lines (containers with the build's label) that an image build made: named
+ * as build containers, and not a kind node (whose image, built here, carries
+ * the build's label too).
+ */
+export function interruptedBuildContainers(psOutput: string): string[] {
+  return psOutput
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.split("\t"))
+    .filter(
+      ([, name = "", kindCluster = ""]) =>
+        !kindCluster && BUILD_CONTAINER_PREFIXES.some((p) => name.startsWith(p)),
+    )
+    .map(([id = ""]) => id);
+}

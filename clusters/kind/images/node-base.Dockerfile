@@ -31,7 +31,7 @@ RUN chmod 0755 /usr/local/bin/* /kind/bin/* \
     && ln -s /usr/bin/ctr /usr/local/bin/ctr \
     && mkdir -p /opt/cni && ln -s /usr/lib/cni /opt/cni/bin \
     # Pods may not lower their oom_score_adj where CAP_SYS_RESOURCE is missing
-    # (see .ci/runc-drop-sys-resource): containerd then keeps them at its own.
+    # (the runc wrapper of this project's CI machines drops it): containerd then keeps them at its own.
     && sed -i 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' /etc/containerd/config.toml \
     && ctr oci spec \
       | jq '.hooks.createContainer[.hooks.createContainer| length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \

@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
 import { execa } from "execa";
 import { say, timed } from "../../../lib/progress.ts";
 import { imageId } from "../docker.ts";
 import { alreadyBuilt } from "./already-built.ts";
-import { builtBy, contentKey } from "./image-set.ts";
+import { buildContainerName, builtBy, contentKey } from "./image-set.ts";
 
 /**
  * Turns the node base into a kind node image, as `kind build node-image`
@@ -46,7 +45,7 @@ export async function assembleNodeImage(inputs: NodeImageInputs): Promise<string
 }
 
 async function assemble(inputs: NodeImageInputs, tag: string): Promise<void> {
-  const container = `amc-kind-build-${randomBytes(4).toString("hex")}`;
+  const container = buildContainerName();
   await execa("docker", [
     "run",
     "--detach",

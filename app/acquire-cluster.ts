@@ -1,5 +1,5 @@
 import { providerOf } from "../clusters/registry.ts";
-import type { ClusterHandle, GuardTask } from "../lib/cluster/contract.ts";
+import type { ClusterHandle, ClusterProvider, GuardTask } from "../lib/cluster/contract.ts";
 import type { Settings } from "../lib/settings.ts";
 import { type Guardian, startGuardian } from "./guardian/guardian.ts";
 import type { CleanupTask } from "./guardian/task.ts";
@@ -11,8 +11,12 @@ import type { CleanupTask } from "./guardian/task.ts";
  * copy) if the run dies: the caller's guardian when it passes one, else one of
  * this function's own, dismissed when the handle is released.
  */
-export async function acquireCluster(settings: Settings, guardian?: Guardian): Promise<ClusterHandle> {
-  const provider = providerOf(settings.cluster.provider);
+export async function acquireCluster(
+  settings: Settings,
+  guardian?: Guardian,
+  lookup: (id: string) => ClusterProvider = providerOf,
+): Promise<ClusterHandle> {
+  const provider = lookup(settings.cluster.provider);
   let ownGuardian: Guardian | undefined;
   const guard = (task: GuardTask) => {
     if (!guardian) ownGuardian ??= startGuardian();

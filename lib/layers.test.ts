@@ -21,8 +21,9 @@ const layerName = ["lib", "clusters", "the top (app, suites, bin, bench)"];
 function importsOf(file: string, text: string): string[] {
   const specifiers = [
     ...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["'](\.{1,2}\/[^"']+)["']/gms),
+    ...text.matchAll(/^\s*import\s*["'](\.{1,2}\/[^"']+)["']/gm),
     ...text.matchAll(/\bimport\s*\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g),
-    ...text.matchAll(/\bnew URL\(\s*["'](\.{1,2}\/[^"']+\.(?:ts|js))["']\s*,\s*import\.meta\.url/g),
+    ...text.matchAll(/\bnew URL\(\s*["'](\.{1,2}\/[^"']+\.(?:ts|js|mjs))["']\s*,\s*import\.meta\.url/g),
   ].map((m) => m[1] as string);
   return [...new Set(specifiers.map((s) => normalize(join(dirname(file), s))))];
 }
@@ -115,6 +116,8 @@ describe("layers", () => {
     // Written with IMPORT in place of the keyword, so that this file itself does not name these modules.
     const text = [
       'IMPORT type { A } from "../cluster/contract.ts";',
+      'IMPORT "./side-effect.ts";',
+      'const config = new URL("../../allurerc.mjs", IMPORT.meta.url);',
       'export { b } from "./b.ts";',
       'const m = await IMPORT("../../app/cli/main.ts");',
       'const main = new URL("./guardian-main.ts", IMPORT.meta.url);',
@@ -124,7 +127,9 @@ describe("layers", () => {
     expect(importsOf("lib/report/x.ts", text)).toEqual([
       "lib/cluster/contract.ts",
       "lib/report/b.ts",
+      "lib/report/side-effect.ts",
       "app/cli/main.ts",
+      "allurerc.mjs",
       "lib/report/guardian-main.ts",
     ]);
   });

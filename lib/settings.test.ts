@@ -68,5 +68,8 @@ describe("readSettings", () => {
     expect(() => readSettings({ AMC_PARALLEL: "x" }, { AMC_PARALLEL: "--parallel" })).toThrow(
       /^--parallel x: expected a whole number/,
     );
+    expect(() => readSettings({ AMC_SCENARIOS: "rwx-x" }, { AMC_SCENARIOS: "--scenario" })).toThrow(
+      /^unknown scenario rwx-x; known scenarios: /,
+    );
   });
 });

@@ -52,10 +52,14 @@ export async function cluster(args: string[]): Promise<number> {
     console.log(clusterCommand.help);
     return exitCodes.ok;
   }
+  if (values.cluster !== undefined && values.provider !== undefined) {
+    throw usageError(clusterCommand, "--provider is the old name of --cluster: give one of them");
+  }
+  const flag = values.provider !== undefined ? "--provider" : "--cluster";
   const id = values.cluster ?? values.provider ?? "local";
   const lifecycle = lifecycleIds().includes(id) ? providerOf(id).lifecycle : undefined;
   if (!lifecycle) {
-    throw usageError(clusterCommand, `--cluster ${id}: expected one of ${lifecycleIds().join(", ")}`);
+    throw usageError(clusterCommand, `${flag} ${id}: expected one of ${lifecycleIds().join(", ")}`);
   }
   const [action, given, ...extra] = positionals;
   if (!action) throw usageError(clusterCommand, "which one: up, down, status or list?");

@@ -1,5 +1,5 @@
 import { exitCodes } from "../../lib/errors.ts";
-import type { Certification } from "../../lib/report/certification.ts";
+import type { Certification } from "../../lib/report/document.ts";
 
 /** amc's exit codes are lib/errors.ts's exitCodes; this module explains them and judges a finished run. */
 export { exitCodes };
@@ -9,7 +9,7 @@ export const exitCodesHelp = `exit codes:
   1    a deviation or finding (run); a broken claim or a deviation (certify)
   2    usage or profile error: unknown flag, scenario, storage class, malformed profile
   3    infrastructure error: cluster unreachable, permissions, timeouts (inconclusive)
-  130  interrupted (Ctrl-C); cleanup and the partial reports follow from the run's guardian`;
+  130  interrupted (Ctrl-C or SIGTERM); cleanup and the partial reports follow from the run's guardian`;
 
 export interface RunJudgement {
   code: number;

@@ -4,7 +4,7 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Certification } from "../../lib/report/certification.ts";
+import type { Certification } from "../../lib/report/document.ts";
 
 /**
  * `amc` as a user gets it: the package as `npm pack` makes it, installed

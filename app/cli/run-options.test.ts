@@ -54,7 +54,7 @@ describe("runEnvironment", () => {
   it.each([
     [
       { scenario: ["rwo-cross-node", "rwx-same-node"] },
-      /^amc run: --scenario: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
+      /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
     ],
     [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig\n/],
     [

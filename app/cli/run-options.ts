@@ -24,9 +24,22 @@ export const runFlags = {
   help: { type: "boolean", short: "h" },
 } as const;
 
+/** The providers of the registry, one line each, with their static facts. */
+const providersHelp = providerIds
+  .map((id) => {
+    const provider = providers[id];
+    const fidelity =
+      provider?.facts.fidelity === "detected"
+        ? "fidelity from its nodes"
+        : `${provider?.facts.fidelity} fidelity`;
+    return `                                     ${id}: ${provider?.summary} (${fidelity})`;
+  })
+  .join("\n");
+
 export const runFlagsHelp = `cluster:
-  --cluster local|kind|kubeconfig  where to run (default: local, or kubeconfig with --kubeconfig/--context)
-  --cluster-name NAME              local or kind: use (or start) this named cluster and leave it running;
+  --cluster ${providerIds.join("|").padEnd(22)} where to run (default: local, or kubeconfig with --kubeconfig/--context)
+${providersHelp}
+  --cluster-name NAME              ${lifecycleIds().join(" or ")}: use (or start) this named cluster and leave it running;
                                    without it the run starts a cluster of its own and removes it at the end
   --keep                           leave the cluster the run starts running (local: named "amc")
   --kubeconfig FILE                kubeconfig of an existing cluster (AMC_KUBECONFIG)
@@ -95,23 +108,15 @@ export function runEnvironment(command: Command, values: RunFlagValues): Record<
   if (values.parallel !== undefined) env.AMC_PARALLEL = values.parallel;
   if (values.timeout !== undefined) {
     // The flag says what it is, a factor: "2x"; the variable takes the bare number.
+    const label = `--timeout ${values.timeout}`;
     const factor = values.timeout.endsWith("x") ? values.timeout : "not a factor";
-    try {
-      env.AMC_TIMEOUT_SCALE = String(parseTimeoutScale(factor, `--timeout ${values.timeout}`));
-    } catch {
-      throw fail(`--timeout ${values.timeout}: expected a factor such as 2x or 0.5x (it scales every wait)`);
-    }
+    env.AMC_TIMEOUT_SCALE = String(asFlagError(fail, () => parseTimeoutScale(factor, label)));
   }
   if (values["report-dir"] !== undefined) env.AMC_REPORT_DIR = values["report-dir"];
   if (values.image !== undefined) env.AMC_IMAGE = values.image;
 
   // The one check of every setting (lib/settings.ts), with the flags' names in its messages.
-  try {
-    readSettings({ ...process.env, ...env }, flagOf);
-  } catch (error) {
-    if (error instanceof UsageError) throw fail(error.message);
-    throw error;
-  }
+  asFlagError(fail, () => readSettings({ ...process.env, ...env }, flagOf));
   return env;
 }
 
@@ -120,3 +125,13 @@ const flagOf = {
   AMC_SCENARIOS: "--scenario",
   AMC_PARALLEL: "--parallel",
 };
+
+/** A setting's usage error as the command's: with its usage line and where its help is. */
+function asFlagError<T>(fail: (message: string) => UsageError, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof UsageError) throw fail(error.message);
+    throw error;
+  }
+}

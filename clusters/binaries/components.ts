@@ -249,7 +249,7 @@ export const components: Record<ComponentId, Component> = {
       ldflags: [`-X main.VERSION=${pins.localPathProvisioner}`],
     },
   },
-  // The linter of the GitHub Actions workflows (lib/ci/workflows.test.ts); no replace directives upstream.
+  // The linter of the GitHub Actions workflows (app/ci/workflows.test.ts); no replace directives upstream.
   actionlint: {
     id: "actionlint",
     version: pins.actionlint,

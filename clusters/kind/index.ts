@@ -1,6 +1,8 @@
 import type { ClusterProvider } from "../../lib/cluster/contract.ts";
 import { newClusterName } from "../../lib/cluster/contract.ts";
+import type { Settings } from "../../lib/settings.ts";
 import { down, kindClusters, status, up } from "./provider.ts";
+import type { KindImageSettings } from "./settings.ts";
 
 /**
  * kind clusters: real kubelets in Docker, with kind's `standard` class and the
@@ -9,26 +11,27 @@ import { down, kindClusters, status, up } from "./provider.ts";
  */
 export const kindProvider: ClusterProvider = {
   id: "kind",
-  summary: "kind: real kubelets in Docker (images built on this machine when not given)",
+  summary: "real kubelets in Docker, images built on this machine unless given",
   facts: { fidelity: "full", nodeFaults: false },
   async acquire({ settings, guard }) {
     const { name, keep } = settings.cluster;
-    const images = { ...settings.kindImages, ...(settings.image ? { workload: settings.image } : {}) };
     // A named cluster, or one kept with --keep, outlives the run, also when it dies.
-    if (name || keep) return up({ name: name ?? newClusterName(), ephemeral: false, images });
+    if (name || keep)
+      return up({ name: name ?? newClusterName(), ephemeral: false, images: imagesOf(settings) });
     const own = newClusterName();
     guard({ cluster: own });
-    return up({ name: own, ephemeral: true, images });
+    return up({ name: own, ephemeral: true, images: imagesOf(settings) });
   },
   lifecycle: {
     up: (name, settings) =>
-      up({
-        name: name ?? newClusterName(),
-        ephemeral: false,
-        images: { ...settings.kindImages, ...(settings.image ? { workload: settings.image } : {}) },
-      }),
+      up({ name: name ?? newClusterName(), ephemeral: false, images: imagesOf(settings) }),
     down: (name) => down(name),
     status,
     list: () => kindClusters(),
   },
 };
+
+/** The images the settings give (the others are built here): kind's own, and the pods' image. */
+function imagesOf(settings: Settings): KindImageSettings {
+  return { ...settings.kindImages, ...(settings.image ? { workload: settings.image } : {}) };
+}

@@ -4,7 +4,7 @@ import { acquireKubeconfigCluster } from "./provider.ts";
 /** An existing cluster: never created nor deleted, so no lifecycle; fidelity read from its nodes. */
 export const kubeconfigProvider: ClusterProvider = {
   id: "kubeconfig",
-  summary: "an existing cluster, through a kubeconfig (--kubeconfig, --context); never created nor deleted",
+  summary: "an existing cluster (--kubeconfig, --context), never created nor deleted",
   facts: { fidelity: "detected", nodeFaults: false },
   // The private copy holds credentials: the guardian learns of it before the (slow) preflight.
   acquire: ({ settings, guard }) =>

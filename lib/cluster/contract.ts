@@ -53,9 +53,10 @@ export type GuardTask = { cluster: string } | { path: string };
 export interface AcquireOptions {
   settings: Settings;
   /**
-   * Told, before the provider creates anything for the run, what to remove
-   * should the run die: the guardian then calls this provider's `down` for a
-   * cluster, or removes a path (a private kubeconfig copy).
+   * Told what to remove should the run die, as soon as there is something:
+   * before the provider starts a cluster of the run's own, right after it
+   * writes a file of the run's own (a private kubeconfig copy). The guardian
+   * then calls this provider's `down` for a cluster, or removes the path.
    */
   guard: (task: GuardTask) => void;
 }

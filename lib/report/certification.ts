@@ -7,8 +7,6 @@ import {
 } from "./document.ts";
 import type { RunPlan } from "./plan.ts";
 
-export { CERTIFICATION_SCHEMA, type Certification, type CertificationResult, type RunStatus };
-
 /**
  * Builds the certification document (document.ts) from one run's plan and
  * records. A vendor profile's claims are checked on the built document

@@ -1,5 +1,5 @@
 import type { EventEvidence } from "../scenario/types.ts";
-import type { CertificationResult } from "./certification.ts";
+import type { CertificationResult } from "./document.ts";
 
 /** Evidence as plain text: for test failure messages, JUnit bodies and the Allure events timeline. */
 

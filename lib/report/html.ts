@@ -1,6 +1,5 @@
 import type { Verdict } from "../scenario/types.ts";
-import type { Certification, CertificationResult } from "./certification.ts";
-import type { CertificationClaims } from "./document.ts";
+import type { Certification, CertificationClaims, CertificationResult } from "./document.ts";
 import {
   cellText,
   claimCountsLine,

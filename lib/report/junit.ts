@@ -1,5 +1,5 @@
 import { shortAccessMode } from "../scenario/types.ts";
-import type { Certification, CertificationResult } from "./certification.ts";
+import type { Certification, CertificationResult } from "./document.ts";
 import { evidenceText } from "./evidence-text.ts";
 
 /**
@@ -81,6 +81,27 @@ export function renderJUnit(cert: Certification): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="access-mode-conformance" tests="${all.length}" failures="${total(all, ["deviates"])}" errors="${total(all, ["inconclusive"])}" skipped="${total(all, ["not-applicable", "not-run"])}">`,
     ...suites,
+    "</testsuites>",
+    "",
+  ].join("\n");
+}
+
+/**
+ * junit.xml of a run that never got as far as its plan (its set-up failed,
+ * or it was interrupted first): one test case in error that says why, so
+ * that CI sees a failed run instead of no report or the last run's.
+ */
+export function renderNotStartedJUnit(reason: string, at: Date): string {
+  const message = escapeXml(`the run did not start: ${reason}`);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<testsuites name="access-mode-conformance" tests="1" failures="0" errors="1" skipped="0">',
+    `  <testsuite name="run" tests="1" failures="0" errors="1" skipped="0" timestamp="${at.toISOString()}" time="0.000">`,
+    '    <properties><property name="run" value="not started"/></properties>',
+    '    <testcase classname="run" name="the run starts" time="0.000">',
+    `      <error type="not-started" message="${message}">${message}</error>`,
+    "    </testcase>",
+    "  </testsuite>",
     "</testsuites>",
     "",
   ].join("\n");

@@ -1,6 +1,11 @@
 import type { Outcome, Verdict } from "../scenario/types.ts";
-import type { Certification, CertificationResult } from "./certification.ts";
-import type { CertificationClaims, ClaimEvidence, ClaimStatus } from "./document.ts";
+import type {
+  Certification,
+  CertificationClaims,
+  CertificationResult,
+  ClaimEvidence,
+  ClaimStatus,
+} from "./document.ts";
 
 /**
  * certification.md: the matrix (classes x scenarios, one line per cell), the

@@ -42,7 +42,7 @@ export async function renderStoredRun(options: {
     );
     return files;
   }
-  const config = fileURLToPath(new URL("../../allurerc.mjs", import.meta.url));
+  const config = fileURLToPath(new URL("./allurerc.mjs", import.meta.url));
   // allure is a dependency of this package; preferLocal finds it in a checkout and in an install.
   await execa(
     "allure",

@@ -1,5 +1,5 @@
 import { outcomeText } from "../scenario/verdict.ts";
-import type { Certification, CertificationResult } from "./certification.ts";
+import type { Certification, CertificationResult } from "./document.ts";
 import { claimCountsLine, claimWord, countsLine, seconds, verdictWord } from "./markdown.ts";
 
 /**

@@ -1,4 +1,3 @@
-import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import {
   dataSharedCheck,
@@ -7,28 +6,12 @@ import {
   podBStuckNotApplicable,
   reportedByKubelet,
 } from "./checks.ts";
-import { podOf, recording } from "./testdata/recordings.ts";
+import { containerCreating, podOf, recording } from "./testdata/recordings.ts";
 
 /** The kubelet-level checks' rules, on pods recorded from the local cluster. */
 
 const crossBlock = recording("rwo-cross-block");
 const rwopSame = recording("rwop-same");
-const containerCreating = (pod: V1Pod): V1Pod => ({
-  ...pod,
-  status: {
-    phase: "Pending",
-    containerStatuses: [
-      {
-        name: "app",
-        image: "alpine",
-        imageID: "",
-        ready: false,
-        restartCount: 0,
-        state: { waiting: { reason: "ContainerCreating" } },
-      },
-    ],
-  },
-});
 
 describe("pod B stuck while the volume is attached elsewhere", () => {
   it("does not apply on simulated nodes", () => {

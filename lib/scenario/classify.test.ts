@@ -1,22 +1,15 @@
-import { readFileSync } from "node:fs";
-import type {
-  CoreV1Event,
-  V1PersistentVolumeClaim,
-  V1Pod,
-  V1VolumeAttachment,
-} from "@kubernetes/client-node";
+import type { CoreV1Event, V1Pod, V1VolumeAttachment } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { Fidelity } from "../cluster/fidelity.ts";
 import {
   admittedOn,
   decide,
   handedOver,
   isFinalProvisioningFailure,
-  type Observations,
   preempted,
   provisioningRefusal,
 } from "./classify.ts";
 import { scenarioById } from "./scenarios.ts";
+import { observe, recording } from "./testdata/recordings.ts";
 import type { StorageProfile } from "./types.ts";
 import { judge } from "./verdict.ts";
 
@@ -25,32 +18,6 @@ import { judge } from "./verdict.ts";
  * local cluster (testdata/*.json: `kubectl get -o json` of a scenario's
  * namespace after the control plane decided).
  */
-
-interface Recording {
-  pods: V1Pod[];
-  events: CoreV1Event[];
-  claims: V1PersistentVolumeClaim[];
-  attachments: V1VolumeAttachment[];
-}
-
-function recording(name: string): Recording {
-  return JSON.parse(readFileSync(new URL(`./testdata/${name}.json`, import.meta.url), "utf8")) as Recording;
-}
-
-function observe(
-  r: Recording,
-  options: { fidelity?: Fidelity; attachRequired: boolean; events?: CoreV1Event[]; pods?: V1Pod[] },
-): Observations {
-  const pods = options.pods ?? r.pods;
-  return {
-    fidelity: options.fidelity ?? "control-plane",
-    attachRequired: options.attachRequired,
-    pods: new Map(pods.map((p) => [p.metadata?.name ?? "", p])),
-    events: options.events ?? r.events,
-    attachments: r.attachments,
-    ...(r.claims[0] ? { claim: r.claims[0] } : {}),
-  };
-}
 
 const withMessage = (event: CoreV1Event, message: string): CoreV1Event => ({ ...event, message });
 

@@ -11,9 +11,9 @@ import {
   scenarioRecord,
   timeoutReason,
 } from "./record.ts";
-import { type Scenario, type Step, scenarioById, scenarios } from "./scenarios.ts";
-import { observe, recording } from "./testdata/recordings.ts";
-import type { ScenarioRecord, StorageProfile } from "./types.ts";
+import { type Scenario, type Step, scenarios } from "./scenarios.ts";
+import { observe, plannedProfile, recording, scenarioOf } from "./testdata/recordings.ts";
+import type { ScenarioRecord } from "./types.ts";
 
 /**
  * The record's assembly and the run's wording, on the records of a real run
@@ -21,16 +21,8 @@ import type { ScenarioRecord, StorageProfile } from "./types.ts";
  * recorded there (testdata/*.json).
  */
 
-const scenario = (id: string): Scenario => {
-  const found = scenarioById(id);
-  if (!found) throw new Error(`no scenario ${id}`);
-  return found;
-};
-const profile = (className: string): StorageProfile => {
-  const found = recordedPlan.storage.find((s) => s.className === className);
-  if (!found) throw new Error(`the plan has no class ${className}`);
-  return found;
-};
+const scenario = scenarioOf;
+const profile = plannedProfile;
 
 /** The node choice a record's nodes came from: a same-node choice names one node. */
 function choiceOf(r: ScenarioRecord, s: Scenario): NodeChoice | undefined {

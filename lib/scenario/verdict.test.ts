@@ -5,9 +5,15 @@ import { dataSharedCheck, podBStuckCheck, podBStuckNotApplicable } from "./check
 import { decide } from "./classify.ts";
 import type { NodePool } from "./nodes.ts";
 import { timeoutReason } from "./record.ts";
-import { type Scenario, scenarioById } from "./scenarios.ts";
-import { observe, podOf, recording } from "./testdata/recordings.ts";
-import type { Check, ScenarioRecord, StorageProfile } from "./types.ts";
+import {
+  containerCreating,
+  observe,
+  plannedProfile,
+  podOf,
+  recording,
+  scenarioOf,
+} from "./testdata/recordings.ts";
+import type { Check, ScenarioRecord } from "./types.ts";
 import { finalVerdict, runsSteps, scenarioGate, withKubeletChecks } from "./verdict.ts";
 
 /**
@@ -16,16 +22,8 @@ import { finalVerdict, runsSteps, scenarioGate, withKubeletChecks } from "./verd
  * objects recorded there (testdata/*.json).
  */
 
-const scenario = (id: string): Scenario => {
-  const found = scenarioById(id);
-  if (!found) throw new Error(`no scenario ${id}`);
-  return found;
-};
-const profile = (className: string): StorageProfile => {
-  const found = recordedPlan.storage.find((s) => s.className === className);
-  if (!found) throw new Error(`the plan has no class ${className}`);
-  return found;
-};
+const scenario = scenarioOf;
+const profile = plannedProfile;
 const record = (key: string): ScenarioRecord => {
   const found = recordedRecords.find((r) => `${r.scenario}@${r.storageClass}` === key);
   if (!found) throw new Error(`no recorded record ${key}`);
@@ -108,22 +106,7 @@ describe("the kubelet-level checks", () => {
   const crossBlock = recording("rwo-cross-block");
   // kwok marks every pod Running: on real kubelets, a pod B seen so would have its volume mounted.
   const runningPodB = podBStuckCheck(podOf(crossBlock, "pod-b"));
-  const stuckPodB = podBStuckCheck({
-    ...podOf(crossBlock, "pod-b"),
-    status: {
-      phase: "Pending",
-      containerStatuses: [
-        {
-          name: "app",
-          image: "alpine",
-          imageID: "",
-          ready: false,
-          restartCount: 0,
-          state: { waiting: { reason: "ContainerCreating" } },
-        },
-      ],
-    },
-  });
+  const stuckPodB = podBStuckCheck(containerCreating(podOf(crossBlock, "pod-b")));
 
   it("turn a conforming verdict into a deviation when one failed, with the check as the reason", () => {
     expect(runningPodB.status).toBe("failed");

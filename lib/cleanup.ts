@@ -1,6 +1,8 @@
-import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiException, type V1Namespace, type V1PriorityClass } from "@kubernetes/client-node";
+import { InfrastructureError } from "./errors.ts";
 import type { Kube } from "./kube/client.ts";
-import { ignoreNotFound } from "./kube/errors.ts";
+import { apiErrorMessage, ignoreNotFound } from "./kube/errors.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
 import {
   MANAGED_BY_LABEL,
@@ -10,18 +12,58 @@ import {
   STARTED_ANNOTATION,
 } from "./labels.ts";
 import { isRunning } from "./processes.ts";
+import { formatDuration, heartbeat, say } from "./progress.ts";
 import { parseOwner, type RunContext, thisHost } from "./run.ts";
 
 /**
  * Removal of what runs create: only objects that carry the suite's label and
  * a run label, so nothing the suite did not create is ever touched.
+ *
+ * A cleanup rides out an API server that goes away for a while (a restart,
+ * a network that comes back) longer than one API call does
+ * (lib/kube/retry.ts): after its first failure it tries again, from a fresh
+ * list, for CLEANUP_PATIENCE_MS, saying every 15 s that it still tries.
+ * Then, or at once on an answer that will not change (403), it throws
+ * a CleanupError that names what is left and the command that removes it.
  */
+
+/** How long a cleanup goes on trying after its first failure. */
+export const CLEANUP_PATIENCE_MS = 2 * 60_000;
+
+/** How often a cleanup that keeps failing says so. */
+const progressEveryMs = 15_000;
 
 /** A run on another machine is taken for dead after this long. */
 const foreignRunExpiryMs = 6 * 60 * 60_000;
 
+export interface CleanupOptions {
+  /** How long to go on trying after the first failure (default CLEANUP_PATIENCE_MS); 0 tries once. */
+  patienceMs?: number;
+  /**
+   * The command that removes what is left, for the error's message
+   * (`amc cleanup --run ID` with the run's cluster flags); a generic one by default.
+   */
+  command?: string;
+}
+
+/** What a cleanup left on the cluster, and how to remove it: exit code 3 (AMC_TEARDOWN). */
+export class CleanupError extends InfrastructureError {
+  override name = "CleanupError";
+  /** What is known to be left ("namespace x", "priorityclass y"); undefined when the cluster could not be listed. */
+  readonly left: string[] | undefined;
+  /** What was removed before it gave up. */
+  readonly removed: string[];
+  constructor(message: string, left: string[] | undefined, removed: string[], cause: unknown) {
+    super(message, "AMC_TEARDOWN", { cause });
+    this.left = left;
+    this.removed = removed;
+  }
+}
+
 const runObjectsSelector = (runId?: string) =>
   `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${RUN_LABEL}${runId ? `=${runId}` : ""}`;
+
+type RunObject = V1Namespace | V1PriorityClass;
 
 async function runObjects(
   kube: Kube,
@@ -35,19 +77,117 @@ async function runObjects(
   return { namespaces: namespaces.items, priorityClasses: priorityClasses.items };
 }
 
+const namespaceName = (ns: V1Namespace) => `namespace ${ns.metadata?.name}`;
+const priorityClassName = (pc: V1PriorityClass) => `priorityclass ${pc.metadata?.name}`;
+
+function namesOf(namespaces: V1Namespace[], priorityClasses: V1PriorityClass[]): string[] {
+  return [...namespaces.map(namespaceName), ...priorityClasses.map(priorityClassName)];
+}
+
+/**
+ * Removes the objects, every one of them even when some fail, adding each
+ * one gone to `removed`; throws the first failure.
+ */
 async function remove(
   kube: Kube,
   namespaces: V1Namespace[],
   priorityClasses: V1PriorityClass[],
-): Promise<string[]> {
-  await Promise.all(namespaces.map((ns) => deleteNamespaceAndWait(kube, ns.metadata?.name ?? "")));
-  for (const pc of priorityClasses) {
-    await kube.scheduling.deletePriorityClass({ name: pc.metadata?.name ?? "" }).catch(ignoreNotFound);
+  removed: Set<string>,
+): Promise<void> {
+  const results = await Promise.allSettled([
+    ...namespaces.map(async (ns) => {
+      await deleteNamespaceAndWait(kube, ns.metadata?.name ?? "");
+      removed.add(namespaceName(ns));
+    }),
+    ...priorityClasses.map(async (pc) => {
+      await kube.scheduling.deletePriorityClass({ name: pc.metadata?.name ?? "" }).catch(ignoreNotFound);
+      removed.add(priorityClassName(pc));
+    }),
+  ]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Whether trying again may help: anything but an answer that will not
+ * change (403, 422, ...). A call that gave up on an API server that did not
+ * answer is tried again: the cleanup's patience is longer than a call's.
+ */
+function worthRetrying(error: unknown): boolean {
+  return !(error instanceof ApiException && error.code < 500 && error.code !== 429);
+}
+
+/** One line for a failure: the API's answer, or the error with the code of its cause ("fetch failed (ECONNREFUSED)"). */
+export function failureText(error: unknown): string {
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const text = apiErrorMessage(error);
+  return typeof code === "string" && !text.includes(code) ? `${text} (${code})` : text;
+}
+
+/**
+ * Runs `attempt` until it succeeds; after a transient failure, again, for up
+ * to `patienceMs` after the first one, with a progress line every 15 s.
+ * Then throws a CleanupError naming what `left` says is left and `command`.
+ */
+async function persist(
+  what: string,
+  options: CleanupOptions,
+  fallbackCommand: string,
+  attempt: () => Promise<void>,
+  state: { left: () => string[] | undefined; removed: () => string[] },
+): Promise<void> {
+  const patienceMs = options.patienceMs ?? CLEANUP_PATIENCE_MS;
+  let failingSince: number | undefined;
+  let last: unknown;
+  let stopProgress: (() => void) | undefined;
+  try {
+    for (let tries = 1; ; tries++) {
+      try {
+        await attempt();
+        if (failingSince !== undefined) {
+          say("cleanup", `${what}: done after ${formatDuration(Date.now() - failingSince)} of failures`);
+        }
+        return;
+      } catch (error) {
+        last = error;
+        failingSince ??= Date.now();
+        const elapsed = Date.now() - failingSince;
+        if (!worthRetrying(error) || elapsed >= patienceMs) break;
+        if (!stopProgress) {
+          say(
+            "cleanup",
+            `${what} failed: ${failureText(error)}; trying again for up to ${formatDuration(patienceMs)}`,
+          );
+          stopProgress = heartbeat(
+            "cleanup",
+            (since) =>
+              `${what}: still failing (${failureText(last)}) after ${since}; giving up after ${formatDuration(patienceMs)}`,
+            progressEveryMs,
+          );
+        }
+        await sleep(Math.min(1_000 * 2 ** Math.min(tries - 1, 3), 5_000, patienceMs - elapsed));
+      }
+    }
+  } finally {
+    stopProgress?.();
   }
-  return [
-    ...namespaces.map((ns) => `namespace ${ns.metadata?.name}`),
-    ...priorityClasses.map((pc) => `priorityclass ${pc.metadata?.name}`),
-  ];
+  const left = state.left();
+  const tried =
+    failingSince !== undefined && Date.now() - failingSince >= 1_000
+      ? ` after trying for ${formatDuration(Date.now() - failingSince)}`
+      : "";
+  const leftText =
+    left === undefined
+      ? "whatever it created (the cluster could not be listed)"
+      : left.length > 0
+        ? left.join(", ")
+        : "nothing listed, but the removal did not finish";
+  throw new CleanupError(
+    `${what} failed${tried}: ${failureText(last)}. Left on the cluster: ${leftText}. Once the cluster answers, remove it with: ${options.command ?? fallbackCommand}`,
+    left,
+    state.removed(),
+    last,
+  );
 }
 
 /** Whether the run that created an object is gone: its process is dead (same machine) or it is old (another machine). */
@@ -58,21 +198,85 @@ async function ownerGone(annotations: Record<string, string> | undefined, now: n
   return Number.isFinite(started) ? now - started > foreignRunExpiryMs : false;
 }
 
-/** Removes the objects of earlier runs that ended without cleaning up; never the current run's or a live run's. */
-export async function removeLeftovers(kube: Kube, current: RunContext): Promise<string[]> {
-  const { namespaces, priorityClasses } = await runObjects(kube);
-  const now = Date.now();
-  const isLeftover = async (o: V1Namespace | V1PriorityClass) =>
-    o.metadata?.labels?.[RUN_LABEL] !== current.runId && (await ownerGone(o.metadata?.annotations, now));
-  const stale = async <T extends V1Namespace | V1PriorityClass>(objects: T[]) => {
-    const flags = await Promise.all(objects.map(isLeftover));
-    return objects.filter((_, i) => flags[i]);
-  };
-  return remove(kube, await stale(namespaces), await stale(priorityClasses));
+export interface SweepResult {
+  /** The objects of runs that are gone, removed. */
+  removed: string[];
+  /** The objects of runs that are alive (or ran on another machine less than six hours ago), left alone. */
+  kept: string[];
 }
 
-/** Removes every object of one run (its end, or the guardian after an interrupted run). */
-export async function removeRunObjects(kube: Kube, runId: string): Promise<string[]> {
-  const { namespaces, priorityClasses } = await runObjects(kube, runId);
-  return remove(kube, namespaces, priorityClasses);
+/**
+ * Removes the objects of every run that ended without cleaning up (its
+ * process is gone, or it ran on another machine more than six hours ago);
+ * never a live run's, nor `exceptRunId`'s. `amc cleanup` and a run's start.
+ */
+export async function removeAbandoned(
+  kube: Kube,
+  options: CleanupOptions & { exceptRunId?: string } = {},
+): Promise<SweepResult> {
+  const removed = new Set<string>();
+  let stale: string[] | undefined;
+  let kept: string[] = [];
+  await persist(
+    "removing what earlier runs left",
+    options,
+    "amc cleanup",
+    async () => {
+      const { namespaces, priorityClasses } = await runObjects(kube);
+      const now = Date.now();
+      const isLeftover = async (o: RunObject) =>
+        o.metadata?.labels?.[RUN_LABEL] !== options.exceptRunId &&
+        (await ownerGone(o.metadata?.annotations, now));
+      const split = async <T extends RunObject>(objects: T[]) => {
+        const flags = await Promise.all(objects.map(isLeftover));
+        return {
+          gone: objects.filter((_, i) => flags[i]),
+          alive: objects.filter(
+            (o, i) => !flags[i] && o.metadata?.labels?.[RUN_LABEL] !== options.exceptRunId,
+          ),
+        };
+      };
+      const ns = await split(namespaces);
+      const pcs = await split(priorityClasses);
+      stale = namesOf(ns.gone, pcs.gone);
+      kept = namesOf(ns.alive, pcs.alive);
+      await remove(kube, ns.gone, pcs.gone, removed);
+    },
+    { left: () => stale?.filter((name) => !removed.has(name)), removed: () => [...removed] },
+  );
+  return { removed: [...removed], kept };
+}
+
+/** Removes the objects of earlier runs that ended without cleaning up; never the current run's or a live run's. */
+export async function removeLeftovers(
+  kube: Kube,
+  current: Pick<RunContext, "runId">,
+  options: CleanupOptions = {},
+): Promise<string[]> {
+  return (await removeAbandoned(kube, { ...options, exceptRunId: current.runId })).removed;
+}
+
+/**
+ * Removes every object of one run (its end, the guardian after an
+ * interrupted run, `amc cleanup --run ID`); returns what it removed.
+ */
+export async function removeRunObjects(
+  kube: Kube,
+  runId: string,
+  options: CleanupOptions = {},
+): Promise<string[]> {
+  const removed = new Set<string>();
+  let listed: string[] | undefined;
+  await persist(
+    `removing the objects of run ${runId}`,
+    options,
+    `amc cleanup --run ${runId} (with the run's cluster flags)`,
+    async () => {
+      const { namespaces, priorityClasses } = await runObjects(kube, runId);
+      listed = namesOf(namespaces, priorityClasses);
+      await remove(kube, namespaces, priorityClasses, removed);
+    },
+    { left: () => listed?.filter((name) => !removed.has(name)), removed: () => [...removed] },
+  );
+  return [...removed];
 }

@@ -16,7 +16,7 @@ export const exitCodes = {
   usage: 2,
   /** The cluster or the machine: unreachable, permissions, timeouts (inconclusive results). */
   infrastructure: 3,
-  /** Ctrl-C or SIGINT: the guardian removes what the run created and writes the partial reports. */
+  /** Ctrl-C (SIGINT) or SIGTERM: the guardian removes what the run created and writes the partial reports. */
   interrupted: 130,
 } as const;
 

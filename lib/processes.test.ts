@@ -1,13 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { isRunning, mentionsPath, processesMentioning, startDetached, stopProcess } from "./processes.ts";
+
+/** A temporary directory, removed when the test that made it ends. */
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 describe("host processes", () => {
   it("are recorded, found by what they mention, and stopped by their record", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-proc-"));
+    const dir = await scratchDir("amc-proc-");
     const marker = join(dir, `marker-${randomBytes(4).toString("hex")}`);
     const sleeper = ["-e", "setTimeout(() => {}, 30_000)", marker];
     const record = await startDetached("sleeper", process.execPath, sleeper, join(dir, "log"));
@@ -20,7 +27,7 @@ describe("host processes", () => {
   });
 
   it("are not taken for another process that reuses the pid", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-proc-"));
+    const dir = await scratchDir("amc-proc-");
     const record = await startDetached("sleeper", "sleep", ["30"], join(dir, "log"));
     expect(await isRunning({ ...record, startTicks: "1" })).toBe(false);
     await stopProcess(record);

@@ -64,7 +64,7 @@ export type SettingSources = Partial<Record<string, string>>;
 const nonEmpty = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
 
 /** Whole number of at least 1. */
-export function parseParallel(value: string, label: string): number {
+function parseParallel(value: string, label: string): number {
   if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${label}: expected a whole number of at least 1`);
   return Number(value);
 }
@@ -78,18 +78,19 @@ export function parseTimeoutScale(value: string, label: string): number {
   return Number(factor);
 }
 
-export function parseScenarios(value: string | undefined, source: string): string[] {
+/** `fromFlag`: the message names no variable, as the flag's own values are what was wrong. */
+function parseScenarios(value: string | undefined, fromFlag: boolean): string[] {
   const wanted = listSetting(value);
   const unknown = unknownScenarioIds(wanted);
   if (unknown.length > 0) {
     throw new UsageError(
-      `${source}: unknown scenario ${unknown.join(", ")}; known scenarios: ${scenarioIds.join(", ")}`,
+      `${fromFlag ? "" : "AMC_SCENARIOS: "}unknown scenario ${unknown.join(", ")}; known scenarios: ${scenarioIds.join(", ")}`,
     );
   }
   return [...new Set(wanted)];
 }
 
-export function parseFlag(value: string | undefined, variable: string): boolean {
+function parseFlag(value: string | undefined, variable: string): boolean {
   if (value === undefined || value === "" || value === "0" || value === "false") return false;
   if (value === "1" || value === "true") return true;
   throw new UsageError(`${variable}=${value}: expected 1 or true (or 0, false)`);
@@ -121,7 +122,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
       ...(context ? { context } : {}),
     },
     storageClasses: listSetting(env.AMC_STORAGE_CLASSES),
-    scenarios: parseScenarios(env.AMC_SCENARIOS, sources.AMC_SCENARIOS ?? "AMC_SCENARIOS"),
+    scenarios: parseScenarios(env.AMC_SCENARIOS, sources.AMC_SCENARIOS !== undefined),
     nodes: listSetting(env.AMC_NODES),
     ...(parallel ? { parallel: parseParallel(parallel, label("AMC_PARALLEL", parallel)) } : {}),
     timeoutScale: timeoutScale

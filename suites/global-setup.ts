@@ -1,17 +1,24 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { acquireCluster } from "../app/acquire-cluster.ts";
+import { cleanupCommandLine } from "../app/cli/cleanup-command.ts";
+import { finishUnderGuardian } from "../app/guardian/finish.ts";
 import { startGuardian } from "../app/guardian/guardian.ts";
-import { removeRunObjects } from "../lib/cleanup.ts";
+import { type CleanupOptions, removeRunObjects } from "../lib/cleanup.ts";
 import type { ClusterInfo } from "../lib/cluster/contract.ts";
+import { errorCodeOf, errorText } from "../lib/errors.ts";
 import { connect } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { loadProfile } from "../lib/profile/load-profile.ts";
 import { writeRunProfile } from "../lib/profile/run-profile.ts";
 import { say } from "../lib/progress.ts";
-import type { RunStatus } from "../lib/report/certification.ts";
+import type { RunStatus } from "../lib/report/document.ts";
+import { writeNotStartedReport } from "../lib/report/not-started.ts";
 import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
+import { checkReportDir, lockReportDir, type ReportDirLock, reportDirLabel } from "../lib/report-dir.ts";
 import type { RunContext } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
 import type { NodePool } from "../lib/scenario/nodes.ts";
@@ -30,14 +37,85 @@ declare module "vitest" {
   }
 }
 
-/** As startRun; when it fails, `amc` learns why through AMC_OUTCOME_FILE (lib/run-outcome.ts). */
+/**
+ * As startRun, inside the report directory's lock (lib/report-dir.ts): checked and locked before
+ * anything is written or removed in it, released after the run's own end. When the set-up fails,
+ * `amc` learns why through AMC_OUTCOME_FILE (lib/run-outcome.ts), a run that did not get as far as
+ * its plan leaves a junit.xml that says so, and the error is the first thing the user reads.
+ */
 export default async function setup(project: TestProject) {
+  const started: { runId?: string } = {};
+  let lock: ReportDirLock | undefined;
+  let stopWatching = () => {};
   try {
-    return await startRun(project);
+    const settings = readSettings();
+    const reportDir = checkReportDir(settings.reportDir, reportDirLabel());
+    lock = await lockReportDir(reportDir, reportDirLabel());
+    // Each run's Allure results start empty, or results of earlier runs would pile up in the report.
+    rmSync(join(reportDir, "allure-results"), { recursive: true, force: true });
+    // amc says itself when it is interrupted before the plan; under npm test and vitest the set-up does.
+    if (!settings.outcomeFile) stopWatching = onInterruptBeforePlan(reportDir, started);
+    const teardown = await startRun(project, started);
+    const held = lock;
+    return async () => {
+      stopWatching();
+      try {
+        await teardown();
+      } finally {
+        await held.release();
+      }
+    };
   } catch (error) {
+    stopWatching();
+    if (lock) {
+      try {
+        writeNotStartedReport(lock.dir, started.runId, errorText(error));
+      } catch (e) {
+        say("report", `no junit.xml: ${(e as Error).message}`);
+      }
+    }
     await noteOutcome({ setupFailure: describeSetupFailure(error) }, outcomeFileOf());
+    await lock?.release();
+    sayFirst(project, error);
     throw error;
   }
+}
+
+/** Until the plan exists, an interrupted run (Ctrl-C, SIGTERM) writes junit.xml that says it did not start. */
+function onInterruptBeforePlan(reportDir: string, started: { runId?: string }): () => void {
+  // vitest's own handler exits the process right after: this one writes synchronously.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const file = writeNotStartedReport(
+      reportDir,
+      started.runId,
+      `interrupted (${signal}) before the run's plan existed`,
+    );
+    if (file) say("setup", `interrupted (${signal}) before the run started: ${file} says so`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}
+
+/**
+ * vitest prints an error thrown by a global set-up after "No test files found" and its include
+ * lists, under an "Unhandled Error" banner with a code frame and a stack into node_modules: the real
+ * problem would come last. The set-up says it first (under amc, which learns it through the outcome
+ * file, amc says it, in its own words, once vitest returns), and keeps vitest from saying it again.
+ * vitest still fails the run (exit code 1).
+ */
+function sayFirst(project: TestProject, error: unknown): void {
+  // A bug (an error without an amc code) shows its stack here too: amc's last line has only its message.
+  if (!outcomeFileOf() || !errorCodeOf(error)) process.stderr.write(`${errorText(error)}\n`);
+  const logger = project.vitest.logger;
+  const printError = logger.printError.bind(logger);
+  logger.printError = (err, options) => {
+    if (err !== error) printError(err, options);
+  };
+  logger.printNoTestFound = () => {};
 }
 
 /**
@@ -49,12 +127,18 @@ export default async function setup(project: TestProject) {
  *
  * Its settings are the AMC_* variables, read once (lib/settings.ts).
  */
-async function startRun(project: TestProject) {
+async function startRun(project: TestProject, started: { runId?: string }) {
   const settings = readSettings();
   const scenarioFilter = settings.scenarios;
   const run = await newRunContext({ reportDir: settings.reportDir, image: settings.image ?? "alpine" });
+  started.runId = run.runId;
+  // amc's outcome file is the run's scratch: the guardian removes it if the run is killed. It is
+  // told so before the file exists.
+  const guardian = startGuardian({
+    report: { reportDir: run.reportDir, runId: run.runId },
+    ...(settings.outcomeFile ? { removePaths: [settings.outcomeFile] } : {}),
+  });
   await noteOutcome({ runId: run.runId }, settings.outcomeFile);
-  const guardian = startGuardian({ report: { reportDir: run.reportDir, runId: run.runId } });
   const report = async (status: RunStatus) => {
     const written = await reportRun(run.reportDir, run.runId, {
       finishedAt: new Date().toISOString(),
@@ -74,10 +158,59 @@ async function startRun(project: TestProject) {
   const { release, ownedByRun, ...cluster } = handle;
   // A cluster that brings its own workload image (kind's air-gapped images) is used unless AMC_IMAGE says otherwise.
   if (!settings.image && cluster.workloadImage) run.image = cluster.workloadImage;
+  // What removes the run's objects by hand, named wherever a cleanup says what it left.
+  const cleanupCommand = cleanupCommandLine(run.runId, settings.cluster, cluster.name);
   // On a cluster the run does not own, the guardian removes an interrupted run's objects.
   if (!ownedByRun)
-    guardian.update({ runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId } });
+    guardian.update({
+      runObjects: { kubeconfigPath: cluster.kubeconfigPath, runId: run.runId, command: cleanupCommand },
+    });
   const kube = connect(cluster.kubeconfigPath);
+
+  /**
+   * The run's own end: its reports, its objects, the cluster given back.
+   * Each step the guardian is struck from once done (reports written
+   * complete are never rewritten as interrupted); whatever fails stays the
+   * guardian's, which does it when this process ends; all done, it is dismissed.
+   */
+  const finishRun = (status: RunStatus, cleanup: CleanupOptions = {}) =>
+    finishUnderGuardian(guardian, [
+      {
+        what: "writing the reports",
+        parts: ["report"],
+        work: async () => {
+          const written = await report(status);
+          if (written && status === "complete") {
+            process.stderr.write(`\n${summarize(written.certification)}\n\n`);
+          }
+        },
+      },
+      {
+        what: `removing the objects of run ${run.runId}`,
+        parts: ["runObjects"],
+        work: async () => {
+          // On a cluster of the run's own one try: the cluster goes next, with whatever is on it.
+          const removed = await removeRunObjects(kube, run.runId, {
+            command: cleanupCommand,
+            ...cleanup,
+            ...(ownedByRun ? { patienceMs: 0 } : {}),
+          }).catch((error: Error) => {
+            if (!ownedByRun) throw error;
+            say("teardown", `${error.message}; the run's own cluster goes next, with everything on it`);
+            return [];
+          });
+          if (removed.length > 0) say("teardown", `removed what the run left: ${removed.join(", ")}`);
+        },
+      },
+      // Releasing removes the private kubeconfig the guardian needs to remove the run's objects.
+      {
+        what: "giving the cluster back",
+        parts: ["clusters", "removePaths"],
+        work: release,
+        skipWhileLeft: ["runObjects"],
+      },
+    ]);
+
   try {
     const prepared = await prepareRun(kube, cluster, run, settings);
     const { kubeconfigPath: _path, ...publicCluster } = cluster;
@@ -106,18 +239,10 @@ async function startRun(project: TestProject) {
     project.provide("storage", prepared.storage);
     project.provide("scenarioFilter", scenarioFilter);
   } catch (error) {
-    await report("failed").catch((e: Error) => say("report", `no report: ${e.message}`));
-    await removeRunObjects(kube, run.runId).catch(() => undefined);
-    await release();
-    guardian.dismiss();
+    // The set-up's error is what the user needs: a cleanup that fails here says so and leaves the
+    // rest to the guardian, which keeps trying after amc exits (one try here, not minutes).
+    await finishRun("failed", { patienceMs: 0 }).catch(() => undefined);
     throw error;
   }
-  return async () => {
-    const written = await report("complete");
-    if (written) process.stderr.write(`\n${summarize(written.certification)}\n\n`);
-    const removed = await removeRunObjects(kube, run.runId);
-    if (removed.length > 0) say("teardown", `removed what the run left: ${removed.join(", ")}`);
-    await release();
-    guardian.dismiss();
-  };
+  return () => finishRun("complete");
 }

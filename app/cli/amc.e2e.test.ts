@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { access, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { connect } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
 import { RUN_LABEL, SCENARIO_LABEL } from "../../lib/labels.ts";
-import type { Certification } from "../../lib/report/certification.ts";
+import type { Certification } from "../../lib/report/document.ts";
 
 /**
  * The real `amc` process against a real local cluster: exit codes, the
@@ -246,3 +246,193 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
     expect((await readCertification(reportDir)).run.status).toBe("interrupted");
   });
 });
+
+/** What a run left in its temporary directory (TMPDIR): amc's scratch is named amc-run-*. */
+async function scratchLeft(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith("amc-run-"));
+}
+
+/** A temporary directory of the test's own, as the run's TMPDIR: other runs on the machine leave theirs elsewhere. */
+const newTmpDir = newReportDir;
+
+/** The lines of stderr that are not amc's progress lines ("[amc local] ...") nor empty. */
+const messageLines = (stderr: string) =>
+  stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("[amc "));
+
+describe.runIf(cluster.provider === "local").concurrent("amc under faults", () => {
+  const quick = ["--scenario", "rwo-same-node", "--storage-class", "amc-block"];
+
+  it("on SIGTERM exits 130 with an interrupted line, and leaves no scratch file", async () => {
+    const reportDir = await newReportDir();
+    const tmp = await newTmpDir();
+    let terminated = false;
+    const result = await runAmc(["run", ...quick, "--report-dir", reportDir], {
+      env: cleanEnv({ TMPDIR: tmp, CI: "1" }),
+      onStderr: (stderr, child) => {
+        if (!terminated && stderr.includes("[amc run] rwo-same-node @ amc-block: started")) {
+          terminated = true;
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    expect(terminated).toBe(true);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/\[amc run\] interrupted \(SIGTERM\)/);
+    expect(await scratchLeft(tmp)).toEqual([]);
+    expect((await readCertification(reportDir)).run.status).toBe("interrupted");
+  });
+
+  it("on SIGTERM before the run's plan exists writes a junit.xml that says the run did not start, and why", async () => {
+    const reportDir = await newReportDir();
+    let terminated = false;
+    const result = await runAmc(["run", ...quick, "--report-dir", reportDir], {
+      env: cleanEnv({ CI: "1" }),
+      onStderr: (stderr, child) => {
+        // The set-up's first lines: the cluster is being found, the plan not written yet.
+        if (!terminated && stderr.includes("[amc ")) {
+          terminated = true;
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(
+      /\[amc run\] interrupted \(SIGTERM\) before the run started: .*junit\.xml says so/,
+    );
+    const junit = await readFile(join(reportDir, "junit.xml"), "utf8");
+    expect(junit).toContain('errors="1"');
+    expect(junit).toContain(
+      `<error type="not-started" message="the run did not start: interrupted (SIGTERM) before the run&apos;s plan existed">`,
+    );
+    expect(await exists(join(reportDir, "certification.json"))).toBe(false);
+  });
+
+  it("killed (SIGKILL), leaves no scratch file: its guardian removes it", async () => {
+    const tmp = await newTmpDir();
+    let killed = false;
+    const result = await runAmc(["run", ...quick, "--report-dir", await newReportDir()], {
+      env: cleanEnv({ TMPDIR: tmp, CI: "1" }),
+      onStderr: (stderr, child) => {
+        if (!killed && stderr.includes("[amc setup] run ")) {
+          killed = true;
+          child.kill("SIGKILL");
+        }
+      },
+    });
+    expect(result.signal).toBe("SIGKILL");
+    // "close" waited for the guardian, which holds amc's stderr.
+    expect(result.stderr).toContain("[amc guardian]");
+    expect(await scratchLeft(tmp)).toEqual([]);
+  });
+
+  it("refuses a bad --report-dir with exit code 2 within seconds, before any cluster work", async () => {
+    const dir = await newReportDir();
+    const file = join(dir, "a-file");
+    await writeFile(file, "");
+    const dangling = join(dir, "dangling");
+    await symlink("/nonexistent/amc-reports", dangling);
+    const cases: [string, string][] = [
+      [file, `${file} is a file, not a directory`],
+      [
+        dangling,
+        `${dangling} is a dangling symbolic link: it points to /nonexistent/amc-reports, which does not exist`,
+      ],
+      ["/proc/amc-reports", "/proc/amc-reports is under /proc, a pseudo file system of the kernel"],
+    ];
+    // What amc takes to start at all on this machine now (the other tests keep it busy).
+    const before = Date.now();
+    expect((await runAmc(["--version"])).code).toBe(0);
+    const startup = Date.now() - before;
+    for (const [reportDir, problem] of cases) {
+      const started = Date.now();
+      const result = await runAmc(["run", ...quick, "--report-dir", reportDir]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.split("\n")[0]).toContain(`amc run: --report-dir ${reportDir}: ${problem}`);
+      // No cluster looked for, no binary, no preflight: nothing but the message, in about the time amc
+      // takes to start (0.7 s on an idle machine; loosely, as the other tests load this one).
+      expect(result.stderr).not.toContain("[amc ");
+      expect(Date.now() - started).toBeLessThan(2 * startup + 5_000);
+    }
+  });
+
+  it("refuses a second run in a report directory a run is using, with exit code 2; the first goes on", async () => {
+    const reportDir = await newReportDir();
+    let second: Promise<Finished> | undefined;
+    const first = await runAmc(["run", ...quick, "--report-dir", reportDir], {
+      onStderr: (stderr) => {
+        if (!second && stderr.includes("[amc setup] run ")) {
+          second = runAmc(["certify", "--profile", "profiles/local.yaml", "--report-dir", reportDir]);
+        }
+      },
+    });
+    expect(first.code).toBe(0);
+    const refused = await (second as Promise<Finished>);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `^--report-dir ${reportDir}: ${reportDir} is in use by another run \\(pid \\d+, since .*\\)\\. Two runs`,
+      ),
+    );
+    expect((await readCertification(reportDir)).results).toHaveLength(1);
+  });
+
+  it("says a set-up failure first, not under vitest's banners: amc and plain vitest", async () => {
+    const reportDir = await newReportDir();
+    const problem = "unknown storage class(es): nosuch; the cluster has: amc-block, amc-local, amc-shared";
+    const amcRun = await runAmc([
+      "run",
+      "--scenario",
+      "rwo-same-node",
+      "--storage-class",
+      "nosuch",
+      "--report-dir",
+      reportDir,
+    ]);
+    const vitestRun = await runVitest(["run", "--project", "e2e", "suites/"], {
+      AMC_SCENARIOS: "rwo-same-node",
+      AMC_STORAGE_CLASSES: "nosuch",
+      AMC_REPORT_DIR: await newReportDir(),
+    });
+    expect(amcRun.code).toBe(2);
+    expect(vitestRun.code).toBe(1);
+    for (const { stderr } of [amcRun, vitestRun]) {
+      expect(messageLines(stderr)[0]).toBe(problem);
+      expect(stderr).not.toMatch(/No test files found|Unhandled Error|node_modules/);
+    }
+    // CI's junit.xml says it too.
+    expect(await readFile(join(reportDir, "junit.xml"), "utf8")).toContain(
+      `the run did not start: ${problem}`,
+    );
+  });
+
+  it("passes (exit code 0) under plain vitest when the scenario filter selects nothing of some suite files", async () => {
+    const result = await runVitest(["run", "--project", "e2e", "suites/"], {
+      AMC_SCENARIOS: "rwo-same-node",
+      AMC_STORAGE_CLASSES: "amc-block",
+      AMC_REPORT_DIR: await newReportDir(),
+    });
+    expect(result.stdout).toMatch(/Tests .*1 passed.*2 skipped/);
+    expect(result.code).toBe(0);
+  });
+});
+
+/** `npx vitest ARGS` in the repository, as a user runs the suites without amc. */
+function runVitest(args: string[], env: Record<string, string>): Promise<Finished> {
+  const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vitest, ...args], {
+      cwd: root,
+      env: cleanEnv({ CI: "1", NO_COLOR: "1", ...env }),
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

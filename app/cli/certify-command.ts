@@ -4,7 +4,7 @@ import { classNamePosition, loadProfile, ProfileError } from "../../lib/profile/
 import type { StoredProfile } from "../../lib/profile/profile.ts";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodesHelp, judgeRun } from "./exit-codes.ts";
-import { sayJudgement } from "./run-command.ts";
+import { checkReportDirFirst, sayJudgement } from "./run-command.ts";
 import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";
 import { runSuites, SetupUsageError } from "./run-suites.ts";
 
@@ -78,6 +78,7 @@ export async function certify(args: string[]): Promise<number> {
   const { profile: file, ...runValues } = values;
   if (!file) throw usageError(certifyCommand, "--profile FILE is required");
   const env = runEnvironment(certifyCommand, runValues);
+  checkReportDirFirst(certifyCommand, env);
   const stored = await loadProfile(file);
   env.AMC_STORAGE_CLASSES = stored.profile.storageClasses.map((c) => c.name).join(",");
   env.AMC_PROFILE = file;

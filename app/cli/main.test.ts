@@ -51,7 +51,7 @@ describe("amc", () => {
     [[], /^usage: amc <command> \[options\]/],
     [
       ["frobnicate"],
-      /^amc: unknown command frobnicate; commands: run, certify, report, cluster\nusage: amc <command>/,
+      /^amc: unknown command frobnicate; commands: run, certify, report, cluster, cleanup\nusage: amc <command>/,
     ],
     [["--verbose"], /^amc: unknown option --verbose\n/],
     [
@@ -99,5 +99,5 @@ describe("amc as a program", () => {
     child.stdout?.destroy();
     child.stderr?.destroy();
     expect((await child).exitCode).toBe(expected);
-  });
+  }, 120_000);
 });

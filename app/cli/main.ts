@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { errorText, exitCodeOf } from "../../lib/errors.ts";
 import { type Command, usageError } from "./args.ts";
 import { certify, certifyCommand } from "./certify-command.ts";
+import { cleanup, cleanupCommand } from "./cleanup-command.ts";
 import { cluster, clusterCommand } from "./cluster-command.ts";
 import { exitCodesHelp } from "./exit-codes.ts";
 import { report, reportCommand } from "./report-command.ts";
@@ -18,6 +19,7 @@ const commands: Record<string, { command: Command; main: (args: string[]) => Pro
   certify: { command: certifyCommand, main: certify },
   report: { command: reportCommand, main: report },
   cluster: { command: clusterCommand, main: cluster },
+  cleanup: { command: cleanupCommand, main: cleanup },
 };
 
 const top: Command = {
@@ -33,6 +35,7 @@ commands:
   certify   run them on a vendor profile's classes and check each of its claims
   report    render a stored run's reports again
   cluster   start, stop or inspect a local (or kind) cluster
+  cleanup   remove what runs that are gone (killed, or whose cleanup failed) left on a cluster
   help      show a command's help: amc help run
 
 options:

@@ -1,5 +1,7 @@
 import { say } from "../../lib/progress.ts";
-import { type Command, parseCommandArgs } from "./args.ts";
+import { reportDirLabel, reportDirProblem } from "../../lib/report-dir.ts";
+import { readSettings } from "../../lib/settings.ts";
+import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodesHelp, judgeRun, type RunJudgement } from "./exit-codes.ts";
 import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";
 import { runSuites } from "./run-suites.ts";
@@ -28,6 +30,17 @@ examples:
 
 export const runCommandFlags = { ...runFlags } as const;
 
+/**
+ * The report directory, checked before anything else (a file, a directory amc cannot write to, a
+ * dangling symbolic link, /proc): a usage error at once, not an infrastructure error after the
+ * cluster's preflight. `env` is runEnvironment's: AMC_REPORT_DIR there came from --report-dir.
+ */
+export function checkReportDirFirst(command: Command, env: Record<string, string>): void {
+  const dir = readSettings({ ...process.env, ...env }).reportDir;
+  const problem = reportDirProblem(dir);
+  if (problem) throw usageError(command, `${reportDirLabel(process.env, env.AMC_REPORT_DIR)}: ${problem}`);
+}
+
 /** The last lines amc prints: the exit code and why. */
 export function sayJudgement(judgement: RunJudgement): void {
   say("result", `exit code ${judgement.code}: ${judgement.reasons.join("; ")}`);
@@ -39,7 +52,9 @@ export async function run(args: string[]): Promise<number> {
     console.log(runCommand.help);
     return 0;
   }
-  const result = await runSuites(runEnvironment(runCommand, values));
+  const env = runEnvironment(runCommand, values);
+  checkReportDirFirst(runCommand, env);
+  const result = await runSuites(env);
   const judgement = judgeRun(result.certification, "run", result.failedOutsideVerdicts);
   sayJudgement(judgement);
   return judgement.code;

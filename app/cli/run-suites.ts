@@ -1,12 +1,20 @@
-import { rmSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorCodes, exitCodes, InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { say } from "../../lib/progress.ts";
-import type { Certification } from "../../lib/report/certification.ts";
-import { OUTCOME_FILE_VARIABLE, readOutcome, type SetupFailure } from "../../lib/run-outcome.ts";
+import type { Certification } from "../../lib/report/document.ts";
+import { writeNotStartedReport } from "../../lib/report/not-started.ts";
+import { checkReportDir, lockReportDir, type ReportDirLock, reportDirLabel } from "../../lib/report-dir.ts";
+import {
+  OUTCOME_FILE_VARIABLE,
+  type RunOutcome,
+  readOutcome,
+  type SetupFailure,
+} from "../../lib/run-outcome.ts";
 import { selectScenarios } from "../../lib/scenario/scenarios.ts";
 import type { AccessMode } from "../../lib/scenario/types.ts";
 import { readSettings } from "../../lib/settings.ts";
@@ -57,28 +65,63 @@ function setupError(failure: SetupFailure): Error {
     : new InfrastructureError(`the run could not start: ${failure.message}`, failure.code);
 }
 
-/** Runs the suites with these AMC_* variables over the process's own (already checked by runEnvironment). */
+/** The run's id as the set-up noted it, read on the way out of a signal handler (synchronous). */
+function runIdNoted(outcomeFile: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(outcomeFile, "utf8")) as RunOutcome).runId;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the suites with these AMC_* variables over the process's own (already
+ * checked by runEnvironment). The report directory is checked (again: the
+ * commands check it first) and locked before vitest loads its configuration,
+ * and stays locked to the end of the run.
+ */
 export async function runSuites(variables: Record<string, string>): Promise<SuitesResult> {
   const settings = readSettings({ ...process.env, ...variables });
-  const reportDir = resolve(settings.reportDir);
-  const scratch = await mkdtemp(join(tmpdir(), "amc-run-"));
-  const outcomeFile = join(scratch, "outcome.json");
-  // vitest.config.ts, the global set-up and the workers (forked from here) all read process.env.
-  Object.assign(process.env, variables, { AMC_REPORT_DIR: reportDir, [OUTCOME_FILE_VARIABLE]: outcomeFile });
-  const onTerminal = Boolean(process.stdout.isTTY) && !process.env.CI;
-  // vitest itself exits at once on SIGINT (exit code 130) without its teardowns; the guardian the
-  // global set-up started then removes the run's objects (or its cluster) and writes the partial reports.
-  const onInterrupt = () => {
+  // run-options sets AMC_REPORT_DIR only from --report-dir.
+  const label = reportDirLabel(process.env, variables.AMC_REPORT_DIR);
+  let lock: ReportDirLock | undefined;
+  // The set-up's note to amc: the run's only scratch. Not created here: the set-up writes it once its
+  // guardian has been told to remove it, so that a run killed at any point leaves no file behind.
+  const outcomeFile = join(tmpdir(), `amc-run-${process.pid}-${randomBytes(6).toString("hex")}.json`);
+  // Ctrl-C (SIGINT) and SIGTERM (CI runners, `timeout`) alike: vitest exits at once (its own handler
+  // calls process.exit) without its teardowns; the guardian the global set-up started then removes the
+  // run's objects (or its cluster) and writes the partial reports.
+  const onInterrupt = (signal: NodeJS.Signals) => {
     process.exitCode = exitCodes.interrupted;
-    rmSync(scratch, { recursive: true, force: true }); // process.exit below skips the finally
-    say("run", "interrupted: the run's guardian removes what it created and writes the partial reports");
+    const runId = runIdNoted(outcomeFile);
+    rmSync(outcomeFile, { force: true }); // process.exit below skips the finally
+    // Before its plan a run has no report, from itself or its guardian: junit.xml says it did not start.
+    const notStarted = lock
+      ? writeNotStartedReport(lock.dir, runId, `interrupted (${signal}) before the run's plan existed`)
+      : undefined;
+    say(
+      "run",
+      notStarted
+        ? `interrupted (${signal}) before the run started: ${notStarted} says so; the run's guardian removes what it created`
+        : `interrupted (${signal}): the run's guardian removes what it created and writes the partial reports`,
+    );
     setTimeout(() => process.exit(exitCodes.interrupted), 100);
   };
   // `on`, not `once`: signal-exit (in execa and proper-lockfile) re-raises the signal, killing the
   // process before it can exit 130, when no listener but its own is left.
   process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onInterrupt);
   try {
+    // Before anything is written or removed in it (vitest.config.ts, the set-up, the reporters).
+    const reportDir = checkReportDir(settings.reportDir, label);
+    lock = await lockReportDir(reportDir, label);
     const files = suitesFor(settings.scenarios).map((f) => join(packageRoot, f));
+    // vitest.config.ts, the global set-up and the workers (forked from here) all read process.env.
+    Object.assign(process.env, variables, {
+      AMC_REPORT_DIR: reportDir,
+      [OUTCOME_FILE_VARIABLE]: outcomeFile,
+    });
+    const onTerminal = Boolean(process.stdout.isTTY) && !process.env.CI;
     // Loaded here, not at the top: help and usage errors need none of vitest.
     const { startVitest } = await import("vitest/node");
     const vitest = await startVitest("test", files, {
@@ -98,6 +141,7 @@ export async function runSuites(variables: Record<string, string>): Promise<Suit
     // amc decides its own exit code from the verdicts, not vitest's.
     process.exitCode = undefined;
     const outcome = await readOutcome(outcomeFile);
+    // The set-up kept vitest from printing its error (suites/global-setup.ts): amc says it, first.
     if (outcome.setupFailure) throw setupError(outcome.setupFailure);
     if (!outcome.runId) {
       throw new InfrastructureError("the run did not start (vitest's output above says why)");
@@ -110,7 +154,9 @@ export async function runSuites(variables: Record<string, string>): Promise<Suit
     return { runId: outcome.runId, certification, failedOutsideVerdicts: failedTests > explained };
   } finally {
     process.off("SIGINT", onInterrupt);
-    await rm(scratch, { recursive: true, force: true });
+    process.off("SIGTERM", onInterrupt);
+    await rm(outcomeFile, { force: true });
+    await lock?.release();
   }
 }
 

@@ -3,8 +3,8 @@ import { providerOf } from "../../clusters/registry.ts";
 import { removeRunObjects } from "../../lib/cleanup.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { say } from "../../lib/progress.ts";
-import { reportRun } from "../../lib/report/write.ts";
-import { type CleanupTask, mergeTasks } from "./task.ts";
+import { recordedEnd, reportRun } from "../../lib/report/write.ts";
+import { type CleanupTask, isEmptyTask, mergeTasks, withoutParts } from "./task.ts";
 
 /** The guardian process (see guardian.ts): reads JSON lines until the run's end closes the pipe. */
 let task: CleanupTask = {};
@@ -16,15 +16,25 @@ process.stdin.on("data", (chunk: Buffer) => {
   const lines = pending.split("\n");
   pending = lines.pop() ?? "";
   for (const line of lines.filter(Boolean)) {
-    const message = JSON.parse(line) as { update?: CleanupTask; dismiss?: boolean };
+    const message = JSON.parse(line) as { update?: CleanupTask; done?: string[]; dismiss?: boolean };
     if (message.update) task = mergeTasks(task, message.update);
+    if (message.done) task = withoutParts(task, message.done);
     if (message.dismiss) dismissed = true;
   }
 });
 
 process.stdin.on("end", async () => {
-  if (dismissed) process.exit(0);
-  say("guardian", "the test run ended without finishing (interrupted or killed); finishing it");
+  if (dismissed || isEmptyTask(task)) process.exit(0);
+  const { report, runObjects, clusters, removePaths } = task;
+  // A run that wrote its own reports (complete, or failed at its set-up) died in its cleanup, not in its scenarios.
+  const end = report ? await recordedEnd(report.reportDir, report.runId) : undefined;
+  const finished = end !== undefined && end.status !== "interrupted";
+  say(
+    "guardian",
+    report && !finished
+      ? "the test run ended without finishing (interrupted or killed); finishing it"
+      : "the test run ended before its cleanup finished; finishing it",
+  );
   let failed = false;
   const attempt = async (what: string, work: () => Promise<void>) => {
     try {
@@ -34,25 +44,39 @@ process.stdin.on("end", async () => {
       say("guardian", `${what} failed: ${(error as Error).message}`);
     }
   };
-  const { report, runObjects, clusters, removePaths } = task;
-  if (report) {
+  if (report && finished) {
+    say(
+      "guardian",
+      end.status === "complete"
+        ? "the run's reports are complete; left as they are"
+        : `the run's reports (${end.status}) are written; left as they are`,
+    );
+  } else if (report) {
     await attempt("writing the reports", async () => {
-      const end = { finishedAt: new Date().toISOString(), status: "interrupted" as const };
-      const written = await reportRun(report.reportDir, report.runId, end);
+      const interrupted = { finishedAt: new Date().toISOString(), status: "interrupted" as const };
+      const written = await reportRun(report.reportDir, report.runId, interrupted);
       say(
         "guardian",
-        written
-          ? `reports of the interrupted run written to ${report.reportDir}`
-          : "the run had not started its scenarios: no report",
+        written?.kept
+          ? "the run's reports are complete; left as they are"
+          : written
+            ? `reports of the interrupted run written to ${report.reportDir}`
+            : "the run had not started its scenarios: no report",
       );
     });
   }
   if (runObjects) {
     await attempt("removing the run's objects", async () => {
-      const removed = await removeRunObjects(connect(runObjects.kubeconfigPath), runObjects.runId);
+      const removed = await removeRunObjects(
+        connect(runObjects.kubeconfigPath),
+        runObjects.runId,
+        runObjects.command ? { command: runObjects.command } : {},
+      );
       say(
         "guardian",
-        `removed ${removed.length} object(s) of run ${runObjects.runId}: ${removed.join(", ")}`,
+        removed.length > 0
+          ? `removed ${removed.length} object(s) of run ${runObjects.runId}: ${removed.join(", ")}`
+          : `run ${runObjects.runId} left no objects`,
       );
     });
   }

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import type { CleanupTask } from "./task.ts";
+import type { CleanupTask, TaskPart } from "./task.ts";
 
-export type { CleanupTask };
+export type { CleanupTask, TaskPart };
 
 /**
  * A detached helper process that finishes a test run that ends without doing
@@ -19,6 +19,8 @@ export type { CleanupTask };
 export interface Guardian {
   /** Adds to what the guardian does if the run ends without dismissing it. */
   update(task: CleanupTask): void;
+  /** The run did these parts itself (its reports are written, its objects removed): the guardian drops them. */
+  done(...parts: TaskPart[]): void;
   /** The run finished its work itself: the guardian exits without doing anything. */
   dismiss(): void;
 }
@@ -37,6 +39,7 @@ export function startGuardian(task: CleanupTask = {}): Guardian {
   send({ update: task });
   return {
     update: (more) => send({ update: more }),
+    done: (...parts) => send({ done: parts }),
     dismiss: () => {
       send({ dismiss: true });
       child.stdin?.end();

@@ -1,12 +1,19 @@
-import { mkdir, mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { componentDir, newStagingDir, publish, readCompleteEntry, recipeKey } from "./cache.ts";
 import { type Component, components } from "./components.ts";
 import { goVersionOf, stagingReplaces, wrapperGoMod } from "./go-build.ts";
 import { pins, stagingVersion } from "./pins.ts";
 import { resolveComponent } from "./resolve.ts";
+
+/** A temporary directory, removed when the test that made it ends. */
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const kubernetesGoMod = new URL("./testdata/kubernetes-v1.36.3.go.mod.txt", import.meta.url);
 
@@ -93,7 +100,7 @@ describe("cache keys", () => {
 
 describe("cache entries", () => {
   async function publishedEntry() {
-    const root = await mkdtemp(join(tmpdir(), "amc-cache-"));
+    const root = await scratchDir("amc-cache-");
     const staging = await newStagingDir(root, "kwok");
     await writeFile(join(staging, "kwok"), "#!/bin/sh\n", { mode: 0o755 });
     await writeFile(join(staging, "kwokctl"), "#!/bin/sh\necho kwokctl\n", { mode: 0o755 });
@@ -124,7 +131,7 @@ describe("cache entries", () => {
   });
 
   it("do not count without a manifest (a build that stopped half-way)", async () => {
-    const root = await mkdtemp(join(tmpdir(), "amc-cache-"));
+    const root = await scratchDir("amc-cache-");
     const half = componentDir(root, components.kwok, "linux-amd64", "k1");
     await mkdir(half, { recursive: true });
     await writeFile(join(half, "kwok"), "partial");
@@ -134,9 +141,9 @@ describe("cache entries", () => {
 
 describe("resolution order", () => {
   it("uses AMC_BIN_DIR first when it has every file", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-bin-"));
+    const dir = await scratchDir("amc-bin-");
     for (const name of ["kwok", "kwokctl"]) await writeFile(join(dir, name), "#!/bin/sh\n", { mode: 0o755 });
-    const cache = await mkdtemp(join(tmpdir(), "amc-xdg-"));
+    const cache = await scratchDir("amc-xdg-");
     const resolved = await resolveComponent(components.kwok, {
       env: { AMC_BIN_DIR: dir, XDG_CACHE_HOME: cache },
     });
@@ -144,7 +151,7 @@ describe("resolution order", () => {
   });
 
   it("takes a complete cache entry next, without building or downloading", async () => {
-    const cache = await mkdtemp(join(tmpdir(), "amc-xdg-"));
+    const cache = await scratchDir("amc-xdg-");
     const root = join(cache, "access-mode-conformance");
     const key = recipeKey(components["csi-spec"], "linux-amd64");
     const staging = await newStagingDir(root, "csi-spec");

@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { downloadRelease } from "./download.ts";
+
+/** A temporary directory, removed when the test that made it ends. */
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /** Release downloads against a real HTTP server on loopback (no release host is reachable from CI). */
 
@@ -37,7 +44,7 @@ afterAll(() => {
 
 describe("release downloads", () => {
   it("fetch each file, check its published SHA-256 and make it executable", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-dl-"));
+    const dir = await scratchDir("amc-dl-");
     await downloadRelease(
       { kind: "files", urls: { "kube-apiserver": `${base}/kube-apiserver` }, checksumSuffix: ".sha256" },
       dir,
@@ -47,7 +54,7 @@ describe("release downloads", () => {
   });
 
   it("refuse a file whose SHA-256 does not match", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-dl-"));
+    const dir = await scratchDir("amc-dl-");
     const source = {
       kind: "files" as const,
       urls: { "kube-apiserver": `${base}/bad` },
@@ -57,14 +64,14 @@ describe("release downloads", () => {
   });
 
   it("give up a transfer that stalls, instead of holding the lock forever", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-dl-"));
+    const dir = await scratchDir("amc-dl-");
     await expect(
       downloadRelease({ kind: "files", urls: { kwok: `${base}/stall` } }, dir, 300),
     ).rejects.toThrow(/no data for 300 ms/);
   });
 
   it("fail, naming the URL, where the host does not resolve", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-dl-"));
+    const dir = await scratchDir("amc-dl-");
     await expect(
       downloadRelease({ kind: "files", urls: { kwok: "http://release.invalid/kwok" } }, dir),
     ).rejects.toThrow(/GET http:\/\/release\.invalid\/kwok: /);

@@ -1,10 +1,10 @@
-import { access, constants, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { access, constants, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import {
   atLeast,
   goProxyUrls,
@@ -21,6 +21,13 @@ import {
   unpackModuleZip,
 } from "./go-toolchain.ts";
 import { goToolchainSums, pins } from "./pins.ts";
+
+/** A temporary directory, removed when the test that made it ends. */
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /**
  * The Go toolchain fetched through the Go module proxy when PATH has no go.
@@ -74,7 +81,7 @@ describe("GOPROXY", () => {
   });
 
   it("comes from the environment, else from the user's go env file (go env -w)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "amc-goenv-"));
+    const dir = await scratchDir("amc-goenv-");
     const file = join(dir, "env");
     await writeFile(file, "GOPROXY=https://corp.example/goproxy\nGOFLAGS=-mod=mod\n");
     expect(parseGoEnvFile("GOPROXY=a\n# no\nlower=x\nGONOSUMDB=\n")).toEqual({ GOPROXY: "a", GONOSUMDB: "" });
@@ -128,7 +135,7 @@ describe("module zips", () => {
   });
 
   it("unpack without their prefix, hashing to the checksum database's h1:, commands executable", async () => {
-    const dest = join(await mkdtemp(join(tmpdir(), "amc-unzip-")), "go");
+    const dest = join(await scratchDir("amc-unzip-"), "go");
     const unpacked = await unpackModuleZip(fileURLToPath(fakeZip), fakePrefix, dest);
     expect(unpacked).toEqual({ h1: fakeH1, files: 8, goMods: ["src/_go.mod", "src/cmd/_go.mod"] });
     for (const command of ["bin/go", "bin/gofmt", "pkg/tool/linux_amd64/compile"]) {
@@ -138,7 +145,7 @@ describe("module zips", () => {
   });
 
   it("refuse a file outside the module's prefix", async () => {
-    const dest = join(await mkdtemp(join(tmpdir(), "amc-unzip-")), "go");
+    const dest = join(await scratchDir("amc-unzip-"), "go");
     await expect(
       unpackModuleZip(fileURLToPath(fakeZip), "golang.org/toolchain@v0.0.1-go1.99.1.linux-amd64/", dest),
     ).rejects.toThrow(/is not under golang\.org\/toolchain@v0\.0\.1-go1\.99\.1/);
@@ -170,7 +177,7 @@ describe("a toolchain fetched through the Go module proxy", () => {
 
   const noGoOnPath = "/nonexistent/amc-no-go";
   async function cacheHome() {
-    return mkdtemp(join(tmpdir(), "amc-xdg-"));
+    return scratchDir("amc-xdg-");
   }
 
   it("is fetched when PATH has no go, cached as a GOROOT, then taken from the cache", async () => {
@@ -234,7 +241,7 @@ describe("a toolchain fetched through the Go module proxy", () => {
   });
 
   it("is not needed when PATH has a go that will do, and replaces one that will not", async () => {
-    const bin = await mkdtemp(join(tmpdir(), "amc-path-"));
+    const bin = await scratchDir("amc-path-");
     // A stand-in go: `go version`, and `go env GOTOOLCHAIN` from FAKE_GOTOOLCHAIN.
     const fakeGo = (version: string) =>
       writeFile(

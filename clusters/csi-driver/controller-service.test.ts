@@ -1,14 +1,21 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { csiAccessModes, type DriverConfig, singleNodeModes } from "./config.ts";
 import { ControllerService } from "./controller-service.ts";
 import { CsiError } from "./csi-error.ts";
 import { VolumeStore } from "./volumes.ts";
 
+/** A temporary directory, removed when the test that made it ends. */
+async function scratchDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 async function driver(overrides: Partial<DriverConfig> = {}) {
-  const stateDir = await mkdtemp(join(tmpdir(), "amc-csi-"));
+  const stateDir = await scratchDir("amc-csi-");
   const config: DriverConfig = {
     name: "amc-block.csi.test",
     socket: join(stateDir, "csi.sock"),

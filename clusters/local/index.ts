@@ -4,7 +4,9 @@ import { newClusterName } from "../../lib/cluster/contract.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { isReady } from "../../lib/kube/nodes.ts";
 import { ZONE_LABEL } from "../../lib/labels.ts";
+import { isRunning } from "../../lib/processes.ts";
 import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up } from "./provider.ts";
+import { componentLines } from "./supervision.ts";
 
 /**
  * The embedded local cluster: a real control plane (kube-apiserver, etcd,
@@ -14,7 +16,7 @@ import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up 
  */
 export const localProvider: ClusterProvider = {
   id: "local",
-  summary: "the embedded local cluster: real control plane, simulated (kwok) nodes (the default)",
+  summary: "the embedded cluster: real control plane, simulated (kwok) nodes; the default",
   facts: { fidelity: "control-plane", nodeFaults: false },
   async acquire({ settings, guard }) {
     const { name, keep } = settings.cluster;
@@ -33,7 +35,11 @@ export const localProvider: ClusterProvider = {
   },
 };
 
-/** Health, kubeconfig, processes, and (when healthy) nodes, CSI drivers and storage classes. */
+/**
+ * Health, kubeconfig, the supervisor and each component's state (running, or
+ * down since when, and its restarts), and (when healthy) nodes, CSI drivers
+ * and storage classes.
+ */
 async function status(name: string): Promise<ClusterStatus> {
   const state = await readLocalClusterState(localPaths(cacheRoot(), name).state);
   if (!state) return { healthy: false, text: `local cluster "${name}": not found` };
@@ -43,15 +49,37 @@ async function status(name: string): Promise<ClusterStatus> {
     `  kubeconfig:  ${state.kubeconfigPath}`,
     `  kubernetes:  ${state.kubernetesVersion ?? "unknown"}, fidelity control-plane (kwok nodes)`,
     `  created:     ${state.createdAt}${state.owner ? ` by test run pid ${state.owner.pid}` : ""}`,
-    "  control plane (kwokctl):",
-    ...Object.entries(health.controlPlane).map(
-      ([component, p]) => `    ${component.padEnd(26)} pid ${p.pid}${p.running ? "" : " (not running)"}`,
-    ),
-    "  CSI processes:",
-    ...health.processes.map(
-      (p) => `    ${p.name.padEnd(26)} pid ${p.pid}${p.running ? "" : " (not running)"}`,
-    ),
+    `  supervisor:  ${
+      health.supervisor
+        ? `pid ${health.supervisor.pid}${health.supervisor.running ? ", running (restarts a component that exits)" : ", NOT running: a component that exits stays down"}`
+        : "none"
+    }${state.supervisor ? `; log ${state.supervisor.logFile}` : ""}`,
   ];
+  const report = health.supervision;
+  const now = Date.now();
+  if (report && health.supervisor?.running) {
+    // The supervisor looks twice a second; a process that exited since then is shown as down already.
+    const exitedUnseen = new Set<string>();
+    for (const c of report.components)
+      if (c.state === "running" && !(await isRunning(c))) exitedUnseen.add(c.name);
+    lines.push(
+      "  control plane (kwokctl):",
+      ...componentLines(report, "control-plane", now, exitedUnseen),
+      "  CSI processes:",
+      ...componentLines(report, "csi", now, exitedUnseen),
+    );
+  } else {
+    lines.push(
+      "  control plane (kwokctl):",
+      ...Object.entries(health.controlPlane).map(
+        ([component, p]) => `    ${component.padEnd(26)} pid ${p.pid}${p.running ? "" : " (not running)"}`,
+      ),
+      "  CSI processes:",
+      ...health.processes.map(
+        (p) => `    ${p.name.padEnd(26)} pid ${p.pid}${p.running ? "" : " (not running)"}`,
+      ),
+    );
+  }
   if (health.healthy) {
     const kube = connect(state.kubeconfigPath);
     const nodes = await kube.core.listNode();

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { pidAlive } from "../../lib/processes.ts";
 
@@ -50,6 +50,65 @@ export function componentPorts(savedConfig: string): ComponentPort[] {
   return Object.entries(portOwners).flatMap(([option, component]) => {
     const port = options[option];
     return typeof port === "number" && port > 0 ? [{ component, port }] : [];
+  });
+}
+
+/** A component as kwokctl starts it (runtime/binary ForkExec): what `kwokctl start cluster` would run. */
+export interface ComponentCommand {
+  name: string;
+  binary: string;
+  args: string[];
+  workDir: string;
+  env: Record<string, string>;
+  /** The components it needs, started before it. */
+  links: string[];
+  /** The ports it listens on (kwokctl picked them at creation, and they stay in its arguments). */
+  ports: number[];
+  /** Where kwokctl keeps its pid (the directory's pids/, named after the binary) ... */
+  pidFile: string;
+  /** ... and its log. */
+  logFile: string;
+}
+
+interface SavedComponent {
+  name?: string;
+  binary?: string;
+  args?: string[];
+  workDir?: string;
+  links?: string[];
+  envs?: { name: string; value: string }[];
+  ports?: { port?: number }[];
+}
+
+/**
+ * The components kwokctl saved in the cluster's kwok.yaml, each with the
+ * command kwokctl v0.8.0 runs for it: the binary with its arguments, in its
+ * working directory, output appended to logs/<binary>.log and the pid written
+ * to pids/<binary>.pid.
+ */
+export function componentCommands(savedConfig: string): ComponentCommand[] {
+  const config = parseAllDocuments(savedConfig)
+    .map((document) => document.toJS() as { kind?: string; components?: SavedComponent[] })
+    .find((document) => document?.kind === "KwokctlConfiguration");
+  if (!config) throw new Error("kwokctl saved no KwokctlConfiguration");
+  return (config.components ?? []).map((component) => {
+    const { name, binary, workDir } = component;
+    if (!name || !binary || !workDir)
+      throw new Error(`kwokctl saved a component without name, binary or workDir`);
+    const file = basename(binary);
+    return {
+      name,
+      binary,
+      args: component.args ?? [],
+      workDir,
+      env: Object.fromEntries((component.envs ?? []).map((e) => [e.name, e.value])),
+      links: component.links ?? [],
+      ports: (component.ports ?? []).flatMap((p) =>
+        typeof p.port === "number" && p.port > 0 ? [p.port] : [],
+      ),
+      pidFile: join(workDir, "pids", `${file}.pid`),
+      logFile: join(workDir, "logs", `${file}.log`),
+    };
   });
 }
 

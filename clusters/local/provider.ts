@@ -34,6 +34,9 @@ import {
 import { componentPids } from "./kwokctl-components.ts";
 import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
 import { localStorageClasses } from "./storage.ts";
+import { downComponents, type SupervisionReport } from "./supervision.ts";
+import { readSupervision } from "./supervisor.ts";
+import { startSupervisor } from "./supervisor-process.ts";
 import { localNodes } from "./topology.ts";
 
 /**
@@ -42,6 +45,8 @@ import { localNodes } from "./topology.ts";
  * storage of clusters/local/storage.ts as host processes. `up` reuses a
  * healthy cluster of the same name; `down` stops every process by its record
  * and then checks that nothing mentioning the cluster's directories is left.
+ * A supervisor process per cluster (supervisor.ts) starts again any component
+ * that exits; `down` stops it first.
  */
 
 const scope = "local";
@@ -54,7 +59,10 @@ export interface LocalClusterState {
   kubernetesVersion?: string;
   /** The process that created the cluster for itself (a test run); it is torn down when that process is gone. */
   owner?: { pid: number; startTicks: string };
+  /** The CSI processes as first started; the supervisor's report has the ones running now. */
   processes: ProcessRecord[];
+  /** The cluster's supervisor (supervisor.ts), part of the cluster: the cluster is not healthy without it. */
+  supervisor?: ProcessRecord;
   nodes: Required<ClusterNode>[];
 }
 
@@ -67,6 +75,7 @@ export function localPaths(root: string, name: string) {
     kubeconfig: kubeconfigPath(kwokWorkdir, name),
     own,
     state: join(own, "state.json"),
+    supervision: join(own, "supervision.json"),
     kwokctlConfig: join(own, "kwokctl.yaml"),
     csi: join(own, "csi"),
     logs: join(own, "logs"),
@@ -134,6 +143,25 @@ export interface Health {
   problems: string[];
   controlPlane: Record<string, { pid: number; running: boolean }>;
   processes: { name: string; pid: number; running: boolean }[];
+  /** The supervisor's process, and what it last recorded of each component. */
+  supervisor?: { pid: number; running: boolean };
+  supervision?: SupervisionReport;
+  /** Set when the supervisor is all that is wrong: `up` starts a new one rather than a new cluster. */
+  onlySupervisorDown?: boolean;
+}
+
+/**
+ * The CSI processes running now: a process the supervisor started again
+ * replaces the state file's record of the same name.
+ */
+export function currentProcesses(
+  state: Pick<LocalClusterState, "processes">,
+  supervision: SupervisionReport | undefined,
+): ProcessRecord[] {
+  return state.processes.map((record) => {
+    const now = supervision?.components.find((c) => c.kind === "csi" && c.name === record.name);
+    return now && now.pid > 0 ? { ...record, pid: now.pid, startTicks: now.startTicks } : record;
+  });
 }
 
 export async function checkHealth(name: string, root = cacheRoot()): Promise<Health> {
@@ -142,18 +170,36 @@ export async function checkHealth(name: string, root = cacheRoot()): Promise<Hea
   const problems: string[] = [];
   if (!state) problems.push("no state file");
   else if (state.phase !== "ready") problems.push(`phase is ${state.phase}`);
+  // Which components are down, and since when, as the supervisor saw them.
+  const supervision = await readSupervision(paths.supervision);
+  const down = supervision ? downComponents(supervision, Date.now()) : new Map<string, string>();
+  const notRunning = (name: string, otherwise: string) => {
+    problems.push(down.get(name) ?? otherwise);
+    down.delete(name);
+  };
   const controlPlane: Health["controlPlane"] = {};
   for (const [component, pid] of Object.entries(await componentPids(paths.kwokClusterDir))) {
     const running = await pidAlive(pid);
     controlPlane[component] = { pid, running };
-    if (!running) problems.push(`${component} (pid ${pid}) is not running`);
+    if (!running) notRunning(component, `${component} (pid ${pid}) is not running`);
   }
   if (Object.keys(controlPlane).length === 0) problems.push("no control-plane processes recorded by kwokctl");
   const processes = [];
-  for (const record of state?.processes ?? []) {
+  for (const record of state ? currentProcesses(state, supervision) : []) {
     const running = await isRunning(record);
     processes.push({ name: record.name, pid: record.pid, running });
-    if (!running) problems.push(`${record.name} (pid ${record.pid}) is not running; log: ${record.logFile}`);
+    if (!running)
+      notRunning(record.name, `${record.name} (pid ${record.pid}) is not running; log: ${record.logFile}`);
+  }
+  let supervisor: Health["supervisor"];
+  let supervisorProblem: string | undefined;
+  if (state?.phase === "ready") {
+    if (!state.supervisor) supervisorProblem = "no supervisor recorded (a cluster of an older amc)";
+    else {
+      supervisor = { pid: state.supervisor.pid, running: await isRunning(state.supervisor) };
+      if (!supervisor.running)
+        supervisorProblem = `the supervisor (pid ${state.supervisor.pid}) is not running, so a component that exits stays down; log: ${state.supervisor.logFile}`;
+    }
   }
   if (problems.length === 0) {
     try {
@@ -162,7 +208,17 @@ export async function checkHealth(name: string, root = cacheRoot()): Promise<Hea
       problems.push(`the API server does not answer: ${(error as Error).message}`);
     }
   }
-  return { healthy: problems.length === 0, problems, controlPlane, processes };
+  const onlySupervisorDown = problems.length === 0 && supervisorProblem !== undefined;
+  if (supervisorProblem) problems.push(supervisorProblem);
+  return {
+    healthy: problems.length === 0,
+    problems,
+    controlPlane,
+    processes,
+    ...(supervisor ? { supervisor } : {}),
+    ...(supervision ? { supervision } : {}),
+    ...(onlySupervisorDown ? { onlySupervisorDown } : {}),
+  };
 }
 
 function handleFor(state: LocalClusterState, teardownOnRelease: boolean, root: string): ClusterHandle {
@@ -208,6 +264,16 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
       if (existing) {
         const health = await checkHealth(options.name, root);
         if (health.healthy) {
+          say(
+            scope,
+            `reusing running local cluster "${options.name}" (kubeconfig ${existing.kubeconfigPath})`,
+          );
+          return handleFor(existing, false, root);
+        }
+        if (health.onlySupervisorDown) {
+          say(scope, `local cluster "${options.name}": ${health.problems.join("; ")}; starting a supervisor`);
+          existing.supervisor = await startSupervisor(supervisorPaths(paths));
+          await writeState(paths.state, existing);
           say(
             scope,
             `reusing running local cluster "${options.name}" (kubeconfig ${existing.kubeconfigPath})`,
@@ -270,6 +336,10 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
             if (spec.serves) await waitForPath(spec.serves, 20_000, spec.name);
           }
         });
+        await timed(scope, "starting the supervisor (restarts a component that exits)", async () => {
+          state.supervisor = await startSupervisor(supervisorPaths(paths));
+          await writeState(paths.state, state);
+        });
         await timed(scope, `waiting for ${localNodes.length} nodes to be Ready and schedulable`, () =>
           waitForNodesSchedulable(kube),
         );
@@ -292,6 +362,15 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
       return handleFor(state, options.ephemeral ?? false, root);
     },
   );
+}
+
+function supervisorPaths(paths: ReturnType<typeof localPaths>) {
+  return {
+    state: paths.state,
+    kwokClusterDir: paths.kwokClusterDir,
+    report: paths.supervision,
+    logs: paths.logs,
+  };
 }
 
 async function pathExists(path: string): Promise<boolean> {
@@ -358,7 +437,11 @@ const clusterPrograms = new Set([
 ]);
 
 function isClusterProgram(candidate: MentioningProcess): boolean {
-  return clusterPrograms.has(candidate.program) || candidate.cmdline.includes("csi-driver/main.ts");
+  return (
+    clusterPrograms.has(candidate.program) ||
+    candidate.cmdline.includes("csi-driver/main.ts") ||
+    candidate.cmdline.includes("local/supervisor-main.ts")
+  );
 }
 
 const clusterLock = (root: string, name: string) => join(root, "locks", `local-cluster-${name}.lock`);
@@ -373,9 +456,20 @@ async function teardown(name: string, root: string): Promise<DownReport> {
   const paths = localPaths(root, name);
   const state = await readState(paths.state);
   const report: DownReport = { stopped: [], leftoversKilled: [] };
+  // The supervisor first: it would start again what is stopped next.
+  if (state?.supervisor) {
+    const how = await stopProcess(state.supervisor);
+    report.stopped.push({ name: "supervisor", pid: state.supervisor.pid, how });
+    say(scope, `supervisor (pid ${state.supervisor.pid}): ${how}`);
+  }
+  // Those the supervisor started again, and the first ones in case one of those is still running.
+  const supervision = await readSupervision(paths.supervision);
+  const records = state ? currentProcesses(state, supervision) : [];
+  for (const first of state?.processes ?? [])
+    if (!records.some((r) => r.pid === first.pid && r.startTicks === first.startTicks)) records.push(first);
   // Side by side: each gets its grace period at the same time.
   await Promise.all(
-    (state?.processes ?? []).map(async (record) => {
+    records.map(async (record) => {
       const started = Date.now();
       const how = await stopProcess(record);
       report.stopped.push({ name: record.name, pid: record.pid, how });

@@ -1,7 +1,15 @@
 import { type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { Kube } from "./client.ts";
+import { ApiUnavailableError } from "./errors.ts";
 import { collectionPath, type Resource } from "./resources.ts";
-import { withRetry } from "./retry.ts";
+import {
+  API_OUTAGE_BUDGET_MS,
+  isTransient,
+  noteAnswer,
+  noteFailure,
+  retryDelay,
+  withRetry,
+} from "./retry.ts";
 
 /**
  * The suite's one waiter. For each source (a resource, optionally narrowed to
@@ -9,9 +17,12 @@ import { withRetry } from "./retry.ts";
  * resourceVersion, so that what existed before the wait is seen: the
  * Multi-Attach event is emitted only once. It keeps the current state of every
  * matching object and asks `decide` after each change, once every source has
- * been listed. A watch that ends or fails (410 Gone included) is replaced by a
- * fresh list and watch of that source, so nothing that happened in between is
- * missed. A new condition is a new `decide` function, never a new waiter.
+ * been listed. A watch that ends resumes from the last resourceVersion it saw;
+ * one that is told its version is too old (410 Gone) lists and watches the
+ * source afresh, so nothing that happened in between is missed. An API server
+ * that restarts is waited out (kube.outageBudgetMs, lib/kube/retry.ts), then
+ * the wait fails naming it. A new condition is a new `decide` function, never
+ * a new waiter.
  */
 
 export type Observation = "LISTED" | "ADDED" | "MODIFIED" | "DELETED";
@@ -47,6 +58,17 @@ export class WaitTimeoutError extends Error {
   }
 }
 
+/** Where a source's watch resumes, and how its recent watches went. */
+interface Cursor {
+  /** The last resourceVersion seen: the list's, then every event's and bookmark's. */
+  version: string | undefined;
+  /** Watches in a row that ended within 5 s of starting. */
+  quickEnds: number;
+  /** Watches in a row that could not start, and since when (an API server outage). */
+  failures: number;
+  failingSince?: number | undefined;
+}
+
 export function objectKey(object: KubernetesObject): string {
   return `${object.metadata?.namespace ?? ""}/${object.metadata?.name ?? ""}`;
 }
@@ -62,6 +84,8 @@ export function watchUntil<K extends string, R>(
     names.map((name) => [name, new Map<string, KubernetesObject>()]),
   ) as Record<K, Map<string, KubernetesObject>>;
   const watcher = new Watch(kube.config);
+  const server = kube.server ?? kube.config.getCurrentCluster()?.server;
+  const budgetMs = kube.outageBudgetMs ?? API_OUTAGE_BUDGET_MS;
 
   return new Promise<R>((resolve, reject) => {
     let finished = false;
@@ -105,7 +129,7 @@ export function watchUntil<K extends string, R>(
             source.fieldSelector,
             source.labelSelector,
           ),
-        internal.signal,
+        { signal: internal.signal, server, budgetMs },
       );
       if (finished) return undefined;
       const receivedAt = new Date();
@@ -117,59 +141,108 @@ export function watchUntil<K extends string, R>(
       return { version: result.metadata?.resourceVersion };
     };
 
+    /** Runs `next` after `delayMs`, unless the wait settles first. */
+    const later = (delayMs: number, next: () => void) => {
+      const again = setTimeout(next, delayMs);
+      internal.signal.addEventListener("abort", () => clearTimeout(again), { once: true });
+    };
+
+    /** Lists the source again and watches from the list's version (after a 410, or an error event). */
+    const relist = (name: K, cursor: Cursor, delayMs = 0) =>
+      later(delayMs, () => {
+        list(name)
+          .then((listed) => {
+            if (!listed) return;
+            check();
+            cursor.version = listed.version;
+            return watch(name, cursor);
+          })
+          .catch(fail);
+      });
+
     /**
-     * Watches a source from `resourceVersion`. When the watch ends, the source
-     * is listed and watched again; a watch that ended quickly (the API server
-     * refusing or throttling it) waits first, longer each time in a row.
+     * Watches a source from the cursor's resourceVersion, which every event
+     * and bookmark advances. When the watch ends it resumes from there: at
+     * once after a long watch, after a growing pause after quick ones (the
+     * API server refusing or throttling it). A 410 (the version is too old)
+     * or an error event lists the source again. A watch that cannot even
+     * start (the API server does not answer) is tried again with backoff
+     * until the outage has lasted `budgetMs`; then the wait fails with an
+     * ApiUnavailableError naming the server.
      */
-    const watch = async (name: K, resourceVersion: string | undefined, quickEnds = 0): Promise<void> => {
+    const watch = async (name: K, cursor: Cursor): Promise<void> => {
       if (finished) return;
       const source = sources[name];
       const started = Date.now();
       let controller: AbortController | undefined;
-      const relist = () => {
+      let relistNeeded = false;
+      let starting = true;
+      let endedWhileStarting: { error: unknown } | undefined;
+      const ended = (error: unknown, connected: boolean) => {
         if (controller) controllers.delete(controller);
         if (finished) return;
-        const quick = Date.now() - started < 5_000 ? quickEnds + 1 : 0;
+        const status = (error as { statusCode?: unknown } | null | undefined)?.statusCode;
+        if (relistNeeded || status === 410) {
+          cursor.quickEnds = 0;
+          return relist(name, cursor);
+        }
+        if (!connected && error && isTransient(error)) {
+          const now = Date.now();
+          cursor.failingSince ??= now;
+          if (now - cursor.failingSince >= budgetMs) {
+            return fail(ApiUnavailableError.after(server, budgetMs, error));
+          }
+          noteFailure(server, `watch ${source.resource.plural}`, error, budgetMs);
+          return later(retryDelay(cursor.failures++), () => void watch(name, cursor));
+        }
+        const quick = Date.now() - started < 5_000 ? cursor.quickEnds + 1 : 0;
+        cursor.quickEnds = quick;
         const delay = quick === 0 ? 0 : Math.min(5_000, 100 * 2 ** quick) * (0.5 + Math.random() / 2);
-        const again = setTimeout(() => {
-          list(name)
-            .then((listed) => {
-              if (!listed) return;
-              check();
-              return watch(name, listed.version, quick);
-            })
-            .catch(fail);
-        }, delay);
-        internal.signal.addEventListener("abort", () => clearTimeout(again), { once: true });
+        // Refused for another reason (403, 404, a watch the server will not serve): the list says whether it stays so.
+        if (!connected && error) return relist(name, cursor, delay);
+        later(delay, () => void watch(name, cursor));
       };
       try {
         controller = await watcher.watch(
           collectionPath(source.resource, source.namespace),
           {
-            resourceVersion,
+            ...(cursor.version ? { resourceVersion: cursor.version } : {}),
             allowWatchBookmarks: true,
             ...(source.labelSelector ? { labelSelector: source.labelSelector } : {}),
             ...(source.fieldSelector ? { fieldSelector: source.fieldSelector } : {}),
           },
           (type: string, object: KubernetesObject) => {
             if (finished) return;
-            // 410 Gone (resourceVersion too old) and other watch errors end this watch; `done` relists.
-            if (type === "ERROR") return controller?.abort();
-            if (type === "BOOKMARK") return; // keeps the connection's version fresh; no object change
+            if (type === "ERROR") {
+              // 410 Gone (the version is too old) and other errors end this watch; the source is listed again.
+              relistNeeded = true;
+              return controller?.abort();
+            }
+            const version = object.metadata?.resourceVersion;
+            if (version) cursor.version = version;
+            if (type === "BOOKMARK") return; // advances the version; no object change
             if (type === "DELETED") state[name].delete(objectKey(object));
             else state[name].set(objectKey(object), object);
             options.observe?.(name, type as Observation, object, new Date());
             check();
           },
-          // Called once when the watch ends, with or without an error.
-          () => relist(),
+          // Called once when the watch ends, with or without an error: while it is starting, when it could not start.
+          (error: unknown) => {
+            if (starting) endedWhileStarting = { error };
+            else ended(error, true);
+          },
         );
-        controllers.add(controller);
-        if (finished) controller.abort();
-      } catch {
-        relist(); // the watch could not start; the next list says whether the API is there
+      } catch (error) {
+        endedWhileStarting = { error };
       }
+      starting = false;
+      if (endedWhileStarting) return ended(endedWhileStarting.error, false);
+      // The API server answered: any outage this source was in is over.
+      cursor.failingSince = undefined;
+      cursor.failures = 0;
+      noteAnswer(server);
+      if (controller) controllers.add(controller);
+      if (finished) controller?.abort();
     };
 
     const timer = setTimeout(() => {
@@ -185,7 +258,9 @@ export function watchUntil<K extends string, R>(
       .then((listings) => {
         listedAll = true;
         check();
-        for (const [name, listed] of listings) if (listed) void watch(name, listed.version);
+        for (const [name, listed] of listings) {
+          if (listed) void watch(name, { version: listed.version, quickEnds: 0, failures: 0 });
+        }
       })
       .catch(fail);
   });

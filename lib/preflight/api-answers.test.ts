@@ -1,6 +1,7 @@
 import { ApiException } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { apiProblemMessage, describeCause } from "./api-answers.ts";
+import { describeCause } from "../kube/errors.ts";
+import { apiProblemMessage } from "./api-answers.ts";
 
 const endpoint = { server: "https://10.0.0.1:6443", context: "prod", source: "/home/me/.kube/config" };
 

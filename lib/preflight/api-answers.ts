@@ -1,6 +1,7 @@
 import { ApiException, type KubeConfig, VersionApi } from "@kubernetes/client-node";
 import { InfrastructureError } from "../errors.ts";
 import { withSignal } from "../kube/deadline.ts";
+import { describeCause } from "../kube/errors.ts";
 
 /**
  * The first preflight check: the API server answers, within a short
@@ -59,20 +60,4 @@ export function apiProblemMessage(endpoint: Endpoint, error: unknown, timeoutMs:
     `  cause: ${cause}`,
     "  check that the cluster is running and reachable from this machine, and that the kubeconfig and context are the ones meant (--kubeconfig, --context)",
   ].join("\n");
-}
-
-/**
- * The innermost useful reason of a failed request: fetch reports "fetch
- * failed" and keeps the socket's error (ECONNREFUSED, ENOTFOUND, a TLS
- * failure) in `cause`, several of them for a name with more than one address.
- */
-export function describeCause(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `no answer within ${timeoutMs / 1000} s`;
-  }
-  if (error instanceof AggregateError && error.errors.length > 0) {
-    return [...new Set(error.errors.map((e) => describeCause(e, timeoutMs)))].join("; ");
-  }
-  if (error instanceof Error && error.cause !== undefined) return describeCause(error.cause, timeoutMs);
-  return error instanceof Error ? error.message : String(error);
 }

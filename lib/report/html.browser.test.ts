@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
-import { access, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+
+import { access, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSettings } from "../settings.ts";
 import { buildCertification } from "./certification.ts";
 import { renderHtml } from "./html.ts";
 import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
@@ -15,14 +17,16 @@ import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.t
  * screenshot is kept as reports/certification-screenshot.png.
  */
 
-const reportDir = process.env.AMC_REPORT_DIR ?? "reports";
+const settings = readSettings();
+const reportDir = settings.reportDir;
 const certification = buildCertification(recordedPlan, recordedRecords, recordedEnd);
 let browser: Browser;
 let page: Page;
 const requests: string[] = [];
+let scratch = "";
 
 async function chromiumPath(): Promise<string> {
-  const candidates = [process.env.AMC_CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
+  const candidates = [settings.chromium, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(
     (p): p is string => Boolean(p),
   );
   for (const candidate of candidates)
@@ -39,8 +43,8 @@ async function chromiumPath(): Promise<string> {
 }
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), "amc-html-"));
-  const file = join(dir, "certification.html");
+  scratch = await mkdtemp(join(tmpdir(), "amc-html-"));
+  const file = join(scratch, "certification.html");
   await writeFile(file, renderHtml(certification, "0".repeat(64)));
   browser = await chromium.launch({
     executablePath: await chromiumPath(),
@@ -59,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
 const cell = (scenario: string, storageClass: string) =>

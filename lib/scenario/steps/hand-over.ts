@@ -1,3 +1,4 @@
+import { ignoreNotFound } from "../../kube/errors.ts";
 import { handedOver } from "../classify.ts";
 import { nodeFor } from "../record.ts";
 import { type HandoverSeen, handoverTimings } from "../timing.ts";
@@ -15,7 +16,10 @@ export const handOver: StepCode<"hand-over"> = async (context, step) => {
   const waiting = context.names[step.to];
   const holderNode = nodeFor(state.nodes, "first");
   const started = context.now();
-  await context.kube.core.deleteNamespacedPod({ name: holder, namespace: context.namespace });
+  // Already gone is fine: a retried delete whose first answer was lost finds it so.
+  await context.kube.core
+    .deleteNamespacedPod({ name: holder, namespace: context.namespace })
+    .catch(ignoreNotFound);
   const seen: HandoverSeen = {};
   const decision = await context.waitUntil(
     `the volume to move from ${holderNode} to ${waiting}'s node`,

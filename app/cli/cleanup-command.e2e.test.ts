@@ -1,11 +1,9 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { removeRunObjects } from "../../lib/cleanup.ts";
 import { connect } from "../../lib/kube/client.ts";
@@ -13,6 +11,7 @@ import { createNamespace } from "../../lib/kube/namespaces.ts";
 import { renderClaim, renderPriorityClass } from "../../lib/manifests.ts";
 import { currentProcess } from "../../lib/processes.ts";
 import { newRunId, type RunOwner, runAnnotations, runLabels, thisHost } from "../../lib/run.ts";
+import { ApiProxy } from "../faults/api-proxy.ts";
 
 /**
  * What runs leave on a cluster, removed: by a run's cleanup that rides out
@@ -94,61 +93,6 @@ const priorityClassExists = (name: string) =>
     () => false,
   );
 
-/** A TCP proxy to the API server that can be closed for a while: an outage of this test's own. */
-class Outage {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly target: { host: string; port: number };
-  port = 0;
-  constructor(target: { host: string; port: number }) {
-    this.target = target;
-  }
-
-  async open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = netConnect(this.target);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => socket.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-    this.port = (server.address() as { port: number }).port;
-    this.server = server;
-  }
-
-  /** New connections are refused, open ones cut. */
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
-
-/** The cluster's kubeconfig, pointing at the proxy. */
-async function kubeconfigThrough(outage: Outage): Promise<string> {
-  const config = new KubeConfig();
-  config.loadFromFile(cluster.kubeconfigPath);
-  const current = config.getCurrentCluster();
-  if (!current) throw new Error("the cluster's kubeconfig names no cluster");
-  const clusters = config.clusters.map((c) =>
-    c.name === current.name ? { ...c, server: `https://127.0.0.1:${outage.port}` } : c,
-  );
-  const path = join(scratch, "through-proxy.kubeconfig");
-  const through = new KubeConfig();
-  through.loadFromOptions({
-    clusters,
-    users: config.users,
-    contexts: config.contexts,
-    currentContext: config.currentContext,
-  });
-  await writeFile(path, through.exportConfig(), { mode: 0o600 });
-  return path;
-}
-
 interface Finished {
   code: number | null;
   stdout: string;
@@ -178,11 +122,12 @@ describe.runIf(cluster.provider === "local")("cleanup", () => {
   it("of a run rides out an API server that does not answer for 15 s", async () => {
     const run = fakeRun(await liveOwner());
     const left = await leaveObjects(run);
-    const server = new URL(admin.config.getCurrentCluster()?.server ?? "");
-    const outage = new Outage({ host: server.hostname, port: Number(server.port) });
+    const outage = new ApiProxy(admin.config.getCurrentCluster()?.server ?? "");
     await outage.open();
     // Each API call gives up after 2 s, as after its own patience in a longer outage: the cleanup goes on.
-    const kube = connect(await kubeconfigThrough(outage), undefined, { outageBudgetMs: 2_000 });
+    const kube = connect(await outage.kubeconfig(cluster.kubeconfigPath, scratch), undefined, {
+      outageBudgetMs: 2_000,
+    });
     const said: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
     vi.spyOn(process.stderr, "write").mockImplementation((chunk, ...rest) => {

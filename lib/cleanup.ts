@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, type V1Namespace, type V1PriorityClass } from "@kubernetes/client-node";
+import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
 import { InfrastructureError } from "./errors.ts";
 import type { Kube } from "./kube/client.ts";
-import { apiErrorMessage, ignoreNotFound } from "./kube/errors.ts";
+import { ApiUnavailableError, apiErrorMessage, ignoreNotFound } from "./kube/errors.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
+import { isTransient } from "./kube/retry.ts";
 import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
@@ -114,7 +115,9 @@ async function remove(
  * answer is tried again: the cleanup's patience is longer than a call's.
  */
 function worthRetrying(error: unknown): boolean {
-  return !(error instanceof ApiException && error.code < 500 && error.code !== 429);
+  // An API server that did not answer (a call gives up after its own 60 s) may answer the next try; a
+  // refusal (4xx) or a wait that timed out (a namespace kept by a finalizer) will not: no second 3 minutes.
+  return isTransient(error) || error instanceof ApiUnavailableError;
 }
 
 /** One line for a failure: the API's answer, or the error with the code of its cause ("fetch failed (ECONNREFUSED)"). */

@@ -269,6 +269,8 @@ export async function supervise(paths: SupervisedCluster, pollMs = 500): Promise
     const isRunning = (name: string) =>
       !startedNow.has(name) && components.find((c) => c.name === name)?.state === "running";
     for (const [i, spec] of specs.entries()) {
+      // Told to stop (amc cluster down): start nothing more, or what it starts may be recorded nowhere.
+      if (stopping) break;
       let component = components[i] as ComponentState;
       if (component.state !== "down") continue;
       const taken = await ports.hold(spec);

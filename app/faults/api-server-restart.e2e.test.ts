@@ -1,11 +1,13 @@
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { readFile, readlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { VersionApi } from "@kubernetes/client-node";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { componentPids } from "../../clusters/local/kwokctl-components.ts";
 import { localPaths, up } from "../../clusters/local/provider.ts";
@@ -45,6 +47,7 @@ import { ApiProxy } from "./api-proxy.ts";
  */
 
 const name = `amc-fault-${randomBytes(2).toString("hex")}`;
+const amc = fileURLToPath(new URL("../../bin/amc.js", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "amc-fault-"));
 /** Three scenarios that wait on the scheduler, the attach/detach controller and the CSI sidecars, x the three classes. */
 const chosen = scenarios.filter((s) => ["rwo-cross-node", "rwop-same-node", "rwo-handoff"].includes(s.id));
@@ -329,6 +332,48 @@ describe("an API server restart while scenarios run", () => {
     expect(results.flatMap((r) => (r.cleanupError ? [r.cleanupError.message] : []))).toEqual([]);
     expect(await removeRunObjects(kube, prepared.run.runId)).toEqual([]);
   }, 180_000);
+
+  it("amc run rides out a 10-second restart: it completes, cleans up, and the digest it prints is the file's", async () => {
+    const reportDir = join(scratch, "amc-run-reports");
+    const args = ["run", "--cluster-name", name, "--scenario", "rwo-cross-node,rwop-same-node"];
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith("AMC_") && !key.startsWith("VITEST")),
+    );
+    const child = execa(process.execPath, [amc, ...args, "--report-dir", reportDir], {
+      env: { ...env, CI: "1" },
+      extendEnv: false,
+      reject: false,
+    });
+    // The fault, once the run's scenarios have created their namespaces.
+    const before = await beforeTheFault();
+    const deadline = Date.now() + 120_000;
+    while ((await kube.core.listNamespace({ labelSelector: RUN_LABEL })).items.length === 0) {
+      if (Date.now() > deadline) throw new Error("amc run created no namespace in 2 min");
+      await sleep(20);
+    }
+    await apiServerOutage(before, 10_000);
+    const result = await child;
+    console.log(
+      `[fault] amc run: exit code ${result.exitCode}\n${result.stderr.split("\n").slice(-12).join("\n")}`,
+    );
+    expect(result.exitCode, result.stderr).toBe(0);
+    const printed = /certification\.json SHA-256 ([0-9a-f]{64})/.exec(result.stderr)?.[1];
+    const digestOf = async () =>
+      createHash("sha256")
+        .update(await readFile(join(reportDir, "certification.json")))
+        .digest("hex");
+    expect(printed).toBe(await digestOf());
+    // The run dismissed its guardian: nothing rewrites the reports afterwards.
+    await sleep(5_000);
+    expect(await digestOf()).toBe(printed);
+    const cert = JSON.parse(await readFile(join(reportDir, "certification.json"), "utf8")) as {
+      run: { id: string; status: string };
+      summary: { counts: Record<string, number> };
+    };
+    expect(cert.run.status).toBe("complete");
+    expect(cert.summary.counts.inconclusive).toBe(0);
+    expect(await leftOf(cert.run.id)).toEqual([]);
+  }, 300_000);
 
   it("an outage longer than the budget ends the scenarios inconclusive, naming the API server; cleanup leaves nothing once it is back", async () => {
     // The suite loses the API server for longer than its budget, the control plane does not: the outage

@@ -9,7 +9,7 @@ import { connect, type Kube } from "../../lib/kube/client.ts";
 import { pidAlive, processesMentioning, signal } from "../../lib/processes.ts";
 import { localProvider } from "./index.ts";
 import { componentPids } from "./kwokctl-components.ts";
-import { checkHealth, localPaths, readLocalClusterState, up } from "./provider.ts";
+import { checkHealth, down, localPaths, readLocalClusterState, up } from "./provider.ts";
 import { readSupervision } from "./supervisor.ts";
 
 /**
@@ -103,18 +103,20 @@ describe("the local cluster's supervisor", () => {
     cluster = await up({ name, ephemeral: true });
     kube = connect(cluster.kubeconfigPath);
     leases = kube.config.makeApiClient(CoordinationV1Api);
-  }, 120_000);
+    // Clusters start one at a time (kwokctl picks ports per process), and other test files start theirs.
+  }, 300_000);
 
   afterAll(async () => {
     const supervisor = (await readLocalClusterState(paths.state))?.supervisor;
     const log = await readFile(join(paths.logs, "supervisor.log"), "utf8").catch(() => "");
     say(`the supervisor's log:\n${log}`);
-    await cluster?.release();
+    // A start that did not finish is removed too.
+    await (cluster ? cluster.release() : down(name));
     // `down` stops the supervisor (first) along with everything else: nothing of the cluster is left.
     if (supervisor) expect(await pidAlive(supervisor.pid)).toBe(false);
     expect(await processesMentioning(paths.own)).toEqual([]);
     expect(await processesMentioning(paths.kwokClusterDir)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it("is part of the cluster: recorded in its state, running, and seeing every component running", async () => {
     const state = await readLocalClusterState(paths.state);

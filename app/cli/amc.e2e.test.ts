@@ -3,6 +3,7 @@ import { access, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { localPaths } from "../../clusters/local/provider.ts";
 import { cacheRoot } from "../../lib/cache-dir.ts";
@@ -417,22 +418,19 @@ describe.runIf(cluster.provider === "local").concurrent("amc under faults", () =
 });
 
 /** `npx vitest ARGS` in the repository, as a user runs the suites without amc. */
-function runVitest(args: string[], env: Record<string, string>): Promise<Finished> {
+async function runVitest(args: string[], env: Record<string, string>): Promise<Finished> {
   const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vitest, ...args], {
-      cwd: root,
-      env: cleanEnv({ CI: "1", NO_COLOR: "1", ...env }),
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  const result = await execa(process.execPath, [vitest, ...args], {
+    cwd: root,
+    env: cleanEnv({ CI: "1", NO_COLOR: "1", ...env }),
+    extendEnv: false,
+    reject: false,
+    stripFinalNewline: false,
   });
+  return {
+    code: result.exitCode ?? null,
+    signal: (result.signal as NodeJS.Signals | undefined) ?? null,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
 }

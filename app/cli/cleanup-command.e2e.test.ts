@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { removeRunObjects } from "../../lib/cleanup.ts";
 import { connect } from "../../lib/kube/client.ts";
@@ -99,23 +100,19 @@ interface Finished {
   stderr: string;
 }
 
-function runAmc(args: string[]): Promise<Finished> {
+async function runAmc(args: string[]): Promise<Finished> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith("AMC_") && !key.startsWith("VITEST")),
   );
-  const child = spawn(process.execPath, [amc, ...args], { cwd: root, env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
+  const result = await execa(process.execPath, [amc, ...args], {
+    cwd: root,
+    env,
+    extendEnv: false,
+    reject: false,
+    // The output as written: the test looks for whole lines, the last one's newline included.
+    stripFinalNewline: false,
   });
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return { code: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe.runIf(cluster.provider === "local")("cleanup", () => {

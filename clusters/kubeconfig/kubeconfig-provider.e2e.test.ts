@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, RbacAuthorizationV1Api, VersionApi } from "@kubernetes/client-node";
@@ -10,6 +9,7 @@ import type { ClusterHandle } from "../../lib/cluster/contract.ts";
 import { InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../../lib/kube/namespaces.ts";
+import { closedPort } from "../../lib/kube/testdata/servers.ts";
 import { RUN_LABEL, suiteLabels } from "../../lib/labels.ts";
 import { newRunContext, preflightRun, prepareRun } from "../../lib/prepare-run.ts";
 import type { RunContext } from "../../lib/run.ts";
@@ -69,15 +69,6 @@ function kubeconfigFile(name: string, server: string, user: Record<string, strin
     ].join("\n"),
   );
   return path;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** Names of what the suite did not create: the test checks these are untouched. */

@@ -56,6 +56,37 @@ export interface Settings {
   /** AMC_CHROMIUM: the Chromium binary of the report's browser test. */
   chromium?: string;
   kindImages: KindImages;
+  failover: FailoverSettings;
+}
+
+/** The node-failure scenarios (rwo-node-loss and its kin). */
+export interface FailoverSettings {
+  /**
+   * AMC_FAILOVER_BUDGET (seconds, default 180): how long a path may take to
+   * get the workload writing elsewhere, counted from the path's own start
+   * (the fault; for force-delete, the force delete plus the attach/detach
+   * controller's 6-minute wait). What has not happened by then is "not recovered".
+   */
+  budgetMs: number;
+  /**
+   * AMC_WRITER_TOLERATION (seconds, default 10; `default` leaves Kubernetes'
+   * 300): the writer's tolerationSeconds for the unreachable and not-ready taints.
+   */
+  writerTolerationSeconds: number | "default";
+  /** AMC_FAULT_MODES: the fault modes to run (kubelet-stopped, powered-off); empty means every one the cluster has. */
+  modes: string[];
+  /** AMC_FAULT_NODE: the node to fail; unset, the first node the suite places pods on. */
+  node?: string;
+  /**
+   * AMC_ALLOW_NODE_FAULTS=1 with AMC_NODE_FAIL_COMMAND and AMC_NODE_RESTORE_COMMAND
+   * (shell commands; {node} is the node's name, also in $AMC_NODE) and AMC_NODE_FAULT_MODE
+   * (what the fail command does, default powered-off): the opt-in to fail a node of an
+   * existing cluster (provider kubeconfig).
+   */
+  allowNodeFaults: boolean;
+  failCommand?: string;
+  restoreCommand?: string;
+  commandMode?: string;
 }
 
 /** The flag a variable's value came from, when the CLI was given one, for messages. */
@@ -94,6 +125,51 @@ function parseFlag(value: string | undefined, variable: string): boolean {
   if (value === undefined || value === "" || value === "0" || value === "false") return false;
   if (value === "1" || value === "true") return true;
   throw new UsageError(`${variable}=${value}: expected 1 or true (or 0, false)`);
+}
+
+/** Whole seconds, or `default` where `allowDefault`. */
+function parseSeconds(value: string, label: string, allowDefault: boolean): number | "default" {
+  if (allowDefault && value === "default") return "default";
+  if (!/^[0-9]+$/.test(value)) {
+    throw new UsageError(`${label}: expected whole seconds${allowDefault ? " or default" : ""}`);
+  }
+  return Number(value);
+}
+
+function readFailover(
+  env: NodeJS.ProcessEnv,
+  label: (variable: string, value: string) => string,
+): FailoverSettings {
+  const budget = nonEmpty(env.AMC_FAILOVER_BUDGET);
+  const toleration = nonEmpty(env.AMC_WRITER_TOLERATION);
+  const modes = listSetting(env.AMC_FAULT_MODES);
+  const unknown = modes.filter((m) => m !== "kubelet-stopped" && m !== "powered-off");
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `${label("AMC_FAULT_MODES", unknown.join(","))}: unknown fault mode; known: kubelet-stopped, powered-off`,
+    );
+  }
+  const commandMode = nonEmpty(env.AMC_NODE_FAULT_MODE);
+  if (commandMode && commandMode !== "kubelet-stopped" && commandMode !== "powered-off") {
+    throw new UsageError(
+      `${label("AMC_NODE_FAULT_MODE", commandMode)}: expected kubelet-stopped or powered-off`,
+    );
+  }
+  const optional = (key: string, value: string | undefined) => (nonEmpty(value) ? { [key]: value } : {});
+  return {
+    budgetMs: budget
+      ? (parseSeconds(budget, label("AMC_FAILOVER_BUDGET", budget), false) as number) * 1000
+      : 180_000,
+    writerTolerationSeconds: toleration
+      ? parseSeconds(toleration, label("AMC_WRITER_TOLERATION", toleration), true)
+      : 10,
+    modes,
+    ...optional("node", env.AMC_FAULT_NODE),
+    allowNodeFaults: parseFlag(env.AMC_ALLOW_NODE_FAULTS, "AMC_ALLOW_NODE_FAULTS"),
+    ...optional("failCommand", env.AMC_NODE_FAIL_COMMAND),
+    ...optional("restoreCommand", env.AMC_NODE_RESTORE_COMMAND),
+    ...optional("commandMode", commandMode),
+  };
 }
 
 /**
@@ -140,6 +216,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
       ...optional("csiProvisioner", env.AMC_KIND_CSI_PROVISIONER_IMAGE),
       ...optional("csiAttacher", env.AMC_KIND_CSI_ATTACHER_IMAGE),
     },
+    failover: readFailover(env, label),
   };
 }
 

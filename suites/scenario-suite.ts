@@ -52,7 +52,8 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const filter = inject("scenarioFilter");
   const kube = connect(cluster.kubeconfigPath);
   const timeouts = timeoutsOf(readSettings());
-  const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode);
+  // The node-failure scenarios run in their own suite, after these (suites/node-failure.disruptive.test.ts).
+  const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode && !s.failover);
 
   describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
     // vitest fails a file without a test ("No test found in suite"): a filter (AMC_SCENARIOS) that

@@ -87,13 +87,44 @@ export interface ProviderFacts {
   /** What its clusters' nodes are: fixed, or read from the nodes (an existing cluster). */
   fidelity: Fidelity | "detected";
   /**
-   * Whether it can fail a node and restore it (the node-fault scenarios): no
-   * provider can yet. A provider that can will also implement a NodeFaults
-   * ability beside `lifecycle`; scenarios that need it are not applicable
-   * elsewhere, with this fact as the reason.
+   * Whether it can fail a node and restore it (the node-failure scenarios):
+   * yes, or only when the user opts in and says how (an existing cluster).
+   * The ability itself is `nodeFaults` beside `lifecycle`.
    */
-  nodeFaults: boolean;
+  nodeFaults: boolean | "opt-in";
 }
+
+/**
+ * How a node fails. `kubelet-stopped`: the node stops reporting, its
+ * containers keep running (what a network partition leaves, and what
+ * upstream's own test does); `powered-off`: its containers stop too.
+ */
+export type NodeFaultMode = "kubelet-stopped" | "powered-off";
+
+export const nodeFaultModes: readonly NodeFaultMode[] = ["kubelet-stopped", "powered-off"];
+
+export const nodeFaultModeText: Record<NodeFaultMode, string> = {
+  "kubelet-stopped": "kubelet stopped (containers keep running)",
+  "powered-off": "node powered off (containers stop)",
+};
+
+/**
+ * Failing and restoring one node of one cluster. The node-failure scenarios
+ * call `fail`, and `restore` once they are done; the guardian calls `restore`
+ * again if the run died in between, so it must be idempotent.
+ */
+export interface NodeFaults {
+  /** The modes this cluster can inject. */
+  modes: readonly NodeFaultMode[];
+  /** What a mode does on this cluster, for the report ("docker pause amc-worker: ..."). */
+  describe(mode: NodeFaultMode): string;
+  fail(node: string, mode: NodeFaultMode): Promise<void>;
+  /** Brings the node back as it was before `fail`; succeeds when there is nothing to undo. */
+  restore(node: string, mode: NodeFaultMode): Promise<void>;
+}
+
+/** A provider's node faults on a cluster, or why there are none (the scenarios' not-applicable reason). */
+export type NodeFaultsOrWhyNot = NodeFaults | { unavailable: string };
 
 export interface ClusterProvider {
   id: ProviderId;
@@ -103,6 +134,8 @@ export interface ClusterProvider {
   /** The cluster a run uses: started (or reused) for it, or an existing one. */
   acquire(options: AcquireOptions): Promise<ClusterHandle>;
   lifecycle?: ClusterLifecycle;
+  /** Node faults on a cluster this provider gave (absent: none, as `facts.nodeFaults` false says). */
+  nodeFaults?(cluster: ClusterInfo, settings: Settings): NodeFaultsOrWhyNot;
 }
 
 /** A name of the run's own for a cluster it creates. */

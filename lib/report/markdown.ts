@@ -22,6 +22,8 @@ export const shortOutcome: Record<Outcome, string> = {
   "handed-over": "handed over",
   "holder-preempted": "holder preempted",
   "attached-to-two-nodes": "attached to two nodes",
+  "failed-over": "failed over",
+  "not-failed-over": "not failed over",
 };
 
 export const verdictWord: Record<Verdict | "not-run", string> = {

@@ -1,4 +1,4 @@
-import type { AccessMode, Expectation, ScenarioId, StorageProfile } from "./types.ts";
+import type { AccessMode, Expectation, FailoverPath, ScenarioId, StorageProfile } from "./types.ts";
 
 /**
  * The article's experiment as data. Each scenario is a list of steps that one
@@ -44,6 +44,11 @@ export interface Scenario {
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
   needsKubelet?: string;
   steps: readonly Step[];
+  /**
+   * A node-failure scenario: no steps; lib/failover/ runs it, one fault for
+   * every class at once, after the other scenarios (it disrupts a node).
+   */
+  failover?: { path: FailoverPath };
   expect(storage: StorageProfile): ExpectationOrNot;
 }
 
@@ -217,15 +222,80 @@ export const scenarios: readonly Scenario[] = [
   },
 ];
 
-export function scenarioById(id: string): Scenario | undefined {
-  return scenarios.find((s) => s.id === id);
+/**
+ * What a node failure leads to on each storage family, on each path: whether
+ * the workload runs elsewhere, and the finding when that is worth reporting.
+ */
+function failoverExpectation(storage: StorageProfile, path: FailoverPath): ExpectationOrNot {
+  const failedOver = (because: string): Expectation => ({ outcome: "failed-over", because });
+  const stuck = (because: string, finding: string): Expectation => ({
+    outcome: "not-failed-over",
+    because,
+    finding,
+  });
+  switch (storage.family) {
+    case "attachable":
+      if (path === "none") {
+        return stuck(
+          "the evicted pod stays Terminating while no kubelet confirms it, so the attach/detach controller keeps the volume attached to the lost node and the replacement reports Multi-Attach",
+          `no failover without intervention on ${storage.className}: the volume stays attached to the lost node`,
+        );
+      }
+      return failedOver(
+        path === "force-delete"
+          ? "once the old pod is force-deleted the attach/detach controller detaches the volume (after its 6-minute wait for an unmount, as the node is not Ready) and attaches it to the replacement's node"
+          : "the out-of-service taint makes PodGC force-delete the old pod and the attach/detach controller detach at once; the volume is attached to the replacement's node",
+      );
+    case "node-local":
+      return stuck(
+        "the volume exists on the lost node only: the scheduler refuses every other node (PV node affinity)",
+        `volume unavailable while its node is down on ${storage.className}: the replacement cannot run elsewhere`,
+      );
+    case "shared":
+      return failedOver(
+        "storage without attach and without node affinity is reachable from every node: the replacement runs as soon as the old pod is evicted",
+      );
+    case "unknown":
+      return unknownFamily(storage);
+  }
 }
 
-export const scenarioIds: readonly string[] = scenarios.map((s) => s.id);
+const failoverScenario = (id: ScenarioId, title: string, path: FailoverPath): Scenario => ({
+  id,
+  title,
+  accessMode: "ReadWriteOnce",
+  placement: "cross-node",
+  steps: [],
+  failover: { path },
+  expect: (storage) => failoverExpectation(storage, path),
+});
+
+/** The node-failure family: disruptive, run after the others by lib/failover/. */
+export const failoverScenarios: readonly Scenario[] = [
+  failoverScenario("rwo-node-loss", "RWO: the node dies and nobody intervenes", "none"),
+  failoverScenario(
+    "rwo-node-loss-force-delete",
+    "RWO: the node dies and the operator force-deletes the old pod",
+    "force-delete",
+  ),
+  failoverScenario(
+    "rwo-node-out-of-service",
+    "RWO: the node dies and the operator taints it out of service (non-graceful node shutdown)",
+    "out-of-service",
+  ),
+];
+
+export const allScenarios: readonly Scenario[] = [...scenarios, ...failoverScenarios];
+
+export function scenarioById(id: string): Scenario | undefined {
+  return allScenarios.find((s) => s.id === id);
+}
+
+export const scenarioIds: readonly string[] = allScenarios.map((s) => s.id);
 
 /** The scenarios a filter of ids selects (AMC_SCENARIOS, --scenario): every one when it is empty. */
 export function selectScenarios(filter: readonly string[]): Scenario[] {
-  return scenarios.filter((s) => filter.length === 0 || filter.includes(s.id));
+  return allScenarios.filter((s) => filter.length === 0 || filter.includes(s.id));
 }
 
 /** The ids of a filter that name no scenario. */

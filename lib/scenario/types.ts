@@ -1,3 +1,4 @@
+import type { NodeFaultMode } from "../cluster/contract.ts";
 import type { Fidelity, ProviderId } from "../cluster/fidelity.ts";
 
 /**
@@ -21,7 +22,10 @@ export type ScenarioId =
   | "rwop-cross-node"
   | "rwop-preemption"
   | "rwop-kubelet-guard"
-  | "rwx-cross-node";
+  | "rwx-cross-node"
+  | "rwo-node-loss"
+  | "rwo-node-loss-force-delete"
+  | "rwo-node-out-of-service";
 
 /**
  * How the storage behind a class behaves across nodes, from what the cluster
@@ -78,7 +82,11 @@ export type Outcome =
   /** The scheduler preempted the lower-priority holder and admitted the higher-priority pod. */
   | "holder-preempted"
   /** The volume was attached to two nodes at once. */
-  | "attached-to-two-nodes";
+  | "attached-to-two-nodes"
+  /** After its node failed, the workload ran (and wrote) on another node. */
+  | "failed-over"
+  /** After its node failed, the workload did not run elsewhere within the budget. */
+  | "not-failed-over";
 
 export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";
 
@@ -143,6 +151,75 @@ export interface RunTimings {
   steps: StepTiming[];
 }
 
+/** What an operator does after a node fails: nothing, force-delete the old pod, or taint the node out of service. */
+export type FailoverPath = "none" | "force-delete" | "out-of-service";
+
+/** The phases of a failover, in the order they normally happen (any may be missing). */
+export type FailoverPhaseId =
+  | "fault-injected"
+  | "node-not-ready"
+  | "node-tainted"
+  | "pod-evicted"
+  | "replacement-created"
+  | "replacement-refused"
+  | "replacement-scheduled"
+  | "old-pod-force-deleted"
+  | "out-of-service-tainted"
+  | "old-pod-gone"
+  | "old-attachment-deleted"
+  | "new-attachment-attached"
+  | "replacement-running"
+  | "replacement-first-write";
+
+export interface FailoverPhase {
+  id: FailoverPhaseId;
+  /** What happened, with its evidence: the event's reason and message, the condition, the object. */
+  detail: string;
+  /** When it happened: by the cluster's own record where there is one (event, condition, taint, object), else when the suite saw or did it. */
+  at: string;
+  /** From the fault's injection to `at`. */
+  sinceFaultMs: number;
+  /** Where `at` comes from. */
+  source: "event" | "condition" | "taint" | "object" | "suite" | "volume";
+  /** When the suite saw it. */
+  seenAt: string;
+  /** seenAt - at, when `at` is the cluster's own time to the precision below. */
+  detectionGapMs?: number;
+  atPrecision?: "ns" | "us" | "ms" | "s";
+}
+
+/** The fencing question: did the old node keep writing after the volume moved? */
+export interface FencingResult {
+  status: "fenced" | "not-fenced" | "not-applicable" | "inconclusive";
+  detail: string;
+  /** The old writer's lines written after the replacement's first write, and the replacement's lines around them. */
+  lines?: string[];
+}
+
+/** A node-failure scenario's own record: the fault, the path, the timeline, the data and the fencing. */
+export interface FailoverRecord {
+  mode: NodeFaultMode;
+  /** What the fault did on this cluster (the provider's words). */
+  fault: string;
+  path: FailoverPath;
+  /** The node that failed, and the node the replacement ran on. */
+  node: string;
+  replacementNode?: string;
+  /** How long the path was given to recover, from its start. */
+  budgetMs: number;
+  /** The values the timeline depends on, read from the cluster where possible: node-monitor-grace-period, tolerations, ... */
+  parameters: Record<string, string>;
+  phases: FailoverPhase[];
+  recovered: boolean;
+  /** From the fault to the workload writing elsewhere (control-plane fidelity: running elsewhere). */
+  totalMs?: number;
+  /** Every line the old writer had made durable before the fault, found by the replacement. */
+  data: Check;
+  fencing: FencingResult;
+  /** What the reader must know to read the timeline (kwok nodes report no volumesInUse, ...). */
+  notes: string[];
+}
+
 /** The schema id on disk (users' reports hold it): "run-record" is its historical name, kept unchanged. */
 export const SCENARIO_RECORD_SCHEMA = "access-mode-conformance/run-record@1";
 
@@ -178,4 +255,6 @@ export interface ScenarioRecord {
     manifests: Record<string, string>;
   };
   timings: RunTimings;
+  /** The node-failure scenarios: one record per class, scenario and fault mode. */
+  failover?: FailoverRecord;
 }

@@ -32,6 +32,8 @@ export const outcomeText: Record<Outcome, string> = {
   "handed-over": "handed over",
   "holder-preempted": "holder preempted",
   "attached-to-two-nodes": "attached to two nodes",
+  "failed-over": "failed over to another node",
+  "not-failed-over": "not failed over",
 };
 
 /** What was observed, as far as the verdict is concerned (a Decision, or a record's `observed`). */

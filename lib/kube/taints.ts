@@ -1,0 +1,57 @@
+import type { V1Node, V1Taint } from "@kubernetes/client-node";
+import type { Kube } from "./client.ts";
+
+/**
+ * Adding and removing one taint on a node. The node-lifecycle controller
+ * rewrites the same list (unreachable, not-ready) while a node fails, so each
+ * change is a read, an edit and a replace that carries the read's
+ * resourceVersion, tried again when the node changed in between (409).
+ */
+
+const statusOf = (error: unknown) => (error as { code?: number }).code;
+
+/** The non-graceful node shutdown taint: the operator's word that the node is off (GA in 1.28). */
+export const OUT_OF_SERVICE_TAINT: V1Taint = {
+  key: "node.kubernetes.io/out-of-service",
+  value: "nodeshutdown",
+  effect: "NoExecute",
+};
+
+async function editTaints(
+  kube: Kube,
+  node: string,
+  edit: (taints: V1Taint[]) => V1Taint[] | undefined,
+): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const current: V1Node = await kube.core.readNode({ name: node });
+    const taints = current.spec?.taints ?? [];
+    const edited = edit(taints);
+    if (!edited) return false;
+    current.spec = { ...current.spec, taints: edited };
+    try {
+      await kube.core.replaceNode({ name: node, body: current });
+      return true;
+    } catch (error) {
+      if (statusOf(error) !== 409 || attempt >= 10) throw error;
+    }
+  }
+}
+
+/** Adds the taint unless the node has one with its key and effect; whether it was added. */
+export function addTaint(kube: Kube, node: string, taint: V1Taint): Promise<boolean> {
+  return editTaints(kube, node, (taints) =>
+    taints.some((t) => t.key === taint.key && t.effect === taint.effect) ? undefined : [...taints, taint],
+  );
+}
+
+/** Removes every taint with the key; whether there was one. A node that is gone has none. */
+export async function removeTaint(kube: Kube, node: string, key: string): Promise<boolean> {
+  try {
+    return await editTaints(kube, node, (taints) =>
+      taints.some((t) => t.key === key) ? taints.filter((t) => t.key !== key) : undefined,
+    );
+  } catch (error) {
+    if (statusOf(error) === 404) return false;
+    throw error;
+  }
+}

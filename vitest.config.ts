@@ -29,14 +29,16 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          sequence: { groupOrder: 1 },
           include: ["lib/**/*.test.ts", "clusters/**/*.test.ts", "app/**/*.test.ts", "docs/**/*.test.ts"],
-          exclude: ["**/*.e2e.test.ts", "**/*.browser.test.ts"],
+          exclude: ["**/*.e2e.test.ts", "**/*.disruptive.test.ts", "**/*.browser.test.ts"],
         },
       },
       {
         // The certification report in a real headless Chromium.
         test: {
           name: "browser",
+          sequence: { groupOrder: 1 },
           include: ["lib/**/*.browser.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -45,6 +47,8 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          // After the unit and browser tests start (they run beside it), before the disruptive project.
+          sequence: { groupOrder: 1 },
           include: [
             "suites/**/*.e2e.test.ts",
             "clusters/**/*.e2e.test.ts",
@@ -58,6 +62,25 @@ export default defineConfig({
           // Cases wait on the cluster, not on the CPU: run them, and the suite files, side by side.
           maxConcurrency: parallel ?? 32,
           maxWorkers: parallel === 1 ? 1 : 4,
+        },
+      },
+      {
+        // The node-failure scenarios fail a node: they run alone, after every other project
+        // (groupOrder), one fault at a time. The set-up is the e2e project's, run once for both.
+        test: {
+          name: "disruptive",
+          include: [
+            "suites/**/*.disruptive.test.ts",
+            "clusters/**/*.disruptive.test.ts",
+            "app/**/*.disruptive.test.ts",
+          ],
+          globalSetup: ["suites/global-setup.ts"],
+          sequence: { groupOrder: 2 },
+          // One fault's first case waits for the whole fault: the force-delete path alone takes the
+          // eviction, the attach/detach controller's 6-minute unmount wait and the budget.
+          testTimeout: 30 * 60_000 + 2 * settings.failover.budgetMs,
+          hookTimeout: 5 * 60_000,
+          maxWorkers: 1,
         },
       },
     ],

@@ -11,6 +11,7 @@ describe("readSettings", () => {
       timeoutScale: 1,
       reportDir: "reports",
       kindImages: {},
+      failover: { budgetMs: 120_000, writerTolerationSeconds: 10, modes: [], allowNodeFaults: false },
     });
   });
 
@@ -30,6 +31,14 @@ describe("readSettings", () => {
         AMC_PROFILE: "vendor.yaml",
         AMC_KIND_NODE_IMAGE: "mirror/kindest/node:v1.36.3",
         AMC_KIND_CSI_ATTACHER_IMAGE: "",
+        AMC_FAILOVER_BUDGET: "240",
+        AMC_WRITER_TOLERATION: "default",
+        AMC_FAULT_MODES: "powered-off",
+        AMC_FAULT_NODE: "w2",
+        AMC_ALLOW_NODE_FAULTS: "1",
+        AMC_NODE_FAIL_COMMAND: "gcloud compute instances stop {node}",
+        AMC_NODE_RESTORE_COMMAND: "gcloud compute instances start {node}",
+        AMC_NODE_FAULT_MODE: "powered-off",
       }),
     ).toEqual({
       cluster: { provider: "kind", name: "ci", keep: true },
@@ -42,7 +51,30 @@ describe("readSettings", () => {
       image: "busybox",
       profile: "vendor.yaml",
       kindImages: { node: "mirror/kindest/node:v1.36.3" },
+      failover: {
+        budgetMs: 240_000,
+        writerTolerationSeconds: "default",
+        modes: ["powered-off"],
+        node: "w2",
+        allowNodeFaults: true,
+        failCommand: "gcloud compute instances stop {node}",
+        restoreCommand: "gcloud compute instances start {node}",
+        commandMode: "powered-off",
+      },
     });
+  });
+
+  it("refuses a bad failover setting, naming it", () => {
+    expect(() => readSettings({ AMC_FAILOVER_BUDGET: "3m" })).toThrow(
+      /^AMC_FAILOVER_BUDGET=3m: expected whole seconds$/,
+    );
+    expect(() => readSettings({ AMC_WRITER_TOLERATION: "-1" })).toThrow(
+      /AMC_WRITER_TOLERATION=-1: expected whole seconds or default/,
+    );
+    expect(() => readSettings({ AMC_FAULT_MODES: "unplugged" })).toThrow(
+      /unknown fault mode; known: kubelet-stopped, powered-off/,
+    );
+    expect(() => readSettings({ AMC_NODE_FAULT_MODE: "paused" })).toThrow(/AMC_NODE_FAULT_MODE=paused/);
   });
 
   it("takes AMC_CLUSTER_NAME over the provider's own variable, and only the provider's own", () => {

@@ -62,7 +62,7 @@ export interface Settings {
 /** The node-failure scenarios (rwo-node-loss and its kin). */
 export interface FailoverSettings {
   /**
-   * AMC_FAILOVER_BUDGET (seconds, default 180): how long a path may take to
+   * AMC_FAILOVER_BUDGET (seconds, default 120: twice the eviction's 60 s): how long a path may take to
    * get the workload writing elsewhere, counted from the path's own start
    * (the fault; for force-delete, the force delete plus the attach/detach
    * controller's 6-minute wait). What has not happened by then is "not recovered".
@@ -159,7 +159,7 @@ function readFailover(
   return {
     budgetMs: budget
       ? (parseSeconds(budget, label("AMC_FAILOVER_BUDGET", budget), false) as number) * 1000
-      : 180_000,
+      : 120_000,
     writerTolerationSeconds: toleration
       ? parseSeconds(toleration, label("AMC_WRITER_TOLERATION", toleration), true)
       : 10,

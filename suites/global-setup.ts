@@ -4,10 +4,13 @@ import type { TestProject } from "vitest/node";
 import { acquireCluster } from "../app/acquire-cluster.ts";
 import { cleanupCommandLine } from "../app/cli/cleanup-command.ts";
 import { finishUnderGuardian } from "../app/guardian/finish.ts";
-import { startGuardian } from "../app/guardian/guardian.ts";
+import { type CleanupTask, type Guardian, startGuardian } from "../app/guardian/guardian.ts";
+import { restoreFaultedNode } from "../app/guardian/restore-node.ts";
+import { providerOf } from "../clusters/registry.ts";
 import { type CleanupOptions, removeRunObjects } from "../lib/cleanup.ts";
-import type { ClusterInfo } from "../lib/cluster/contract.ts";
+import { type ClusterInfo, type NodeFaultMode, nodeFaultModes } from "../lib/cluster/contract.ts";
 import { errorCodeOf, errorText } from "../lib/errors.ts";
+import { faultNodes } from "../lib/failover/plan.ts";
 import { connect } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { loadProfile } from "../lib/profile/load-profile.ts";
@@ -15,7 +18,7 @@ import { writeRunProfile } from "../lib/profile/run-profile.ts";
 import { say } from "../lib/progress.ts";
 import type { RunStatus } from "../lib/report/document.ts";
 import { writeNotStartedReport } from "../lib/report/not-started.ts";
-import { RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
+import { plannedScenarios, RUN_PLAN_SCHEMA, suite, writePlan } from "../lib/report/plan.ts";
 import { summarize } from "../lib/report/summary.ts";
 import { reportRun } from "../lib/report/write.ts";
 import { checkReportDir, lockReportDir, type ReportDirLock, reportDirLabel } from "../lib/report-dir.ts";
@@ -24,7 +27,7 @@ import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
 import type { NodePool } from "../lib/scenario/nodes.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import type { StorageProfile } from "../lib/scenario/types.ts";
-import { outcomeFileOf, readSettings } from "../lib/settings.ts";
+import { outcomeFileOf, readSettings, type Settings } from "../lib/settings.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -44,6 +47,11 @@ declare module "vitest" {
  * its plan leaves a junit.xml that says so, and the error is the first thing the user reads.
  */
 export default async function setup(project: TestProject) {
+  // The e2e and disruptive projects share this set-up: the first project to start it runs it for
+  // both (one cluster, one run), providing to every project; the second finds it done.
+  const shared = globalThis as { amcRunSetUp?: boolean };
+  if (shared.amcRunSetUp) return;
+  shared.amcRunSetUp = true;
   const started: { runId?: string } = {};
   let lock: ReportDirLock | undefined;
   let stopWatching = () => {};
@@ -119,6 +127,36 @@ function sayFirst(project: TestProject, error: unknown): void {
 }
 
 /**
+ * When the node-failure scenarios will run, the guardian learns which node
+ * they fail before they do: if the run dies mid-fault it restores that node
+ * (every mode's restore is safe on a healthy node) and removes the
+ * out-of-service taint.
+ */
+function guardNodeFaults(
+  project: TestProject,
+  guardian: Guardian,
+  settings: Settings,
+  cluster: ClusterInfo,
+  pool: NodePool,
+): FaultedNode | undefined {
+  if (!runsDisruptive(project) || !selectScenarios(settings.scenarios).some((s) => s.failover))
+    return undefined;
+  const faults = providerOf(cluster.provider).nodeFaults?.(cluster, settings);
+  const nodes = faultNodes(pool, settings.failover.node);
+  if (!faults || "unavailable" in faults || "notApplicable" in nodes) return undefined;
+  const target = { provider: cluster.provider, cluster, node: nodes.failed };
+  guardian.update({ nodeFaults: target });
+  return target;
+}
+
+type FaultedNode = NonNullable<CleanupTask["nodeFaults"]>;
+
+/** Whether this vitest run includes the project of the node-failure scenarios. */
+function runsDisruptive(project: TestProject): boolean {
+  return project.vitest.projects.some((p) => p.name === "disruptive");
+}
+
+/**
  * Runs once before the end-to-end suites: brings up (or finds) the cluster,
  * prepares the run (leftovers of crashed runs removed, nodes found, storage
  * classes profiled), writes the run's plan and hands all of it to the test
@@ -173,8 +211,22 @@ async function startRun(project: TestProject, started: { runId?: string }) {
    * complete are never rewritten as interrupted); whatever fails stays the
    * guardian's, which does it when this process ends; all done, it is dismissed.
    */
+  let faulted: FaultedNode | undefined;
   const finishRun = (status: RunStatus, cleanup: CleanupOptions = {}) =>
     finishUnderGuardian(guardian, [
+      {
+        // First: the cluster's other parts may need the node. The suite restored it; a worker that
+        // died mid-fault did not (each restore is safe on a healthy node).
+        what: "making sure the node the run failed is restored",
+        parts: ["nodeFaults"],
+        work: async () => {
+          if (faulted) {
+            await restoreFaultedNode(faulted, async (_what, work) => {
+              await work();
+            });
+          }
+        },
+      },
       {
         what: "writing the reports",
         parts: ["report"],
@@ -223,21 +275,24 @@ async function startRun(project: TestProject, started: { runId?: string }) {
       schedulableNodes: prepared.nodes.nodes,
       excludedNodes: prepared.nodes.excluded,
       storage: prepared.storage,
-      scenarios: selectScenarios(scenarioFilter).map(({ id, title, accessMode }) => ({
-        id,
-        title,
-        accessMode,
-      })),
+      // The node-failure scenarios run only in the disruptive project, once per fault mode.
+      scenarios: plannedScenarios(
+        selectScenarios(scenarioFilter).filter((s) => !s.failover || runsDisruptive(project)),
+        settings.failover.modes.length > 0 ? (settings.failover.modes as NodeFaultMode[]) : nodeFaultModes,
+      ),
     });
     // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
     if (settings.profile) {
       await writeRunProfile(run.reportDir, run.runId, await loadProfile(settings.profile));
     }
-    project.provide("cluster", cluster);
-    project.provide("run", run);
-    project.provide("nodePool", prepared.nodes);
-    project.provide("storage", prepared.storage);
-    project.provide("scenarioFilter", scenarioFilter);
+    for (const each of project.vitest.projects) {
+      each.provide("cluster", cluster);
+      each.provide("run", run);
+      each.provide("nodePool", prepared.nodes);
+      each.provide("storage", prepared.storage);
+      each.provide("scenarioFilter", scenarioFilter);
+    }
+    faulted = guardNodeFaults(project, guardian, settings, cluster, prepared.nodes);
   } catch (error) {
     // The set-up's error is what the user needs: a cleanup that fails here says so and leaves the
     // rest to the guardian, which keeps trying after amc exits (one try here, not minutes).

@@ -136,7 +136,7 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
       "amc-shared/rwo-cross-node": "broken",
       "amc-shared/access-mode/ReadWriteOncePod": "not-checked",
     });
-    expect(cert.claims?.counts).toEqual({ held: 12, broken: 1, "not-checked": 3 });
+    expect(cert.claims?.counts).toEqual({ held: 12, broken: 1, "not-checked": 7 });
     expect(
       cert.claims?.results.find((c) => c.id === "amc-local/access-mode/ReadWriteOncePod")?.reason,
     ).toContain("rwop-same-node @ amc-local: not in this run's plan (left out with --scenario)");

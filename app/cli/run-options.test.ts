@@ -38,6 +38,35 @@ describe("runEnvironment", () => {
     });
   });
 
+  it("takes the node-failure flags, the opt-in for an existing cluster's node among them", () => {
+    expect(
+      runEnvironment(command, {
+        kubeconfig: "/k",
+        "fault-mode": ["powered-off"],
+        "fault-node": "worker-3",
+        "failover-budget": "240",
+        "allow-node-faults": true,
+        "node-fail-command": "gcloud compute instances stop {node}",
+        "node-restore-command": "gcloud compute instances start {node}",
+      }),
+    ).toEqual({
+      AMC_CLUSTER: "kubeconfig",
+      AMC_KUBECONFIG: "/k",
+      AMC_FAULT_MODES: "powered-off",
+      AMC_FAULT_NODE: "worker-3",
+      AMC_FAILOVER_BUDGET: "240",
+      AMC_ALLOW_NODE_FAULTS: "1",
+      AMC_NODE_FAIL_COMMAND: "gcloud compute instances stop {node}",
+      AMC_NODE_RESTORE_COMMAND: "gcloud compute instances start {node}",
+    });
+    expect(() => runEnvironment(command, { "fault-mode": ["unplugged"] })).toThrow(
+      /^amc run: --fault-mode unplugged: unknown fault mode; known: kubelet-stopped, powered-off\n/,
+    );
+    expect(() => runEnvironment(command, { "failover-budget": "3m" })).toThrow(
+      /^amc run: --failover-budget 3m: expected whole seconds\n/,
+    );
+  });
+
   it("takes --kubeconfig and --context for an existing cluster", () => {
     expect(runEnvironment(command, { kubeconfig: "/k", context: "lab" })).toEqual({
       AMC_CLUSTER: "kubeconfig",
@@ -54,7 +83,7 @@ describe("runEnvironment", () => {
   it.each([
     [
       { scenario: ["rwo-cross-node", "rwx-same-node"] },
-      /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwx-cross-node\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
+      /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwo-node-out-of-service\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
     ],
     [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig\n/],
     [
@@ -80,10 +109,13 @@ describe("suitesFor", () => {
       "suites/rwo.e2e.test.ts",
       "suites/rwop.e2e.test.ts",
       "suites/rwx.e2e.test.ts",
+      "suites/node-failure.disruptive.test.ts",
     ]);
     expect(suitesFor(["rwo-handoff", "rwx-cross-node"])).toEqual([
       "suites/rwo.e2e.test.ts",
       "suites/rwx.e2e.test.ts",
     ]);
+    // The node-failure scenarios are ReadWriteOnce, but only their own (disruptive) suite runs them.
+    expect(suitesFor(["rwo-node-loss"])).toEqual(["suites/node-failure.disruptive.test.ts"]);
   });
 });

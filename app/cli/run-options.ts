@@ -21,6 +21,12 @@ export const runFlags = {
   "report-dir": { type: "string" },
   image: { type: "string" },
   keep: { type: "boolean" },
+  "fault-mode": { type: "string", multiple: true },
+  "fault-node": { type: "string" },
+  "failover-budget": { type: "string" },
+  "allow-node-faults": { type: "boolean" },
+  "node-fail-command": { type: "string" },
+  "node-restore-command": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -52,6 +58,15 @@ what to run:
                                    differ (a decision 2 min, a handoff 8 min), so a factor, not seconds
   --image IMAGE                    the pods' image (default alpine)
 
+node failure (rwo-node-loss, rwo-node-loss-force-delete, rwo-node-out-of-service; they fail a node):
+  --fault-mode MODE                kubelet-stopped or powered-off (repeatable); default: every mode the cluster has
+  --fault-node NODE                the node to fail (default: the first node pods go to, by name)
+  --failover-budget SECONDS        how long a path may take to get the workload writing elsewhere (default 120)
+  --allow-node-faults              an existing cluster (kubeconfig): the opt-in to fail one of its nodes, with
+  --node-fail-command CMD          a shell command that fails node {node} (also $AMC_NODE), e.g. a cloud CLI call,
+  --node-restore-command CMD       and one that brings it back (safe to run on a healthy node); without all
+                                   three these scenarios are not applicable there (docs/existing-clusters.md)
+
 output:
   --report-dir DIR                 where the records and reports go (default ./reports)
 
@@ -70,6 +85,12 @@ export interface RunFlagValues {
   "report-dir"?: string;
   image?: string;
   keep?: boolean;
+  "fault-mode"?: string[];
+  "fault-node"?: string;
+  "failover-budget"?: string;
+  "allow-node-faults"?: boolean;
+  "node-fail-command"?: string;
+  "node-restore-command"?: string;
 }
 
 /** The AMC_* variables for these flags; a usage error names the flag and what it takes. */
@@ -114,6 +135,14 @@ export function runEnvironment(command: Command, values: RunFlagValues): Record<
   }
   if (values["report-dir"] !== undefined) env.AMC_REPORT_DIR = values["report-dir"];
   if (values.image !== undefined) env.AMC_IMAGE = values.image;
+  const modes = listValues(values["fault-mode"]);
+  if (modes.length > 0) env.AMC_FAULT_MODES = [...new Set(modes)].join(",");
+  if (values["fault-node"] !== undefined) env.AMC_FAULT_NODE = values["fault-node"];
+  if (values["failover-budget"] !== undefined) env.AMC_FAILOVER_BUDGET = values["failover-budget"];
+  if (values["allow-node-faults"]) env.AMC_ALLOW_NODE_FAULTS = "1";
+  if (values["node-fail-command"] !== undefined) env.AMC_NODE_FAIL_COMMAND = values["node-fail-command"];
+  if (values["node-restore-command"] !== undefined)
+    env.AMC_NODE_RESTORE_COMMAND = values["node-restore-command"];
 
   // The one check of every setting (lib/settings.ts), with the flags' names in its messages.
   asFlagError(fail, () => readSettings({ ...process.env, ...env }, flagOf));
@@ -124,6 +153,8 @@ export function runEnvironment(command: Command, values: RunFlagValues): Record<
 const flagOf = {
   AMC_SCENARIOS: "--scenario",
   AMC_PARALLEL: "--parallel",
+  AMC_FAULT_MODES: "--fault-mode",
+  AMC_FAILOVER_BUDGET: "--failover-budget",
 };
 
 /** A setting's usage error as the command's: with its usage line and where its help is. */

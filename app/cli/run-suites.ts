@@ -35,10 +35,17 @@ const suiteFiles: Record<AccessMode, string> = {
   ReadWriteMany: "suites/rwx.e2e.test.ts",
 };
 
+/** The node-failure scenarios' suite: vitest's "disruptive" project runs it after the others. */
+const disruptiveSuite = "suites/node-failure.disruptive.test.ts";
+
 /** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
 export function suitesFor(scenarioFilter: readonly string[]): string[] {
-  const modes = new Set(selectScenarios(scenarioFilter).map((s) => s.accessMode));
-  return [...modes].map((mode) => suiteFiles[mode]);
+  const selected = selectScenarios(scenarioFilter);
+  const modes = new Set(selected.filter((s) => !s.failover).map((s) => s.accessMode));
+  return [
+    ...[...modes].map((mode) => suiteFiles[mode]),
+    ...(selected.some((s) => s.failover) ? [disruptiveSuite] : []),
+  ];
 }
 
 export interface SuitesResult {
@@ -127,7 +134,7 @@ export async function runSuites(variables: Record<string, string>): Promise<Suit
     const vitest = await startVitest("test", files, {
       root: packageRoot,
       config: join(packageRoot, "vitest.config.ts"),
-      project: ["e2e"],
+      project: ["e2e", "disruptive"],
       watch: false,
       // Replaces the configuration's list. On a terminal "verbose" keeps the running cases on screen
       // with their elapsed time and prints each as it ends; off a terminal it would print only the

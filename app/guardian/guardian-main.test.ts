@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { V1Node, V1Taint } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ClusterInfo } from "../../lib/cluster/contract.ts";
+import { OUT_OF_SERVICE_TAINT } from "../../lib/kube/taints.ts";
 import { reportRun } from "../../lib/report/write.ts";
 import type { CleanupTask } from "./task.ts";
 
@@ -29,8 +33,11 @@ afterEach(async () => {
 });
 
 /** Runs the guardian with these lines on its stdin, then closes it, as the run's end does. */
-function guardianAfter(messages: object[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [guardianMain], { stdio: ["pipe", "inherit", "pipe"] });
+function guardianAfter(
+  messages: object[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [guardianMain], { stdio: ["pipe", "inherit", "pipe"], env });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -96,5 +103,153 @@ describe("the guardian", () => {
     const json = JSON.parse(await readFile(join(reportDir, "certification.json"), "utf8"));
     expect(json.run.status).toBe("interrupted");
     expect(guardian.code).toBe(0);
+  });
+});
+
+/** An API server with one node, as far as reading and replacing it goes; it records the requests. */
+async function nodeApi(name: string, taints: V1Taint[]) {
+  const api = {
+    node: {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name, resourceVersion: "1" },
+      spec: { taints },
+    } as V1Node,
+    requests: [] as string[],
+    server: undefined as Server | undefined,
+    kubeconfigPath: join(reportDir, "kubeconfig"),
+  };
+  api.server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on("end", () => {
+      api.requests.push(`${request.method} ${request.url}`);
+      if (request.url !== `/api/v1/nodes/${name}`) {
+        response.writeHead(404, { "content-type": "application/json" });
+        response.end(JSON.stringify({ kind: "Status", code: 404, reason: "NotFound" }));
+        return;
+      }
+      if (request.method === "PUT") {
+        const sent = JSON.parse(body) as V1Node;
+        api.node = { ...sent, metadata: { ...sent.metadata, resourceVersion: "2" } };
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(api.node));
+    });
+  });
+  const server = api.server;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  await writeFile(
+    api.kubeconfigPath,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "current-context: x",
+      "clusters:",
+      "- name: c",
+      "  cluster:",
+      `    server: http://127.0.0.1:${port}`,
+      // The client refuses plain HTTP unless told not to verify TLS.
+      "    insecure-skip-tls-verify: true",
+      "contexts:",
+      "- name: x",
+      "  context:",
+      "    cluster: c",
+      "    user: u",
+      "users:",
+      "- name: u",
+      "  user:",
+      "    token: t",
+      "",
+    ].join("\n"),
+  );
+  return api;
+}
+
+describe("the guardian and a failed node", () => {
+  const unreachable: V1Taint = { key: "node.kubernetes.io/unreachable", effect: "NoExecute" };
+  let api: Awaited<ReturnType<typeof nodeApi>> | undefined;
+  afterEach(async () => {
+    const server = api?.server;
+    if (server) await new Promise((resolve) => server.close(resolve));
+    api = undefined;
+  });
+
+  /** The task of a run that failed node `worker-1` of an existing cluster and died. */
+  const failedNodeTask = (kubeconfigPath: string): CleanupTask => {
+    const cluster: ClusterInfo = {
+      provider: "kubeconfig",
+      name: "existing",
+      kubeconfigPath,
+      kubernetesVersion: "v1.36.0",
+      fidelity: "full",
+      nodes: [{ name: "worker-1" }, { name: "worker-2" }],
+    };
+    return { ...reportTask(), nodeFaults: { provider: "kubeconfig", cluster, node: "worker-1" } };
+  };
+  /** The run's opt-in, inherited by its guardian, with this restore command. */
+  const optIn = (restore: string): NodeJS.ProcessEnv => ({
+    ...process.env,
+    AMC_ALLOW_NODE_FAULTS: "1",
+    AMC_NODE_FAIL_COMMAND: "false",
+    AMC_NODE_RESTORE_COMMAND: restore,
+    AMC_NODE_FAULT_MODE: "kubelet-stopped",
+  });
+
+  it("restores the node and removes the out-of-service taint before it writes the reports", async () => {
+    await rm(join(records(), "end.json"));
+    api = await nodeApi("worker-1", [unreachable, OUT_OF_SERVICE_TAINT]);
+    const restored = join(reportDir, "restored");
+    const guardian = await guardianAfter(
+      [{ update: reportTask() }, { update: failedNodeTask(api.kubeconfigPath) }],
+      optIn(`echo "{node} $AMC_NODE_FAULT_MODE" >> ${restored}`),
+    );
+
+    expect(await readFile(restored, "utf8")).toBe("worker-1 kubelet-stopped\n");
+    expect(api.node.spec?.taints).toEqual([unreachable]);
+    expect(api.requests).toEqual(["GET /api/v1/nodes/worker-1", "PUT /api/v1/nodes/worker-1"]);
+    const lines = guardian.stderr.split("\n");
+    const at = (text: string) => lines.findIndex((line) => line.includes(text));
+    expect(at("[amc guardian] restored node worker-1 of kubeconfig cluster existing (kubelet-stopped)")).toBe(
+      1,
+    );
+    expect(at("[amc guardian] removed the out-of-service taint from node worker-1")).toBe(2);
+    expect(at("reports of the interrupted run written")).toBe(3);
+    expect(guardian.code).toBe(0);
+  });
+
+  it("goes on after a restore that fails, and says so", async () => {
+    await rm(join(records(), "end.json"));
+    api = await nodeApi("worker-1", [OUT_OF_SERVICE_TAINT]);
+    const guardian = await guardianAfter(
+      [{ update: failedNodeTask(api.kubeconfigPath) }],
+      optIn("echo 'instance {node} is gone' >&2; exit 3"),
+    );
+
+    expect(guardian.stderr).toContain(
+      "[amc guardian] restoring node worker-1 of kubeconfig cluster existing failed: AMC_NODE_RESTORE_COMMAND for node worker-1 failed (exit 3)",
+    );
+    expect(guardian.stderr).toContain("instance worker-1 is gone");
+    expect(api.node.spec?.taints).toEqual([]);
+    expect(guardian.stderr).toContain("reports of the interrupted run written");
+    expect(guardian.code).toBe(1);
+  });
+
+  it("restores no node without the run's opt-in, and still removes the taint", async () => {
+    api = await nodeApi("worker-1", [OUT_OF_SERVICE_TAINT]);
+    const { AMC_ALLOW_NODE_FAULTS: _, ...withoutOptIn } = optIn("true");
+    const guardian = await guardianAfter(
+      [{ update: failedNodeTask(api.kubeconfigPath) }, { done: ["report"] }],
+      withoutOptIn,
+    );
+    expect(guardian.stderr).toContain(
+      "[amc guardian] restoring node worker-1 of kubeconfig cluster existing failed: failing a node of an existing cluster needs the user's opt-in",
+    );
+    expect(guardian.stderr).toContain("removed the out-of-service taint from node worker-1");
+    expect(guardian.code).toBe(1);
   });
 });

@@ -130,6 +130,13 @@ export class ControllerService {
     return { publish_context: {} };
   }
 
+  /**
+   * Records the detach and cuts no node off: a volume is a directory every
+   * node shares, and a node that still has it mounted (a forced detach after
+   * a node failure, docs/scenarios.md#node-failure) keeps writing. Real
+   * network block storage revokes the node's access here; the node-failure
+   * scenarios' fencing check reports which of the two a driver does.
+   */
   controllerUnpublishVolume(request: { volume_id?: string; node_id?: string }) {
     const volume = request.volume_id ? this.store.get(request.volume_id) : undefined;
     if (volume) {

@@ -1,6 +1,7 @@
 import type { ClusterProvider } from "../../lib/cluster/contract.ts";
 import { newClusterName } from "../../lib/cluster/contract.ts";
 import type { Settings } from "../../lib/settings.ts";
+import { kindNodeFaults } from "./node-faults.ts";
 import { down, kindClusters, status, up } from "./provider.ts";
 import type { KindImageSettings } from "./settings.ts";
 
@@ -12,7 +13,7 @@ import type { KindImageSettings } from "./settings.ts";
 export const kindProvider: ClusterProvider = {
   id: "kind",
   summary: "real kubelets in Docker, images built on this machine unless given",
-  facts: { fidelity: "full", nodeFaults: false },
+  facts: { fidelity: "full", nodeFaults: true },
   async acquire({ settings, guard }) {
     const { name, keep } = settings.cluster;
     // A named cluster, or one kept with --keep, outlives the run, also when it dies.
@@ -29,6 +30,8 @@ export const kindProvider: ClusterProvider = {
     status,
     list: () => kindClusters(),
   },
+  // A node is a Docker container: its kubelet stopped, or the whole container paused.
+  nodeFaults: (cluster) => kindNodeFaults(cluster),
 };
 
 /** The images the settings give (the others are built here): kind's own, and the pods' image. */

@@ -5,6 +5,8 @@ import { connect } from "../../lib/kube/client.ts";
 import { isReady } from "../../lib/kube/nodes.ts";
 import { ZONE_LABEL } from "../../lib/labels.ts";
 import { isRunning } from "../../lib/processes.ts";
+import { kwokctlConfigFingerprint } from "./kwokctl.ts";
+import { localNodeFaults } from "./node-faults.ts";
 import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up } from "./provider.ts";
 import { componentLines } from "./supervision.ts";
 
@@ -17,7 +19,7 @@ import { componentLines } from "./supervision.ts";
 export const localProvider: ClusterProvider = {
   id: "local",
   summary: "the embedded cluster: real control plane, simulated (kwok) nodes; the default",
-  facts: { fidelity: "control-plane", nodeFaults: false },
+  facts: { fidelity: "control-plane", nodeFaults: true },
   async acquire({ settings, guard }) {
     const { name, keep } = settings.cluster;
     // A named cluster, or the one --keep leaves running under the default name, outlives the run.
@@ -33,6 +35,8 @@ export const localProvider: ClusterProvider = {
     status,
     list: () => listClusters(),
   },
+  // kwok stops simulating the node's kubelet; the real control plane does the rest.
+  nodeFaults: (cluster) => localNodeFaults(cluster),
 };
 
 /**
@@ -49,6 +53,11 @@ async function status(name: string): Promise<ClusterStatus> {
     `  kubeconfig:  ${state.kubeconfigPath}`,
     `  kubernetes:  ${state.kubernetesVersion ?? "unknown"}, fidelity control-plane (kwok nodes)`,
     `  created:     ${state.createdAt}${state.owner ? ` by test run pid ${state.owner.pid}` : ""}`,
+    ...(state.configFingerprint === kwokctlConfigFingerprint()
+      ? []
+      : [
+          `  config:      another amc's (its kwok cannot fail a node, its heartbeats are timed otherwise): \`amc cluster up ${name}\` creates it again`,
+        ]),
     `  supervisor:  ${
       health.supervisor
         ? `pid ${health.supervisor.pid}${health.supervisor.running ? ", running (restarts a component that exits)" : ", NOT running: a component that exits stays down"}`

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,41 @@ export interface ControlPlaneBinaries {
   etcd: string;
 }
 
+/**
+ * The node label that fails a node (node-faults.ts): kwok-controller manages
+ * only the nodes without it. Its value is the fault's mode.
+ */
+export const NODE_FAULT_LABEL = "access-mode-conformance/node-fault";
+
+/**
+ * kwok-controller's arguments beyond kwokctl's: every node but a failed one.
+ * kwokctl starts it with --manage-all-nodes=true, which watches every node;
+ * with a label selector instead, the API server ends the watch of a node
+ * that gets the label with a DELETED event, and kwok stops simulating its
+ * kubelet: no Lease renewals, no status, its pods left alone. (An annotation
+ * selector would not do: kwok filters annotations itself and keeps managing
+ * a node whose annotation changes.) Without the label the node is ADDED again
+ * and kwok takes it back.
+ */
+export const kwokControllerArgs = [
+  { key: "manage-all-nodes", value: "false", override: true },
+  { key: "manage-nodes-with-label-selector", value: `!${NODE_FAULT_LABEL}` },
+] as const;
+
+/**
+ * Kubernetes' own heartbeat timing: the kubelet's 40 s Lease, renewed every
+ * 10 s, and kube-controller-manager's --node-monitor-period 5s and
+ * --node-monitor-grace-period 50s (since 1.32). kwokctl multiplies its own
+ * (40 s grace period) by a heartbeatFactor of 5 unless told otherwise, which
+ * would leave a failed node Ready for 3m20s.
+ */
+export const heartbeatTiming = {
+  heartbeatFactor: 1,
+  nodeLeaseDurationSeconds: 40,
+  kubeControllerManagerNodeMonitorPeriodMilliseconds: 5_000,
+  kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 50_000,
+} as const;
+
 /** The KwokctlConfiguration the suite creates clusters with. */
 export function kwokctlConfig(binaries: ControlPlaneBinaries): string {
   return stringify({
@@ -38,8 +74,29 @@ export function kwokctlConfig(binaries: ControlPlaneBinaries): string {
       kwokControllerBinary: binaries.kwok,
       kubectlBinary: binaries.kubectl,
       etcdBinary: binaries.etcd,
+      ...heartbeatTiming,
     },
+    componentsPatches: [{ name: "kwok-controller", extraArgs: kwokControllerArgs }],
   });
+}
+
+/**
+ * What a cluster was created with, but for the binaries' paths: a cluster
+ * whose fingerprint differs runs with other flags (one of an older amc, say,
+ * whose kwok cannot fail a node), and `up` creates it again instead of
+ * reusing it.
+ */
+export function kwokctlConfigFingerprint(): string {
+  const placeholders: ControlPlaneBinaries = {
+    kwokctl: "kwokctl",
+    kwok: "kwok",
+    kubeApiserver: "kube-apiserver",
+    kubeControllerManager: "kube-controller-manager",
+    kubeScheduler: "kube-scheduler",
+    kubectl: "kubectl",
+    etcd: "etcd",
+  };
+  return createHash("sha256").update(kwokctlConfig(placeholders)).digest("hex").slice(0, 16);
 }
 
 export function clusterDir(kwokWorkdir: string, name: string): string {

@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { ZONE_LABEL } from "../../lib/labels.ts";
 import { parseDriverArgs } from "../csi-driver/config.ts";
 import { csiProcesses } from "./csi-processes.ts";
-import { createClusterArgs, deleteClusterArgs, kwokctlConfig } from "./kwokctl.ts";
+import { createClusterArgs, deleteClusterArgs, kwokctlConfig, kwokctlConfigFingerprint } from "./kwokctl.ts";
 import {
   ATTACH_DETACH_ANNOTATION,
   renderCSIDriver,
@@ -113,8 +113,27 @@ describe("kwokctl", () => {
         kwokControllerBinary: "/b/kwok",
         kubectlBinary: "/b/kubectl",
         etcdBinary: "/b/etcd",
+        heartbeatFactor: 1,
+        nodeLeaseDurationSeconds: 40,
+        kubeControllerManagerNodeMonitorPeriodMilliseconds: 5000,
+        kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 50000,
       },
+      componentsPatches: [
+        {
+          name: "kwok-controller",
+          extraArgs: [
+            { key: "manage-all-nodes", value: "false", override: true },
+            { key: "manage-nodes-with-label-selector", value: "!access-mode-conformance/node-fault" },
+          ],
+        },
+      ],
     });
+  });
+
+  it("fingerprints the configuration without the binaries' paths", () => {
+    const fingerprint = kwokctlConfigFingerprint();
+    expect(fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(kwokctlConfigFingerprint()).toBe(fingerprint);
   });
 
   it("never writes to the user's kubeconfig", () => {

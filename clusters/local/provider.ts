@@ -29,7 +29,9 @@ import {
   clusterDir,
   createCluster,
   deleteCluster,
+  heartbeatTiming,
   kubeconfigPath,
+  kwokctlConfigFingerprint,
 } from "./kwokctl.ts";
 import { componentPids } from "./kwokctl-components.ts";
 import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
@@ -64,6 +66,8 @@ export interface LocalClusterState {
   /** The cluster's supervisor (supervisor.ts), part of the cluster: the cluster is not healthy without it. */
   supervisor?: ProcessRecord;
   nodes: Required<ClusterNode>[];
+  /** kwokctlConfigFingerprint() when it was created (absent: an older amc's); another one is not reused. */
+  configFingerprint?: string;
 }
 
 export function localPaths(root: string, name: string) {
@@ -229,6 +233,10 @@ function handleFor(state: LocalClusterState, teardownOnRelease: boolean, root: s
     kubernetesVersion: state.kubernetesVersion ?? "unknown",
     fidelity: "control-plane",
     nodes: state.nodes,
+    controllerManagerFlags: {
+      "node-monitor-grace-period": `${heartbeatTiming.kubeControllerManagerNodeMonitorGracePeriodMilliseconds / 1000}s`,
+      "node-monitor-period": `${heartbeatTiming.kubeControllerManagerNodeMonitorPeriodMilliseconds / 1000}s`,
+    },
     ownedByRun: teardownOnRelease,
     release: async () => {
       if (teardownOnRelease) await down(state.name, root);
@@ -261,7 +269,15 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
     `starting local cluster ${options.name}`,
     async () => {
       const existing = await readState(paths.state);
-      if (existing) {
+      const fingerprint = kwokctlConfigFingerprint();
+      if (existing && existing.configFingerprint !== fingerprint) {
+        // Its flags are not this amc's: kwok would not let a node fail, the heartbeats would have other timing.
+        say(
+          scope,
+          `local cluster "${options.name}" was created with another configuration (${existing.configFingerprint ? `fingerprint ${existing.configFingerprint}, now ${fingerprint}` : "by an older amc"}); recreating it`,
+        );
+        await teardown(options.name, root);
+      } else if (existing) {
         const health = await checkHealth(options.name, root);
         if (health.healthy) {
           say(
@@ -304,6 +320,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
         ...(owner ? { owner } : {}),
         processes: [],
         nodes: [...localNodes],
+        configFingerprint: fingerprint,
       };
       await writeState(paths.state, state);
       try {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { V1Node } from "@kubernetes/client-node";
 import { ZONE_LABEL } from "../labels.ts";
 import type { Settings } from "../settings.ts";
-import type { Fidelity, ProviderId } from "./fidelity.ts";
+import type { Fidelity, NodeFaultMode, ProviderId } from "./fidelity.ts";
 
 /**
  * The contract every cluster provider implements (ClusterProvider) and what
@@ -14,7 +14,7 @@ import type { Fidelity, ProviderId } from "./fidelity.ts";
  * cluster is (its nodes, its fidelity, and the API objects it serves).
  */
 
-export type { Fidelity, ProviderId };
+export type { Fidelity, NodeFaultMode, ProviderId };
 
 export interface ClusterNode {
   name: string;
@@ -32,6 +32,11 @@ export interface ClusterInfo {
   nodes: ClusterNode[];
   /** The pods' image this cluster has loaded (kind's air-gapped images), used unless AMC_IMAGE is set. */
   workloadImage?: string;
+  /**
+   * kube-controller-manager flags the provider set, where the API does not
+   * show them (no static pod): the node-failure timeline depends on them.
+   */
+  controllerManagerFlags?: Record<string, string>;
 }
 
 export interface ClusterHandle extends ClusterInfo {
@@ -93,13 +98,6 @@ export interface ProviderFacts {
    */
   nodeFaults: boolean | "opt-in";
 }
-
-/**
- * How a node fails. `kubelet-stopped`: the node stops reporting, its
- * containers keep running (what a network partition leaves, and what
- * upstream's own test does); `powered-off`: its containers stop too.
- */
-export type NodeFaultMode = "kubelet-stopped" | "powered-off";
 
 export const nodeFaultModes: readonly NodeFaultMode[] = ["kubelet-stopped", "powered-off"];
 

@@ -66,6 +66,10 @@ function usedByCode(): Map<string, string> {
         used.set(`${verb} ${resourceName({ group, resource: resource.plural })}`, where);
     }
     if (/\bexecInPod\(/.test(text) && !file.endsWith("exec.ts")) used.set("create pods/exec", where);
+    // Objects of other API groups go through the generic client: the node-failure writer's Deployment.
+    for (const [, verb] of text.matchAll(/kube\.objects\s*\.(create|delete)\(/g)) {
+      if (/kind: "Deployment"|renderWriter\(/.test(text)) used.set(`${verb} deployments.apps`, where);
+    }
   }
   return used;
 }
@@ -96,6 +100,11 @@ describe("the permission list", () => {
     expect(withoutPreemption).not.toContain("create priorityclasses.scheduling.k8s.io");
     // The clean-up still looks for earlier runs' PriorityClasses.
     expect(withoutPreemption).toContain("list priorityclasses.scheduling.k8s.io");
+    // Tainting nodes and the writer's Deployment only when a node-failure scenario runs.
+    expect(withoutPreemption).not.toContain("update nodes");
+    expect(withoutPreemption).not.toContain("create deployments.apps");
+    expect(names("control-plane", ["rwo-node-out-of-service"])).toContain("update nodes");
+    expect(names("control-plane", ["rwo-node-loss"])).toContain("create deployments.apps");
   });
 });
 
@@ -116,7 +125,7 @@ describe("the missing-permission message", () => {
     expect(message.split("\n")).toEqual([
       'user system:serviceaccount:team-a:ci (context "ci@prod") lacks 6 permission(s) the suite needs on https://10.0.0.1:6443 (namespaced ones in every namespace):',
       "  - create, delete, list, watch namespaces: each scenario runs in a namespace of its own, found and removed by the run's label",
-      "  - create pods/exec: kubelet-level checks write and read a token in the volume",
+      "  - create pods/exec: kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log)",
       "  - watch volumeattachments.storage.k8s.io: attachments show where the attach/detach controller attached a volume",
       "grant them with a ClusterRole and ClusterRoleBinding (docs/existing-clusters.md lists them all), or use other credentials (--kubeconfig, --context)",
     ]);

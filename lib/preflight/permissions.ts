@@ -1,4 +1,5 @@
 import type { Fidelity } from "../cluster/fidelity.ts";
+import { failoverScenarios } from "../scenario/scenarios.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list
@@ -15,8 +16,8 @@ export interface Permission {
   resource: string;
   subresource?: string;
   why: string;
-  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption scenario runs. */
-  when?: "real-kubelets" | "preemption";
+  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption or node-failure scenarios run. */
+  when?: "real-kubelets" | "preemption" | "node-failure";
   /** Set when the run works without it: what is lost then. */
   optional?: string;
 }
@@ -45,7 +46,7 @@ export const suitePermissions: readonly Permission[] = [
     group: "",
     resource: "pods",
     subresource: "exec",
-    why: "kubelet-level checks write and read a token in the volume",
+    why: "kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log)",
     when: "real-kubelets",
   },
   {
@@ -106,6 +107,27 @@ export const suitePermissions: readonly Permission[] = [
     why: "rwop-preemption gives its pods a low and a high PriorityClass of the run's own",
     when: "preemption",
   },
+  {
+    verbs: ["create", "delete"],
+    group: "apps",
+    resource: "deployments",
+    why: "the node-failure scenarios' writer is a Deployment, so that a replacement follows its eviction",
+    when: "node-failure",
+  },
+  {
+    verbs: ["get", "update", "watch"],
+    group: "",
+    resource: "nodes",
+    why: "the node-failure scenarios watch the failed node and add and remove the out-of-service taint",
+    when: "node-failure",
+  },
+  {
+    verbs: ["get"],
+    group: "",
+    resource: "persistentvolumeclaims",
+    why: "the node-failure scenarios read which volume their writer's claim is bound to",
+    when: "node-failure",
+  },
 ];
 
 export interface PermissionContext {
@@ -119,10 +141,15 @@ export function neededPermissions(
   context: PermissionContext,
   permissions: readonly Permission[] = suitePermissions,
 ): Permission[] {
-  const preemption = context.scenarios.length === 0 || context.scenarios.includes("rwop-preemption");
+  const selected = (ids: readonly string[]) =>
+    context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
+  const preemption = selected(["rwop-preemption"]);
+  const nodeFailure = selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(
     (p) =>
-      (p.when !== "real-kubelets" || context.fidelity === "full") && (p.when !== "preemption" || preemption),
+      (p.when !== "real-kubelets" || context.fidelity === "full") &&
+      (p.when !== "preemption" || preemption) &&
+      (p.when !== "node-failure" || nodeFailure),
   );
 }
 

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { buildCertification } from "../report/certification.ts";
 import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
-import { recordedEnd, recordedPlan, recordedRecords } from "../report/testdata/fixture.ts";
+import {
+  kindFailover,
+  localFailover,
+  recordedEnd,
+  recordedPlan,
+  recordedRecords,
+} from "../report/testdata/fixture.ts";
+import { allScenarios } from "../scenario/scenarios.ts";
 import type { ScenarioRecord } from "../scenario/types.ts";
 import { claimTable, evaluateClaims } from "./claims.ts";
 import { loadProfile } from "./load-profile.ts";
@@ -47,6 +54,9 @@ describe("the local profile against a recorded run", () => {
       "amc-block/access-mode/ReadWriteMany": "held",
       "amc-block/rwo-cross-node": "held",
       "amc-block/handoff-budget": "held",
+      // This run left the node-failure scenarios out.
+      "amc-block/failover/force-delete": "not-checked",
+      "amc-block/failover/out-of-service": "not-checked",
       "amc-local/provisioner": "held",
       "amc-local/access-mode/ReadWriteOnce": "held",
       "amc-local/access-mode/ReadWriteOncePod": "held",
@@ -57,6 +67,8 @@ describe("the local profile against a recorded run", () => {
       "amc-shared/access-mode/ReadWriteOncePod": "held",
       "amc-shared/access-mode/ReadWriteMany": "held",
       "amc-shared/rwo-cross-node": "broken",
+      "amc-shared/failover/force-delete": "not-checked",
+      "amc-shared/failover/out-of-service": "not-checked",
     });
   });
 
@@ -184,7 +196,169 @@ describe("claims", () => {
       ...Object.values(modes).flatMap((m) => m.deciders),
       ...claimTable["rwo-cross-node"].deciders,
       ...claimTable["handoff-budget"].deciders,
+      ...Object.values(claimTable["failover-budget"].deciders).flat(),
+      ...claimTable.fencing.deciders,
     ].map((d) => d.scenario);
-    expect(new Set(deciders)).toEqual(new Set(recordedPlan.scenarios.map((s) => s.id)));
+    expect(new Set(deciders)).toEqual(new Set(allScenarios.map((s) => s.id)));
+    expect(allScenarios.filter((s) => s.failover).map((s) => s.failover?.path)).toEqual(
+      Object.keys(claimTable["failover-budget"].deciders),
+    );
+  });
+});
+
+/** Failover and fencing claims against recorded runs of the node-failure scenarios (both fault modes). */
+describe("failover and fencing claims", () => {
+  const kindClaims = (profile: StoredProfile, records: readonly ScenarioRecord[] = kindFailover.records) =>
+    claimsOf(profile, records, kindFailover.plan);
+  const block = (claims: Partial<StorageClassClaims>): StorageClassClaims => ({
+    name: "amc-block",
+    accessModes: ["ReadWriteOnce", "ReadWriteOncePod"],
+    rwoCrossNode: "attach-exclusive",
+    ...claims,
+  });
+
+  it("holds the kind profile's budgets on every fault mode, and claims no fencing", async () => {
+    const claims = kindClaims(await loadProfile("profiles/kind.yaml"));
+    const failover = claims.filter((c) => c.kind === "failover-budget" || c.kind === "fencing");
+    expect(Object.fromEntries(failover.map((c) => [c.id, c.status]))).toEqual({
+      "amc-block/failover/force-delete": "held",
+      "amc-block/failover/out-of-service": "held",
+      "amc-shared/failover/force-delete": "held",
+      "amc-shared/failover/out-of-service": "held",
+    });
+    const forceDelete = claims.find((c) => c.id === "amc-block/failover/force-delete");
+    expect(forceDelete?.claim).toBe(
+      "fails over within 9m of its node's failure when the operator force-deletes the old pod",
+    );
+    expect(forceDelete?.decidedBy).toEqual({
+      scenarios: ["rwo-node-loss-force-delete"],
+      fields: ["failover.recovered", "failover.totalMs", "failover.budgetMs"],
+    });
+    expect(forceDelete?.evidence.map((e) => [e.faultMode, e.judgement, e.failoverMs])).toEqual([
+      ["kubelet-stopped", "agrees", 418205],
+      ["powered-off", "agrees", 415034],
+    ]);
+    expect(forceDelete?.reason).toBe(
+      "rwo-node-loss-force-delete @ amc-block (kubelet-stopped): writing on amc-0979f6-worker2 418.2 s after the fault, within 9m; rwo-node-loss-force-delete @ amc-block (powered-off): writing on amc-0979f6-worker2 415.0 s after the fault, within 9m",
+    );
+  });
+
+  it("holds the local profile's budgets on simulated nodes, where the force-delete path detaches at once", async () => {
+    const claims = claimsOf(
+      await loadProfile("profiles/local.yaml"),
+      localFailover.records,
+      localFailover.plan,
+    );
+    const forceDelete = claims.find((c) => c.id === "amc-block/failover/force-delete");
+    expect(forceDelete?.status).toBe("held");
+    expect(forceDelete?.reason).toContain(
+      "rwo-node-loss-force-delete @ amc-block (kubelet-stopped): running on amc-node-a2 58.5 s after the fault, within 2m",
+    );
+    expect(claims.filter((c) => c.kind === "failover-budget").map((c) => c.status)).toEqual([
+      "held",
+      "held",
+      "held",
+      "held",
+    ]);
+  });
+
+  it("breaks a budget the measured time exceeds, with the time as evidence", () => {
+    const claims = kindClaims(
+      profileWith(block({ failover: { "out-of-service": "58s" }, fencing: "not-required" })),
+    );
+    const tight = claims.find((c) => c.id === "amc-block/failover/out-of-service");
+    expect(tight?.status).toBe("broken");
+    // Only the kubelet-stopped run took longer than 58 s.
+    expect(tight?.reason).toBe(
+      "rwo-node-out-of-service @ amc-block (kubelet-stopped): writing on amc-0979f6-worker2 60.6 s after the fault, over the budget of 58s",
+    );
+    expect(tight?.evidence.map((e) => e.judgement)).toEqual(["contradicts", "agrees"]);
+  });
+
+  it("breaks a budget on a path that never recovered once the run waited longer than it", () => {
+    const claims = kindClaims(profileWith(block({ failover: { none: "2m" }, fencing: "not-required" })));
+    const none = claims.find((c) => c.id === "amc-block/failover/none");
+    expect(none?.status).toBe("broken");
+    expect(none?.reason).toMatch(
+      /^rwo-node-loss @ amc-block \(kubelet-stopped\): not writing on another node 180\.0 s after the fault, when the run stopped waiting: over the budget of 2m \(the replacement writer-\S+ did not run elsewhere within 180 s of its path's start \(FailedAttachVolume: Multi-Attach error for volume "pvc-/,
+    );
+    // A longer budget than the run waited for is not decided by it.
+    const longer = kindClaims(profileWith(block({ failover: { none: "10m" }, fencing: "not-required" })));
+    const undecided = longer.find((c) => c.id === "amc-block/failover/none");
+    expect(undecided?.status).toBe("not-checked");
+    expect(undecided?.reason).toContain(
+      "within the budget of 10m: the run gave the path less time than the claim",
+    );
+  });
+
+  it("breaks a fencing claim on the runs where the old node kept writing", () => {
+    const claims = kindClaims(profileWith(block({ fencing: "required" })));
+    const fencing = claims.find((c) => c.id === "amc-block/fencing");
+    expect(fencing?.status).toBe("broken");
+    expect(fencing?.decidedBy.fields).toEqual(["failover.fencing.status"]);
+    const contradicting = fencing?.evidence.filter((e) => e.judgement === "contradicts") ?? [];
+    expect(contradicting.map((e) => `${e.scenario} ${e.faultMode} ${e.fencing}`)).toEqual([
+      "rwo-node-loss-force-delete kubelet-stopped not-fenced",
+      "rwo-node-out-of-service kubelet-stopped not-fenced",
+    ]);
+    expect(fencing?.reason).toMatch(
+      /^rwo-node-loss-force-delete @ amc-block \(kubelet-stopped\): not fenced: the old node kept writing after the volume moved: \d+ line\(s\) of writer-/,
+    );
+  });
+
+  it("holds a fencing claim when every run that tells was fenced, and checks none where nothing tells", () => {
+    const fenced = kindFailover.records.map((r) =>
+      r.failover?.fencing.status === "not-fenced"
+        ? {
+            ...r,
+            failover: {
+              ...r.failover,
+              fencing: {
+                status: "fenced" as const,
+                detail:
+                  "the old pod wrote nothing after the replacement's first write (11.2 s of the replacement writing)",
+              },
+            },
+          }
+        : r,
+    );
+    const held = kindClaims(profileWith(block({ fencing: "required" })), fenced).find(
+      (c) => c.id === "amc-block/fencing",
+    );
+    expect(held?.status).toBe("held");
+    expect(held?.reason).toContain("not deciding: rwo-node-loss @ amc-block (kubelet-stopped) (finding)");
+    // Simulated nodes: no container writes, so no result answers the fencing question.
+    const local = claimsOf(
+      profileWith(block({ fencing: "required" })),
+      localFailover.records,
+      localFailover.plan,
+    );
+    const unknown = local.find((c) => c.id === "amc-block/fencing");
+    expect(unknown?.status).toBe("not-checked");
+    expect(unknown?.reason).toMatch(
+      /^no result decided it: rwo-node-loss @ amc-block \(kubelet-stopped\): fencing not-applicable: the nodes are simulated: no container writes; /,
+    );
+  });
+
+  it("does not check what the run left out, or a fault mode it did not reach", () => {
+    const profile = profileWith(block({ failover: { "out-of-service": "3m" }, fencing: "required" }));
+    const status = statusById(claimsOf(profile));
+    expect(status["amc-block/failover/out-of-service"]).toBe("not-checked");
+    expect(claimsOf(profile).find((c) => c.id === "amc-block/failover/out-of-service")?.reason).toBe(
+      "rwo-node-out-of-service @ amc-block: not in this run's plan (left out with --scenario)",
+    );
+    expect(claimsOf(profile).find((c) => c.id === "amc-block/fencing")?.reason).toBe(
+      "rwo-node-loss, rwo-node-loss-force-delete, rwo-node-out-of-service: not in this run's plan (left out with --scenario)",
+    );
+    const halfway = claimsOf(
+      profile,
+      kindFailover.records.filter((r) => r.failover?.mode === "powered-off"),
+      kindFailover.plan,
+      "interrupted",
+    ).find((c) => c.id === "amc-block/failover/out-of-service");
+    expect(halfway?.status).toBe("not-checked");
+    expect(halfway?.reason).toBe(
+      "rwo-node-out-of-service @ amc-block (kubelet-stopped): not run: the run was interrupted before it",
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { caseName, pathWords } from "../report/cases.ts";
 import type {
   Certification,
   CertificationClaims,
@@ -6,11 +7,12 @@ import type {
   ClaimResult,
   ClaimStatus,
 } from "../report/document.ts";
-import type { AccessMode, Outcome, ScenarioId } from "../scenario/types.ts";
+import type { AccessMode, FailoverPath, Outcome, ScenarioId } from "../scenario/types.ts";
 import { outcomeText } from "../scenario/verdict.ts";
 import {
   accessModes,
   durationMs,
+  failoverPaths,
   type RwoCrossNode,
   type StorageClassClaims,
   type StoredProfile,
@@ -20,7 +22,8 @@ import {
  * A vendor profile's claims checked against a run's results. Every claim is
  * decided by the scenarios and result fields the table below names, and by
  * nothing else: held when every required scenario agrees, broken when any
- * scenario contradicts it, not checked (with the reason) otherwise.
+ * scenario contradicts it, not checked (with the reason) otherwise. A
+ * node-failure scenario has a result per fault mode: each one is evidence.
  */
 
 /** One scenario behind a claim; `required` ones must decide it, the others can only break it. */
@@ -78,6 +81,24 @@ export const claimTable = {
     outcome: "handed-over" as Outcome,
     fields: ["observed.outcome", "timings.handoffMs"],
   },
+  /** Every fault mode's result of the path's scenario must have written elsewhere within the budget. */
+  "failover-budget": {
+    deciders: {
+      none: [{ scenario: "rwo-node-loss", required: true }],
+      "force-delete": [{ scenario: "rwo-node-loss-force-delete", required: true }],
+      "out-of-service": [{ scenario: "rwo-node-out-of-service", required: true }],
+    } as Record<FailoverPath, Decider[]>,
+    fields: ["failover.recovered", "failover.totalMs", "failover.budgetMs"],
+  },
+  /** Any node-failure result can break it (the old node wrote after the move); one that was fenced must hold it. */
+  fencing: {
+    deciders: [
+      { scenario: "rwo-node-loss", required: false },
+      { scenario: "rwo-node-loss-force-delete", required: false },
+      { scenario: "rwo-node-out-of-service", required: false },
+    ] as Decider[],
+    fields: ["failover.fencing.status"],
+  },
 } as const;
 
 const claimWords = {
@@ -130,17 +151,80 @@ function judgeUnsupported(r: CertificationResult, mode: AccessMode): Judgement {
   return undecided(r);
 }
 
+/**
+ * From the fault, how long the run waited for the path to recover: its budget,
+ * which counts on the force-delete path from the force delete.
+ */
+function waitedMs(r: CertificationResult): number | undefined {
+  const f = r.failover;
+  if (!f) return undefined;
+  const start =
+    f.path === "force-delete" ? f.phases.find((p) => p.id === "old-pod-force-deleted") : undefined;
+  return f.budgetMs + (start?.sinceFaultMs ?? 0);
+}
+
+const inSeconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** `doing`: what the workload does elsewhere once failed over: writing (real kubelets), running (simulated nodes). */
+function judgeFailover(r: CertificationResult, budget: string, doing: "writing" | "running"): Judgement {
+  const f = r.failover;
+  if (!decisive(r) || !f || f.phases.length === 0) return undecided(r);
+  const budgetMs = durationMs(budget);
+  if (!f.recovered) {
+    const waited = waitedMs(r) ?? 0;
+    const what = `not ${doing} on another node ${inSeconds(waited)} after the fault, when the run stopped waiting`;
+    return waited >= budgetMs
+      ? {
+          judgement: "contradicts",
+          why: `${what}: over the budget of ${budget} (${r.observed?.summary ?? ""})`,
+        }
+      : {
+          judgement: "undecided",
+          why: `${what}, within the budget of ${budget}: the run gave the path less time than the claim (AMC_FAILOVER_BUDGET)`,
+        };
+  }
+  if (f.totalMs === undefined) {
+    return { judgement: "undecided", why: "failed over, but no time from the fault was recorded" };
+  }
+  const where = f.replacementNode ? ` on ${f.replacementNode}` : " on another node";
+  return f.totalMs <= budgetMs
+    ? {
+        judgement: "agrees",
+        why: `${doing}${where} ${inSeconds(f.totalMs)} after the fault, within ${budget}`,
+      }
+    : {
+        judgement: "contradicts",
+        why: `${doing}${where} ${inSeconds(f.totalMs)} after the fault, over the budget of ${budget}`,
+      };
+}
+
+function judgeFencing(r: CertificationResult): Judgement {
+  const f = r.failover;
+  if (r.status !== "run" || !f) return undecided(r);
+  switch (f.fencing.status) {
+    case "fenced":
+      return { judgement: "agrees", why: f.fencing.detail };
+    case "not-fenced":
+      return { judgement: "contradicts", why: f.fencing.detail };
+    default:
+      return { judgement: "undecided", why: `fencing ${f.fencing.status}: ${f.fencing.detail}` };
+  }
+}
+
 function evidenceOf(r: CertificationResult, judgement: Judgement): ClaimEvidence {
   const by = r.observed?.decidedBy;
   return {
     scenario: r.scenario,
     storageClass: r.storageClass,
+    ...(r.faultMode ? { faultMode: r.faultMode } : {}),
     ...judgement,
     status: r.status,
     ...(r.verdict ? { verdict: r.verdict } : {}),
     ...(r.observed ? { outcome: r.observed.outcome } : {}),
     ...(by ? { decidedBy: { reason: by.reason, source: by.source, message: by.message } } : {}),
     ...(r.timings?.handoffMs !== undefined ? { handoffMs: r.timings.handoffMs } : {}),
+    ...(r.failover?.totalMs !== undefined ? { failoverMs: r.failover.totalMs } : {}),
+    ...(r.failover && r.failover.phases.length > 0 ? { fencing: r.failover.fencing.status } : {}),
   };
 }
 
@@ -150,10 +234,20 @@ function settle(
   evidence: ClaimEvidence[],
   missing: string[],
 ): Pick<ClaimResult, "status" | "reason"> {
-  const line = (e: ClaimEvidence) => `${e.scenario} @ ${e.storageClass}: ${e.why}`;
+  const line = (e: ClaimEvidence) => `${caseName(e)}: ${e.why}`;
   const contradicting = evidence.filter((e) => e.judgement === "contradicts");
   if (contradicting.length > 0) return { status: "broken", reason: contradicting.map(line).join("; ") };
   const required = new Set(deciders.filter((d) => d.required).map((d) => d.scenario));
+  // A claim only its optional scenarios decide (fencing) needs one of them to agree.
+  if (required.size === 0 && deciders.length > 0 && !evidence.some((e) => e.judgement === "agrees")) {
+    return {
+      status: "not-checked",
+      reason:
+        evidence.length > 0
+          ? `no result decided it: ${evidence.map(line).join("; ")}`
+          : `${deciders.map((d) => d.scenario).join(", ")}: not in this run's plan (left out with --scenario)`,
+    };
+  }
   const open = evidence.filter((e) => required.has(e.scenario) && e.judgement !== "agrees");
   if (open.length > 0 || missing.length > 0) {
     return { status: "not-checked", reason: [...missing, ...open.map(line)].join("; ") };
@@ -162,7 +256,7 @@ function settle(
   // Scenarios that could only have broken the claim and decided nothing are named, not hidden.
   const silent = evidence
     .filter((e) => e.judgement === "undecided")
-    .map((e) => `${e.scenario} @ ${e.storageClass} (${e.verdict ?? "not run"})`);
+    .map((e) => `${caseName(e)} (${e.verdict ?? "not run"})`);
   return {
     status: "held",
     reason: [...agreeing, ...(silent.length > 0 ? [`not deciding: ${silent.join(", ")}`] : [])].join("; "),
@@ -179,9 +273,10 @@ function checkClaim(
   const evidence: ClaimEvidence[] = [];
   const missing: string[] = [];
   for (const { scenario, required } of deciders) {
-    const result = cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
-    if (result) evidence.push(evidenceOf(result, judge(result, scenario)));
-    else if (required)
+    // One result per scenario and class; one per fault mode for the node-failure scenarios.
+    const results = cert.results.filter((r) => r.scenario === scenario && r.storageClass === storageClass);
+    for (const result of results) evidence.push(evidenceOf(result, judge(result, scenario)));
+    if (results.length === 0 && required)
       missing.push(`${scenario} @ ${storageClass}: not in this run's plan (left out with --scenario)`);
   }
   return {
@@ -277,6 +372,43 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
             ? { judgement: "agrees", why: `handed over in ${ms} ms, within ${budget}` }
             : { judgement: "contradicts", why: `handed over in ${ms} ms, over the budget of ${budget}` };
         },
+      ),
+    );
+  }
+  for (const path of failoverPaths) {
+    const budget = c.failover?.[path];
+    if (budget === undefined) continue;
+    const rule = claimTable["failover-budget"];
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/failover/${path}`,
+          kind: "failover-budget",
+          claim: `fails over within ${budget} of its node's failure when ${pathWords[path]}`,
+          fields: rule.fields,
+        },
+        rule.deciders[path],
+        (r) => judgeFailover(r, budget, cert.cluster.fidelity === "full" ? "writing" : "running"),
+      ),
+    );
+  }
+  if (c.fencing === "required") {
+    const rule = claimTable.fencing;
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/fencing`,
+          kind: "fencing",
+          claim:
+            "fences a failed node: once the volume moved to another node, the failed node writes nothing more",
+          fields: rule.fields,
+        },
+        rule.deciders,
+        judgeFencing,
       ),
     );
   }

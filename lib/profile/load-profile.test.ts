@@ -58,6 +58,37 @@ describe("loadProfile", () => {
     ]);
   });
 
+  it("reads the failover and fencing claims of the shipped profiles", async () => {
+    const kind = await loadProfile("profiles/kind.yaml");
+    expect(kind.profile.storageClasses.find((c) => c.name === "amc-block")).toMatchObject({
+      failover: { "out-of-service": "3m", "force-delete": "9m" },
+      fencing: "not-required",
+    });
+    const local = await loadProfile("profiles/local.yaml");
+    expect(local.profile.storageClasses.map((c) => [c.name, c.failover, c.fencing])).toEqual([
+      ["amc-block", { "out-of-service": "2m", "force-delete": "2m" }, "not-required"],
+      ["amc-local", undefined, undefined],
+      ["amc-shared", { "out-of-service": "2m", "force-delete": "2m" }, "not-required"],
+    ]);
+  });
+
+  it("points at each problem of a failover or fencing claim", async () => {
+    expect(await problemsOf(testdata("failover-violations.yaml"))).toEqual([
+      'lib/profile/testdata/failover-violations.yaml:10:7: storageClasses[0].failover: unknown field "out-of-servic"; expected one of: none, force-delete, out-of-service',
+      "lib/profile/testdata/failover-violations.yaml:11:21: storageClasses[0].failover.force-delete: expected a duration such as 90s or 8m, from the node's failure: the workload writes on another node within it once the old pod is force-deleted (with the attach/detach controller's 6-minute wait on real nodes) (got \"eight minutes\")",
+      'lib/profile/testdata/failover-violations.yaml:12:14: storageClasses[0].fencing: expected one of required, not-required (got "yes-please")',
+      "lib/profile/testdata/failover-violations.yaml:16:15: storageClasses[1].failover: expected at least one of: none, force-delete, out-of-service",
+    ]);
+  });
+
+  it("refuses failover and fencing claims for node-local storage, and failover budgets that say nothing of fencing", async () => {
+    expect(await problemsOf(testdata("failover-contradictions.yaml"))).toEqual([
+      "lib/profile/testdata/failover-contradictions.yaml:10:7: storageClasses[0].failover: node-local storage never fails over (its volume exists on the failed node only, a finding the node-failure scenarios report); local is claimed node-local",
+      "lib/profile/testdata/failover-contradictions.yaml:11:14: storageClasses[0].fencing: node-local storage never fails over (its volume exists on the failed node only, a finding the node-failure scenarios report); local is claimed node-local",
+      "lib/profile/testdata/failover-contradictions.yaml:16:7: storageClasses[1]: block claims failover budgets: say whether a failed node is fenced, fencing: required or not-required",
+    ]);
+  });
+
   it("says when the file cannot be read, or is not a profile at all", async () => {
     await expect(loadProfile(testdata("no-such-file.yaml"))).rejects.toThrow(
       "lib/profile/testdata/no-such-file.yaml: cannot read the profile: ENOENT",

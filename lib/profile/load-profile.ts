@@ -108,6 +108,10 @@ function explain(error: ErrorObject, path: Path): { message: string; key?: strin
       return {
         message: `${field}: expected at least ${error.params.limit} item(s): ${description ?? ""}`.trim(),
       };
+    case "minProperties": {
+      const allowed = Object.keys((error.parentSchema as { properties?: object }).properties ?? {});
+      return { message: `${field}: expected at least one of: ${allowed.join(", ")}` };
+    }
     case "minLength":
       return { message: `${field}: expected a non-empty string` };
     case "uniqueItems":
@@ -117,7 +121,11 @@ function explain(error: ErrorObject, path: Path): { message: string; key?: strin
   }
 }
 
-/** Rules the schema cannot say well: each class once, a handoff budget only where a handoff happens. */
+/**
+ * Rules the schema cannot say well: each class once, a handoff budget only
+ * where a handoff happens, failover and fencing claims only for storage that
+ * can fail over, and a class with failover budgets says whether it fences.
+ */
 function crossChecks(profile: VendorProfile): { path: Path; message: string }[] {
   const problems: { path: Path; message: string }[] = [];
   profile.storageClasses.forEach((c, i) => {
@@ -131,6 +139,20 @@ function crossChecks(profile: VendorProfile): { path: Path; message: string }[] 
       problems.push({
         path: ["storageClasses", i, "handoffBudget"],
         message: `storageClasses[${i}].handoffBudget: only attach-exclusive storage hands a volume over between nodes; ${c.name} is claimed ${c.rwoCrossNode}`,
+      });
+    }
+    for (const key of ["failover", "fencing"] as const) {
+      if (c[key] !== undefined && c.rwoCrossNode === "node-local") {
+        problems.push({
+          path: ["storageClasses", i, key],
+          message: `storageClasses[${i}].${key}: node-local storage never fails over (its volume exists on the failed node only, a finding the node-failure scenarios report); ${c.name} is claimed node-local`,
+        });
+      }
+    }
+    if (c.failover !== undefined && c.fencing === undefined && c.rwoCrossNode !== "node-local") {
+      problems.push({
+        path: ["storageClasses", i, "failover"],
+        message: `storageClasses[${i}]: ${c.name} claims failover budgets: say whether a failed node is fenced, fencing: required or not-required`,
       });
     }
   });

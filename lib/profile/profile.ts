@@ -1,4 +1,4 @@
-import type { AccessMode } from "../scenario/types.ts";
+import type { AccessMode, FailoverPath } from "../scenario/types.ts";
 
 /**
  * A vendor profile: what a storage vendor claims about its storage classes'
@@ -20,9 +20,24 @@ export interface StorageClassClaims {
   /** The modes the class supports; the others are claimed to be refused by the provisioner. */
   accessModes: AccessMode[];
   rwoCrossNode: RwoCrossNode;
-  /** As written ("30s"); handoffBudgetMs() reads it. */
+  /** As written ("30s"); durationMs() reads it. */
   handoffBudget?: string;
+  /**
+   * Per operator path, how long the workload may take from its node's failure
+   * to writing on another node, as written ("90s", "8m"). Only for storage
+   * that can fail over (not node-local): every fault mode's result must meet it.
+   */
+  failover?: FailoverBudgets;
+  /** required: once the volume moved, the failed node writes nothing more; not-required: no such claim. */
+  fencing?: Fencing;
 }
+
+export type FailoverBudgets = Partial<Record<FailoverPath, string>>;
+
+export type Fencing = "required" | "not-required";
+
+/** The paths of a failover claim, in the order they are checked and reported. */
+export const failoverPaths: readonly FailoverPath[] = ["none", "force-delete", "out-of-service"];
 
 export interface VendorProfile {
   profile: typeof PROFILE_SCHEMA;

@@ -1,11 +1,13 @@
 import type { ScenarioRecord, StorageProfile } from "../scenario/types.ts";
+import { caseKey, caseName, sameCase } from "./cases.ts";
 import {
   CERTIFICATION_SCHEMA,
   type Certification,
   type CertificationResult,
+  type FailoverSummary,
   type RunStatus,
 } from "./document.ts";
-import type { RunPlan } from "./plan.ts";
+import { type PlannedCase, plannedCases, type RunPlan } from "./plan.ts";
 
 /**
  * Builds the certification document (document.ts) from one run's plan and
@@ -24,6 +26,7 @@ function fromRecord(record: ScenarioRecord): CertificationResult {
     title: record.title,
     accessMode: record.accessMode,
     storageClass: record.storageClass,
+    ...(record.failover ? { faultMode: record.failover.mode } : {}),
     status: "run",
     verdict: record.verdict,
     reason: record.reason,
@@ -34,7 +37,54 @@ function fromRecord(record: ScenarioRecord): CertificationResult {
     evidence: record.evidence,
     timings: record.timings,
     ...(record.cleanupNotes ? { cleanupNotes: record.cleanupNotes } : {}),
+    ...(record.failover ? { failover: record.failover } : {}),
   };
+}
+
+/** What a record is about, as a case: a node-failure record is about its fault mode too. */
+const recordCase = (r: ScenarioRecord) => ({
+  scenario: r.scenario,
+  storageClass: r.storageClass,
+  faultMode: r.failover?.mode,
+});
+
+function notRun(planned: PlannedCase, status: RunStatus): CertificationResult {
+  return {
+    scenario: planned.scenario.id,
+    title: planned.scenario.title,
+    accessMode: planned.scenario.accessMode,
+    storageClass: planned.storageClass,
+    ...(planned.faultMode ? { faultMode: planned.faultMode } : {}),
+    status: "not-run",
+    reason: `not run: the run ${status === "complete" ? "did not reach it" : `was ${status} before it`}`,
+    checks: [],
+  };
+}
+
+/**
+ * A finding in plain words: its reason, which names the class it is about;
+ * a node-failure finding that does not (not fenced: ...) is prefixed with its case.
+ */
+function findingText(r: CertificationResult): string {
+  return r.faultMode && !r.reason.includes(r.storageClass) ? `${caseName(r)}: ${r.reason}` : r.reason;
+}
+
+function failoverSummary(r: CertificationResult): FailoverSummary[] {
+  const f = r.failover;
+  if (!f || r.status !== "run" || f.phases.length === 0) return [];
+  return [
+    {
+      scenario: r.scenario,
+      storageClass: r.storageClass,
+      faultMode: f.mode,
+      path: f.path,
+      recovered: f.recovered,
+      ...(f.totalMs !== undefined ? { totalMs: f.totalMs } : {}),
+      budgetMs: f.budgetMs,
+      data: f.data.status,
+      fencing: f.fencing.status,
+    },
+  ];
 }
 
 function classEntry(profile: StorageProfile): Certification["storageClasses"][number] {
@@ -54,22 +104,35 @@ export function buildCertification(
   end: { finishedAt: string; status: RunStatus },
 ): Certification {
   const results: CertificationResult[] = [];
+  const cases = plannedCases(plan);
+  const used = new Set<ScenarioRecord>();
   for (const scenario of plan.scenarios) {
-    for (const profile of plan.storage) {
-      const record = records.find((r) => r.scenario === scenario.id && r.storageClass === profile.className);
-      results.push(
-        record
-          ? fromRecord(record)
-          : {
-              scenario: scenario.id,
-              title: scenario.title,
-              accessMode: scenario.accessMode,
-              storageClass: profile.className,
-              status: "not-run",
-              reason: `not run: the run ${end.status === "complete" ? "did not reach it" : `was ${end.status} before it`}`,
-              checks: [],
-            },
+    for (const planned of cases.filter((c) => c.scenario === scenario)) {
+      const record = records.find(
+        (r) =>
+          !used.has(r) &&
+          sameCase(recordCase(r), {
+            scenario: scenario.id,
+            storageClass: planned.storageClass,
+            faultMode: planned.faultMode,
+          }),
       );
+      if (record) used.add(record);
+      results.push(record ? fromRecord(record) : notRun(planned, end.status));
+    }
+    // A record of a planned scenario and class the plan has no case for (a fault mode it did not
+    // name, or a plan written before modes were planned) is reported too, after the planned ones.
+    const extra = records
+      .filter(
+        (r) =>
+          !used.has(r) &&
+          r.scenario === scenario.id &&
+          plan.storage.some((p) => p.className === r.storageClass),
+      )
+      .sort((a, b) => caseKey(recordCase(a)).localeCompare(caseKey(recordCase(b))));
+    for (const record of extra) {
+      used.add(record);
+      results.push(fromRecord(record));
     }
   }
   const counts = { conforms: 0, deviates: 0, finding: 0, "not-applicable": 0, inconclusive: 0, "not-run": 0 };
@@ -94,7 +157,8 @@ export function buildCertification(
     results,
     summary: {
       counts,
-      findings: results.filter((r) => r.verdict === "finding").map((r) => r.reason),
+      // The two fault modes of a node-failure scenario often find the same thing: it is said once.
+      findings: [...new Set(results.filter((r) => r.verdict === "finding").map(findingText))],
       handoffs: results.flatMap((r) =>
         r.timings?.handoffMs === undefined
           ? []
@@ -107,6 +171,7 @@ export function buildCertification(
               },
             ],
       ),
+      failovers: results.flatMap(failoverSummary),
     },
   };
   return certification;

@@ -1,9 +1,13 @@
+import type { NodeFaultMode } from "../cluster/contract.ts";
 import type { ProviderId } from "../cluster/fidelity.ts";
 import type {
   AccessMode,
   Check,
   EventEvidence,
   Expectation,
+  FailoverPath,
+  FailoverRecord,
+  FencingResult,
   ObjectEvidence,
   Outcome,
   RunTimings,
@@ -11,6 +15,7 @@ import type {
   StorageFamily,
   Verdict,
 } from "../scenario/types.ts";
+import type { PlannedScenario } from "./plan.ts";
 
 /**
  * The certification document: one run's plan and records, arranged for the
@@ -28,6 +33,8 @@ export interface CertificationResult {
   title: string;
   accessMode: AccessMode;
   storageClass: string;
+  /** The node-failure scenarios: the fault mode of this result (one result per class and mode). */
+  faultMode?: NodeFaultMode;
   /** not-run: planned, but the run ended (failed, interrupted) before it. */
   status: "run" | "not-run";
   verdict?: Verdict;
@@ -39,6 +46,23 @@ export interface CertificationResult {
   evidence?: { events: EventEvidence[]; objects: ObjectEvidence[]; manifests: Record<string, string> };
   timings?: RunTimings;
   cleanupNotes?: string[];
+  /** The node-failure scenarios: the fault, the path, the timeline, the data and the fencing. */
+  failover?: FailoverRecord;
+}
+
+/** One node-failure result in a line: how long the workload took to write elsewhere, and its two verdicts. */
+export interface FailoverSummary {
+  scenario: ScenarioId;
+  storageClass: string;
+  faultMode: NodeFaultMode;
+  path: FailoverPath;
+  recovered: boolean;
+  /** From the fault to the workload writing elsewhere (control-plane fidelity: running elsewhere). */
+  totalMs?: number;
+  /** How long the path was given, from its start. */
+  budgetMs: number;
+  data: Check["status"];
+  fencing: FencingResult["status"];
 }
 
 export interface Certification {
@@ -64,24 +88,34 @@ export interface Certification {
     family: StorageFamily;
     familyReason: string;
   }[];
-  scenarios: { id: ScenarioId; title: string; accessMode: AccessMode }[];
+  scenarios: PlannedScenario[];
   results: CertificationResult[];
   summary: {
     counts: Record<Verdict | "not-run", number>;
     findings: string[];
     handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
+    /** Every node-failure result that ran a fault, in the results' order. */
+    failovers: FailoverSummary[];
   };
   /** Present when the run checked a vendor profile (amc certify): each claim held, broken or not checked. */
   claims?: CertificationClaims;
 }
 
 /** A vendor profile's claims, checked against the results (lib/profile/claims.ts). */
-export type ClaimKind = "provisioner" | "access-mode" | "rwo-cross-node" | "handoff-budget";
+export type ClaimKind =
+  | "provisioner"
+  | "access-mode"
+  | "rwo-cross-node"
+  | "handoff-budget"
+  | "failover-budget"
+  | "fencing";
 export type ClaimStatus = "held" | "broken" | "not-checked";
 
 export interface ClaimEvidence {
   scenario: ScenarioId;
   storageClass: string;
+  /** The node-failure scenarios: the fault mode of the result. */
+  faultMode?: NodeFaultMode;
   judgement: "agrees" | "contradicts" | "undecided";
   /** Why this result agrees, contradicts or does not decide. */
   why: string;
@@ -91,10 +125,13 @@ export interface ClaimEvidence {
   /** The event the scenario was decided by, when one was. */
   decidedBy?: { reason: string; source: string; message: string };
   handoffMs?: number;
+  /** The node-failure scenarios: from the fault to the workload writing elsewhere, and the fencing answer. */
+  failoverMs?: number;
+  fencing?: FencingResult["status"];
 }
 
 export interface ClaimResult {
-  /** "<class>/<kind>" or "<class>/access-mode/<mode>". */
+  /** "<class>/<kind>", "<class>/access-mode/<mode>" or "<class>/failover/<path>". */
   id: string;
   storageClass: string;
   kind: ClaimKind;

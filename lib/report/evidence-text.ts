@@ -1,5 +1,6 @@
-import type { EventEvidence } from "../scenario/types.ts";
+import type { EventEvidence, FailoverRecord } from "../scenario/types.ts";
 import type { CertificationResult } from "./document.ts";
+import { dataWord, faultText, fencingWord, sinceFault, totalText } from "./failover-text.ts";
 
 /** Evidence as plain text: for test failure messages, JUnit bodies and the Allure events timeline. */
 
@@ -9,8 +10,24 @@ export function eventLine(e: EventEvidence): string {
 
 type Explained = Pick<
   CertificationResult,
-  "verdict" | "reason" | "nodes" | "expected" | "observed" | "checks" | "evidence"
+  "verdict" | "reason" | "nodes" | "expected" | "observed" | "checks" | "evidence" | "failover"
 >;
+
+/** A node-failure result's fault, timeline and verdicts, line by line. */
+export function failoverLines(f: FailoverRecord): string[] {
+  return [
+    `failover (${f.mode}, path ${f.path}): ${f.node}: ${faultText(f)}`,
+    ...f.phases.map(
+      (p) =>
+        `  +${sinceFault(p.sinceFaultMs)} s ${p.id} [${p.source}${p.detectionGapMs !== undefined ? `, seen ${p.detectionGapMs} ms later` : ""}]: ${p.detail.replaceAll("{node}", f.node)}`,
+    ),
+    `failover total: ${totalText(f)}`,
+    `data: ${dataWord[f.data.status]}: ${f.data.detail}`,
+    `fencing: ${fencingWord[f.fencing.status]}: ${f.fencing.detail}`,
+    ...(f.fencing.lines ?? []).map((line) => `  ${line}`),
+    ...f.notes.map((note) => `note: ${note}`),
+  ];
+}
 
 /** The verdict and its reason, then what it rests on: expectation, observation, checks, events, object states. */
 export function evidenceText(result: Explained): string {
@@ -22,6 +39,7 @@ export function evidenceText(result: Explained): string {
     ...(result.expected ? [`expected: ${result.expected.outcome} (${result.expected.because})`] : []),
     ...(result.observed ? [`observed: ${result.observed.outcome}: ${result.observed.summary}`] : []),
     ...result.checks.map((c) => `check ${c.id}: ${c.status}: ${c.detail}`),
+    ...(result.failover && result.failover.phases.length > 0 ? failoverLines(result.failover) : []),
     ...(events.length > 0 ? ["events:", ...events.map((e) => `  ${eventLine(e)}`)] : []),
     ...objects.map((o) => `  state at ${o.at}: ${o.kind} ${o.name}: ${o.state}`),
   ].join("\n");

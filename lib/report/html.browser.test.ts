@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSettings } from "../settings.ts";
 import { buildCertification } from "./certification.ts";
 import { renderHtml } from "./html.ts";
-import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
+import { kindFailover, recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
 
 /**
  * certification.html in a real headless Chromium (Debian's chromium; AMC_CHROMIUM
@@ -20,8 +20,11 @@ import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.t
 const settings = readSettings();
 const reportDir = settings.reportDir;
 const certification = buildCertification(recordedPlan, recordedRecords, recordedEnd);
+/** The node-failure scenarios on kind, both fault modes (lib/report/testdata/kind-failover). */
+const failover = buildCertification(kindFailover.plan, kindFailover.records, kindFailover.end);
 let browser: Browser;
 let page: Page;
+let failoverPage: Page;
 const requests: string[] = [];
 let scratch = "";
 
@@ -59,6 +62,11 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   page.on("request", (request) => requests.push(request.url()));
   await page.goto(pathToFileURL(file).href);
+  const failoverFile = join(scratch, "failover.html");
+  await writeFile(failoverFile, renderHtml(failover));
+  failoverPage = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  failoverPage.on("request", (request) => requests.push(request.url()));
+  await failoverPage.goto(pathToFileURL(failoverFile).href);
 });
 
 afterAll(async () => {
@@ -122,6 +130,7 @@ describe("certification.html in Chromium", () => {
   });
 
   it("needs nothing from the network", async () => {
+    expect(requests.some((url) => url.endsWith("/failover.html"))).toBe(true);
     expect(requests.filter((url) => !url.startsWith("file:") && !url.startsWith("data:"))).toEqual([]);
   });
 
@@ -129,6 +138,121 @@ describe("certification.html in Chromium", () => {
     await mkdir(reportDir, { recursive: true });
     const path = resolve(reportDir, "certification-screenshot.png");
     await page.screenshot({ path, fullPage: true });
+    expect(
+      await access(path).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("the node-failure section in Chromium", () => {
+  const figure = (scenario: string, storageClass: string, mode: string) =>
+    failoverPage.locator(
+      `figure.failover[data-scenario="${scenario}"][data-class="${storageClass}"][data-mode="${mode}"]`,
+    );
+
+  it("has a matrix row per scenario and fault mode, a column per class, coloured by verdict", async () => {
+    const rows = failoverPage.locator(".failover-matrix tbody tr");
+    expect(await rows.locator("th").allTextContents()).toEqual([
+      "rwo-node-loss (kubelet stopped)",
+      "rwo-node-loss (powered off)",
+      "rwo-node-loss-force-delete (kubelet stopped)",
+      "rwo-node-loss-force-delete (powered off)",
+      "rwo-node-out-of-service (kubelet stopped)",
+      "rwo-node-out-of-service (powered off)",
+    ]);
+    expect(await failoverPage.locator(".failover-matrix thead th code").allTextContents()).toEqual(
+      failover.storageClasses.map((c) => c.name),
+    );
+    const cell = (mode: string) =>
+      failoverPage.locator(
+        `.failover-matrix td[data-scenario="rwo-node-out-of-service"][data-class="amc-block"][data-mode="${mode}"]`,
+      );
+    expect(await cell("kubelet-stopped").innerText()).toBe("FINDING\nfailed over in 60.6 s");
+    expect(await cell("powered-off").innerText()).toBe("conforms\nfailed over in 55.3 s");
+    expect(await cell("powered-off").evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
+      "rgb(218, 251, 225)",
+    );
+  });
+
+  it("draws a timeline per result that injected its fault, one mark per phase on one time axis", async () => {
+    const results = failover.results.filter((r) => (r.failover?.phases.length ?? 0) > 0);
+    expect(await failoverPage.locator("figure.failover svg.timeline").count()).toBe(results.length);
+    for (const r of results) {
+      const marks = figure(r.scenario, r.storageClass, r.faultMode as string).locator("circle.phase");
+      expect(await marks.count(), `${r.scenario} @ ${r.storageClass} (${r.faultMode})`).toBe(
+        r.failover?.phases.length,
+      );
+    }
+    const chart = figure("rwo-node-loss-force-delete", "amc-block", "kubelet-stopped");
+    const marks = chart.locator("circle.phase");
+    const ids = await marks.evaluateAll((cs) => cs.map((c) => c.getAttribute("data-phase")));
+    expect(ids).toEqual(
+      kindFailover.records
+        .find(
+          (r) =>
+            r.scenario === "rwo-node-loss-force-delete" &&
+            r.storageClass === "amc-block" &&
+            r.failover?.mode === "kubelet-stopped",
+        )
+        ?.failover?.phases.map((p) => p.id),
+    );
+    // Laid out on the axis: later phases further right, the 6-minute wait visible as a long step.
+    const xs = await marks.evaluateAll((cs) => cs.map((c) => c.getBoundingClientRect().x));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    const box = await chart.locator("svg.timeline").boundingBox();
+    const refused = xs[ids.indexOf("replacement-refused")] as number;
+    const detached = xs[ids.indexOf("old-attachment-deleted")] as number;
+    expect((detached - refused) / (box?.width ?? 1)).toBeGreaterThan(0.5);
+    expect(await chart.locator("text.tick").first().textContent()).toBe("0 s");
+    expect(await chart.locator("line.total").count()).toBe(1);
+    const tip = await chart.locator('circle.phase[data-phase="pod-evicted"] title').textContent();
+    expect(tip).toMatch(/^pod-evicted at 54\.6 s \(event\): TaintManagerEviction: Marking for deletion Pod /);
+  });
+
+  it("states the total, the data and the fencing verdicts, with the old writer's lines", async () => {
+    const chart = figure("rwo-node-loss-force-delete", "amc-block", "kubelet-stopped");
+    expect(await chart.locator("li.total").innerText()).toBe(
+      "node lost → workload writing elsewhere: 418.2 s",
+    );
+    expect(await chart.locator("li.data").getAttribute("data-status")).toBe("passed");
+    expect(await chart.locator("li.fencing").innerText()).toMatch(/^fencing: NOT FENCED: not fenced: /);
+    expect(await chart.locator("pre.fencing-lines").textContent()).toMatch(
+      /^writer-\S+ amc-0979f6-worker2 1 \d+\.\d+\nwriter-\S+ amc-0979f6-worker \d+ /,
+    );
+    const stuck = figure("rwo-node-loss", "amc-block", "powered-off");
+    expect(await stuck.locator("li.total").innerText()).toBe(
+      "node lost → workload writing elsewhere: not recovered within 180.0 s",
+    );
+    expect(await stuck.locator("line.total").count()).toBe(0);
+    expect(await stuck.locator("li.fencing").getAttribute("data-status")).toBe("not-applicable");
+  });
+
+  it("opens a node-failure cell's evidence: its timeline and its events", async () => {
+    const dialog = failoverPage.locator("dialog#evidence");
+    await failoverPage
+      .locator(
+        '.failover-matrix td[data-scenario="rwo-node-loss"][data-class="amc-block"][data-mode="powered-off"] button',
+      )
+      .click();
+    expect(await dialog.isVisible()).toBe(true);
+    expect(await dialog.locator("h3").textContent()).toBe("rwo-node-loss @ amc-block (powered-off)");
+    expect(await dialog.locator("h4", { hasText: "Node failure" }).textContent()).toBe(
+      "Node failure: powered off, nobody intervenes",
+    );
+    const multiAttach = dialog
+      .locator("table.events tbody tr")
+      .filter({ hasText: "Multi-Attach error for volume" });
+    expect(await multiAttach.count()).toBe(1);
+    await dialog.locator("button.close").click();
+  });
+
+  it("is kept as a screenshot", async () => {
+    await mkdir(reportDir, { recursive: true });
+    const path = resolve(reportDir, "certification-failover-screenshot.png");
+    await failoverPage.screenshot({ path, fullPage: true });
     expect(
       await access(path).then(
         () => true,

@@ -1,5 +1,17 @@
-import type { Verdict } from "../scenario/types.ts";
+import type { FailoverPhase, FailoverRecord, Verdict } from "../scenario/types.ts";
+import { caseKey, caseName, faultModeWords, isFailoverScenario, pathWords, scenarioLabel } from "./cases.ts";
 import type { Certification, CertificationClaims, CertificationResult } from "./document.ts";
+import {
+  dataWord,
+  failoverResults,
+  failoverRows,
+  faultText,
+  fencingWord,
+  parameterLines,
+  recoveryWords,
+  sinceFault,
+  totalText,
+} from "./failover-text.ts";
 import {
   cellText,
   claimCountsLine,
@@ -16,7 +28,8 @@ import {
  * certification.html: one self-contained file (inline style and script, no
  * network, no external assets). The matrix is coloured by verdict; each cell
  * opens its evidence (events with their times, object states, manifests as
- * applied); the timings are drawn as small bar charts.
+ * applied); the timings are drawn as small bar charts, and each node-failure
+ * timeline as a chart of its phases on one axis of seconds since the fault.
  */
 
 export function escapeHtml(text: string): string {
@@ -81,6 +94,27 @@ dialog .verdict { padding: 8px 12px; border-radius: 6px; }
 .claims td.status { font-weight: 600; white-space: nowrap; }
 .claims details summary { cursor: pointer; }
 .claims ul { margin: 4px 0; padding-left: 18px; }
+.failover-matrix tbody th { width: 18rem; }
+figure.failover { margin: 14px 0 22px; padding: 10px 14px; border: 1px solid #d0d7de; border-radius: 8px; }
+figure.failover figcaption { font-weight: 600; margin-bottom: 6px; }
+figure.failover .verdict { padding: 6px 10px; border-radius: 6px; margin: 4px 0 8px; }
+figure.failover ul.failover-verdicts { margin: 4px 0 8px; padding-left: 18px; }
+figure.failover pre { background: #f6f8fa; padding: 8px; border-radius: 6px; overflow: auto; font-size: .8rem; }
+.timeline text { font-size: 11px; fill: #1f2328; }
+.timeline text.tick { fill: #57606a; }
+.timeline .grid { stroke: #eaeef2; }
+.timeline .track { stroke: #d0d7de; stroke-dasharray: 2 3; }
+.timeline .step { fill: #d0d7de; }
+.timeline .total { stroke: #1a7f37; stroke-width: 2; stroke-dasharray: 6 3; opacity: .6; }
+.timeline .phase, .timeline-legend .phase { stroke: #fff; stroke-width: 1.5; }
+.src-event { fill: #0969da; background: #0969da; }
+.src-condition { fill: #bf8700; background: #bf8700; }
+.src-taint { fill: #bc4c00; background: #bc4c00; }
+.src-object { fill: #1a7f37; background: #1a7f37; }
+.src-suite { fill: #57606a; background: #57606a; }
+.src-volume { fill: #8250df; background: #8250df; }
+.timeline-legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: .85rem; margin: 6px 0 10px; }
+.timeline-legend i { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px; vertical-align: middle; }
 `;
 
 const script = `
@@ -159,10 +193,164 @@ function details(result: CertificationResult, index: number): string {
             .join("")}</tbody></table>`,
         ]
       : []),
+    ...(result.failover ? [failoverDialog(result.failover)] : []),
     ...manifests.map(([name, yaml]) => `<h4>Manifest ${h(name)}</h4><pre>${h(yaml)}</pre>`),
     ...(result.cleanupNotes ?? []).map((note) => `<p class="muted">${h(note)}</p>`),
   ];
   return `<template id="details-${index}">${rows.join("\n")}</template>`;
+}
+
+/** A node-failure result's timeline and verdicts, in a cell's evidence. */
+function failoverDialog(f: FailoverRecord): string {
+  const rows = f.phases
+    .map(
+      (p) =>
+        `<tr><td>${h(p.id)}</td><td>${h(sinceFault(p.sinceFaultMs))} s</td><td>${h(p.source)}</td><td><code>${h(p.at)}</code></td><td>${h(p.detail.replaceAll("{node}", f.node))}</td></tr>`,
+    )
+    .join("");
+  return [
+    `<h4>Node failure: ${h(faultModeWords[f.mode])}, ${h(pathWords[f.path])}</h4>`,
+    `<p>${h(`${f.node}: ${faultText(f)}`)}. Total: ${h(totalText(f))}. Data: ${h(`${dataWord[f.data.status]}: ${f.data.detail}`)}. Fencing: ${h(`${fencingWord[f.fencing.status]}: ${f.fencing.detail}`)}</p>`,
+    ...(rows
+      ? [
+          `<table class="plain"><thead><tr><th>phase</th><th>since the fault</th><th>source</th><th>at</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>`,
+        ]
+      : []),
+  ].join("\n");
+}
+
+/** Axis steps for a timeline, in seconds: the first that keeps it to at most eight ticks. */
+const tickSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
+
+/**
+ * A failover's phases on one axis of seconds since the fault, as inline SVG:
+ * a row per phase with its marker (coloured by where its time comes from),
+ * a grey bar from the phase before it (where the time went), and a dashed
+ * line where the workload wrote elsewhere.
+ */
+export function timelineChart(f: FailoverRecord, title: string): string {
+  const phases: FailoverPhase[] = f.phases;
+  if (phases.length === 0) return "";
+  const width = 900;
+  const labelWidth = 190;
+  const right = 70;
+  const top = 22;
+  const rowHeight = 20;
+  const plot = width - labelWidth - right;
+  const lastMs = Math.max(...phases.map((p) => p.sinceFaultMs), f.totalMs ?? 0, 1000);
+  const step = (tickSteps.find((s) => lastMs / (s * 1000) <= 8) ?? 3600) * 1000;
+  const axisMs = Math.ceil(lastMs / step) * step;
+  const x = (ms: number) => labelWidth + (plot * ms) / axisMs;
+  const height = top + phases.length * rowHeight + 8;
+  const ticks: string[] = [];
+  for (let ms = 0; ms <= axisMs; ms += step) {
+    ticks.push(
+      `<line class="grid" x1="${x(ms).toFixed(1)}" y1="${top - 4}" x2="${x(ms).toFixed(1)}" y2="${height - 4}"/><text class="tick" x="${x(ms).toFixed(1)}" y="${top - 8}" text-anchor="middle">${ms / 1000} s</text>`,
+    );
+  }
+  const rows = phases.map((p, i) => {
+    const y = top + i * rowHeight + rowHeight / 2;
+    const before = i === 0 ? 0 : (phases[i - 1] as FailoverPhase).sinceFaultMs;
+    const from = x(Math.min(before, p.sinceFaultMs));
+    const to = x(p.sinceFaultMs);
+    const detail = p.detail.replaceAll("{node}", f.node);
+    const tip = `${p.id} at ${sinceFault(p.sinceFaultMs)} s (${p.source}): ${detail}`;
+    return [
+      `<text x="${labelWidth - 8}" y="${y + 4}" text-anchor="end">${h(p.id)}</text>`,
+      `<line class="track" x1="${labelWidth}" y1="${y}" x2="${width - right}" y2="${y}"/>`,
+      `<rect class="step" x="${from.toFixed(1)}" y="${y - 3}" width="${Math.max(1, to - from).toFixed(1)}" height="6" rx="2"/>`,
+      `<circle class="phase src-${h(p.source)}" data-phase="${h(p.id)}" data-ms="${p.sinceFaultMs}" cx="${to.toFixed(1)}" cy="${y}" r="5"><title>${h(tip)}</title></circle>`,
+      `<text x="${(to + 9).toFixed(1)}" y="${y + 4}">${h(sinceFault(p.sinceFaultMs))} s</text>`,
+    ].join("");
+  });
+  const total =
+    f.recovered && f.totalMs !== undefined
+      ? `<line class="total" x1="${x(f.totalMs).toFixed(1)}" y1="${top - 4}" x2="${x(f.totalMs).toFixed(1)}" y2="${height - 4}"><title>${h(`writing elsewhere ${sinceFault(f.totalMs)} s after the fault`)}</title></line>`
+      : "";
+  return `<svg class="timeline" role="img" aria-label="${h(title)}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${ticks.join("")}${total}${rows.join("")}</svg>`;
+}
+
+const phaseSources: FailoverPhase["source"][] = ["event", "condition", "taint", "object", "volume", "suite"];
+const sourceWords: Record<FailoverPhase["source"], string> = {
+  event: "an event's emission",
+  condition: "a node condition's transition",
+  taint: "a taint's timeAdded",
+  object: "an object's creation or deletion",
+  volume: "the volume's log",
+  suite: "what the suite did or saw",
+};
+
+/** One node-failure result that injected its fault: its verdicts, its timeline chart, its parameters. */
+function failoverFigure(cert: Certification, r: CertificationResult): string {
+  const f = r.failover;
+  if (!f || f.phases.length === 0) return "";
+  const title = `${r.storageClass}: ${scenarioLabel(r.scenario, f.mode)}`;
+  const lines = f.fencing.lines ?? [];
+  const parameters = parameterLines(f);
+  return `<figure class="failover" data-scenario="${h(r.scenario)}" data-class="${h(r.storageClass)}" data-mode="${h(f.mode)}">
+<figcaption><code>${h(r.storageClass)}</code>: ${h(r.scenario)}, ${h(faultModeWords[f.mode])}: ${h(pathWords[f.path])}</figcaption>
+<p class="verdict ${verdictClass(r)}"><strong>${h(verdictWord[r.verdict ?? "not-run"])}</strong>: ${h(r.reason)}</p>
+<ul class="failover-verdicts">
+<li>${h(`node ${f.node} failed: ${faultText(f)}`)}${f.replacementNode ? `; the replacement ran on <code>${h(f.replacementNode)}</code>` : ""}</li>
+<li class="total" data-recovered="${f.recovered}">${h(recoveryWords(cert))}: <strong>${h(totalText(f))}</strong></li>
+<li class="data" data-status="${h(f.data.status)}">data: <strong>${h(dataWord[f.data.status])}</strong>: ${h(f.data.detail)}</li>
+<li class="fencing" data-status="${h(f.fencing.status)}">fencing: <strong>${h(fencingWord[f.fencing.status])}</strong>: ${h(f.fencing.detail)}</li>
+</ul>
+${timelineChart(f, `${title}: the phases in seconds since the fault`)}
+${lines.length > 0 ? `<p class="muted">The old writer's lines after the replacement's first write, among the replacement's (pod, node, sequence, time):</p><pre class="fencing-lines">${h(lines.join("\n"))}</pre>` : ""}
+${f.notes.map((note) => `<p class="muted note">Note: ${h(note)}</p>`).join("")}
+${parameters.length > 0 ? `<details class="parameters"><summary>Parameters the timeline depends on</summary><ul>${parameters.map((line) => `<li>${h(line)}</li>`).join("")}</ul></details>` : ""}
+</figure>`;
+}
+
+/** The node-failure section: a matrix of scenario and fault mode by class, then every timeline, class by class. */
+function failoverSection(cert: Certification, indexOf: ReadonlyMap<string, number>): string {
+  const results = failoverResults(cert);
+  if (results.length === 0) return "";
+  const classes = cert.storageClasses;
+  const header = `<tr><th scope="col">Scenario (fault mode)</th>${classes.map((c) => `<th scope="col"><code>${h(c.name)}</code><br><small>${h(c.family)}</small></th>`).join("")}</tr>`;
+  const rows = failoverRows(cert)
+    .map((row) => {
+      const cells = classes
+        .map((c) => {
+          const key = caseKey({ scenario: row.scenario, storageClass: c.name, faultMode: row.faultMode });
+          const index = indexOf.get(key);
+          const result = index === undefined ? undefined : cert.results[index];
+          return result && index !== undefined ? matrixCell(result, index) : "<td></td>";
+        })
+        .join("");
+      return `<tr><th scope="row" title="${h(row.title)}">${h(scenarioLabel(row.scenario, row.faultMode))}</th>${cells}</tr>`;
+    })
+    .join("\n");
+  const perClass = classes
+    .map((c) => {
+      const own = results.filter((r) => r.storageClass === c.name);
+      if (own.length === 0) return "";
+      const summary = own
+        .map((r) => {
+          const f = r.failover;
+          const ran = f && f.phases.length > 0;
+          return `<tr><td>${h(r.scenario)}</td><td>${h(r.faultMode ? faultModeWords[r.faultMode] : "-")}</td><td class="${verdictClass(r)}">${h(verdictWord[r.verdict ?? "not-run"])}</td><td>${h(ran ? totalText(f) : r.reason)}</td><td>${h(ran ? dataWord[f.data.status] : "-")}</td><td>${h(ran ? fencingWord[f.fencing.status] : "-")}</td></tr>`;
+        })
+        .join("");
+      return `<h3><code>${h(c.name)}</code> <small class="muted">${h(c.family)}</small></h3>
+<table class="plain failover-summary"><thead><tr><th>scenario</th><th>fault mode</th><th>verdict</th><th>${h(recoveryWords(cert))}</th><th>data</th><th>fencing</th></tr></thead><tbody>${summary}</tbody></table>
+${own.map((r) => failoverFigure(cert, r)).join("\n")}`;
+    })
+    .join("\n");
+  return `<h2 id="node-failure">Node failure</h2>
+<p>A node fails under a workload writing to a ReadWriteOnce volume; on each path the operator does nothing, force-deletes the old pod, or taints the node out of service. Times are seconds since the fault, at the cluster's own record of each phase where it has one. ${h(recoveryWords(cert).replace(/^n/, "N"))}: from the fault to the replacement's ${cert.cluster.fidelity === "full" ? "first write on the volume" : "running on another node"}.</p>
+<table class="matrix failover-matrix"><thead>${header}</thead><tbody>
+${rows}
+</tbody></table>
+<div class="timeline-legend" aria-label="where each phase's time comes from">${phaseSources.map((source) => `<span><i class="src-${source}"></i>${h(sourceWords[source])}</span>`).join("")}</div>
+${perClass}`;
+}
+
+/** A matrix cell: the verdict, coloured, a button that opens the result's evidence. */
+function matrixCell(result: CertificationResult, index: number): string {
+  const [word, ...rest] = cellText(result).split(": ");
+  return `<td class="cell ${verdictClass(result)}" data-verdict="${result.verdict ?? "not-run"}" data-scenario="${h(result.scenario)}" data-class="${h(result.storageClass)}"${result.faultMode ? ` data-mode="${h(result.faultMode)}"` : ""}><button type="button" data-details="details-${index}" data-title="${h(caseName(result))}">${h(word ?? "")}${rest.length > 0 ? `<small>${h(rest.join(": "))}</small>` : ""}</button></td>`;
 }
 
 /** A horizontal bar chart as inline SVG: one bar per labelled value. */
@@ -204,30 +392,40 @@ ${rows}
 }
 
 export function renderHtml(cert: Certification, digest?: string): string {
-  const families = [...new Set(cert.scenarios.map((s) => s.accessMode))];
-  const indexOf = new Map(cert.results.map((r, i) => [`${r.scenario}@${r.storageClass}`, i]));
-  const header = `<tr><th rowspan="2" scope="col">Storage class</th>${families
-    .map(
-      (f) =>
-        `<th colspan="${cert.scenarios.filter((s) => s.accessMode === f).length}" scope="colgroup">${h(f)}</th>`,
-    )
+  // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
+  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id));
+  const indexOf = new Map(cert.results.map((r, i) => [caseKey(r), i]));
+  // The access modes over the columns, one group per run of scenarios of the same mode.
+  const groups: { accessMode: string; span: number }[] = [];
+  for (const s of scenarios) {
+    const last = groups.at(-1);
+    if (last && last.accessMode === s.accessMode) last.span++;
+    else groups.push({ accessMode: s.accessMode, span: 1 });
+  }
+  const header = `<tr><th rowspan="2" scope="col">Storage class</th>${groups
+    .map((g) => `<th colspan="${g.span}" scope="colgroup">${h(g.accessMode)}</th>`)
     .join(
       "",
-    )}</tr><tr>${cert.scenarios.map((s) => `<th scope="col" title="${h(s.title)}">${h(s.id)}</th>`).join("")}</tr>`;
+    )}</tr><tr>${scenarios.map((s) => `<th scope="col" title="${h(s.title)}">${h(s.id)}</th>`).join("")}</tr>`;
   const rows = cert.storageClasses
     .map((c) => {
-      const cells = cert.scenarios
+      const cells = scenarios
         .map((s) => {
-          const index = indexOf.get(`${s.id}@${c.name}`);
+          const index = indexOf.get(caseKey({ scenario: s.id, storageClass: c.name }));
           const result = index === undefined ? undefined : cert.results[index];
           if (!result || index === undefined) return "<td></td>";
-          const [word, ...rest] = cellText(result).split(": ");
-          return `<td class="cell ${verdictClass(result)}" data-verdict="${result.verdict ?? "not-run"}" data-scenario="${h(s.id)}" data-class="${h(c.name)}"><button type="button" data-details="details-${index}" data-title="${h(`${s.id} @ ${c.name}`)}">${h(word ?? "")}${rest.length > 0 ? `<small>${h(rest.join(": "))}</small>` : ""}</button></td>`;
+          return matrixCell(result, index);
         })
         .join("");
       return `<tr><th scope="row"><code>${h(c.name)}</code><br><small>${h(c.family)} · ${h(c.provisioner)}</small></th>${cells}</tr>`;
     })
     .join("\n");
+  const matrix =
+    scenarios.length > 0
+      ? `<table class="matrix"><thead>${header}</thead><tbody>
+${rows}
+</tbody></table>`
+      : `<p>Only node-failure scenarios were planned: their matrix is under <a href="#node-failure">Node failure</a>.</p>`;
   const chips = (Object.entries(cert.summary.counts) as [Verdict | "not-run", number][])
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `<span class="chip v-${v}">${n} ${h(v)}</span>`)
@@ -235,7 +433,7 @@ export function renderHtml(cert: Certification, digest?: string): string {
   const decisions = cert.results
     .filter((r) => r.timings?.decisionMs !== undefined)
     .map((r) => ({
-      label: `${r.scenario} @ ${r.storageClass}`,
+      label: caseName(r),
       value: r.timings?.decisionMs ?? 0,
       text: `${Math.round(r.timings?.decisionMs ?? 0)} ms`,
     }));
@@ -264,15 +462,14 @@ ${statusBanner}
 <div class="chips" aria-label="verdicts">${chips}</div>
 ${cert.claims ? claimsSection(cert.claims) : ""}
 <h2>Matrix</h2>
-<table class="matrix"><thead>${header}</thead><tbody>
-${rows}
-</tbody></table>
+${matrix}
 <div class="legend">${(["conforms", "finding", "deviates", "inconclusive", "not-applicable", "not-run"] as const).map((v) => `<span class="v-${v}">${h(verdictWord[v])}</span>`).join("")}<span class="muted">Select a cell for its evidence.</span></div>
 <h2>Findings</h2>
 ${cert.summary.findings.length > 0 ? `<ul class="findings">${cert.summary.findings.map((f) => `<li>${h(f)}</li>`).join("")}</ul>` : "<p>None.</p>"}
 <h2>Timings</h2>
 ${barChart("Time to decision, from pod B's creation", decisions, "decision")}
 ${barChart("Handoff: holder deleted to volume attached on the other node", handoffs, "handoff")}
+${failoverSection(cert, indexOf)}
 <h2>Storage classes</h2>
 <table class="plain"><thead><tr><th>class</th><th>provisioner</th><th>family</th><th>why</th><th>binding mode</th></tr></thead><tbody>
 ${cert.storageClasses.map((c) => `<tr><td><code>${h(c.name)}</code></td><td>${h(c.provisioner)}</td><td>${h(c.family)}</td><td>${h(c.familyReason)}</td><td>${h(c.volumeBindingMode)}</td></tr>`).join("\n")}

@@ -1,10 +1,12 @@
 import { shortAccessMode } from "../scenario/types.ts";
+import { caseName } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
 import { evidenceText } from "./evidence-text.ts";
 
 /**
  * junit.xml for CI dashboards: one test suite per scenario family (access
- * mode), one test case per "scenario @ class". Not applicable and not run are
+ * mode), one test case per "scenario @ class" (the node-failure scenarios: per
+ * "scenario @ class (fault mode)", as the suite names them). Not applicable and not run are
  * skipped with the reason, never passed; a deviation is a failure, an
  * inconclusive run an error.
  */
@@ -30,7 +32,7 @@ function durationMs(result: CertificationResult): number {
 }
 
 function testcase(suiteName: string, result: CertificationResult): string {
-  const name = `${result.scenario} @ ${result.storageClass}`;
+  const name = caseName(result);
   const open = `    <testcase classname="${escapeXml(suiteName)}" name="${escapeXml(name)}" time="${seconds(durationMs(result))}">`;
   const verdict = result.verdict ?? "not-run";
   const property = `      <properties><property name="verdict" value="${verdict}"/></properties>`;

@@ -1,4 +1,5 @@
 import type { Outcome, Verdict } from "../scenario/types.ts";
+import { caseName, faultModeWords, isFailoverScenario, pathWords, scenarioLabel } from "./cases.ts";
 import type {
   Certification,
   CertificationClaims,
@@ -6,11 +7,24 @@ import type {
   ClaimEvidence,
   ClaimStatus,
 } from "./document.ts";
+import {
+  dataWord,
+  failoverResults,
+  failoverRows,
+  faultText,
+  fencingWord,
+  parameterLines,
+  recoveryWords,
+  sinceFault,
+  totalText,
+} from "./failover-text.ts";
 
 /**
  * certification.md: the matrix (classes x scenarios, one line per cell), the
- * findings in plain words, what deviated or stayed undecided and why, and the
- * measured handoff times. Rendered from the certification document only.
+ * findings in plain words, what deviated or stayed undecided and why, the
+ * measured handoff times, and the node-failure timelines (a matrix of their
+ * own, a row per scenario and fault mode, then class by class each timeline).
+ * Rendered from the certification document only.
  */
 
 export const shortOutcome: Record<Outcome, string> = {
@@ -44,7 +58,11 @@ export function cellText(result: CertificationResult): string {
   const word = verdictWord[result.verdict ?? "not-run"];
   if (!result.observed) return word;
   const handoff = result.timings?.handoffMs !== undefined ? ` in ${seconds(result.timings.handoffMs)}` : "";
-  return `${word}: ${shortOutcome[result.observed.outcome]}${handoff}`;
+  const failover =
+    result.failover?.recovered && result.failover.totalMs !== undefined
+      ? ` in ${seconds(result.failover.totalMs)}`
+      : "";
+  return `${word}: ${shortOutcome[result.observed.outcome]}${handoff}${failover}`;
 }
 
 export function runLine(cert: Certification): string {
@@ -97,7 +115,7 @@ export function profileLine(claims: CertificationClaims): string {
 /** One evidence line of a claim: the scenario, what it showed, and whether that agrees. */
 export function claimEvidenceText(e: ClaimEvidence): string {
   const event = e.decidedBy ? ` [${e.decidedBy.source} ${e.decidedBy.reason}: ${e.decidedBy.message}]` : "";
-  return `${e.scenario} @ ${e.storageClass} ${e.judgement} (${e.verdict ?? "not run"}): ${e.why}${event}`;
+  return `${caseName(e)} ${e.judgement} (${e.verdict ?? "not run"}): ${e.why}${event}`;
 }
 
 function claimsSection(claims: CertificationClaims): string[] {
@@ -130,16 +148,113 @@ function claimsSection(claims: CertificationClaims): string[] {
 function listOf(cert: Certification, verdict: Verdict | "not-run", heading: string): string[] {
   const results = cert.results.filter((r) => (r.verdict ?? "not-run") === verdict);
   if (results.length === 0) return [];
+  return [`## ${heading}`, "", ...results.map((r) => `- \`${caseName(r)}\`: ${r.reason}`), ""];
+}
+
+/** A fence for a code block that no line of `lines` can close. */
+function fenceFor(lines: readonly string[]): string {
+  const longest = Math.max(0, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
+  return "`".repeat(Math.max(3, longest + 1));
+}
+
+/** One node-failure result in full: the fault, the total, the verdicts, the timeline, the parameters, the notes. */
+function failoverDetails(cert: Certification, r: CertificationResult): string[] {
+  const f = r.failover;
+  if (!f || f.phases.length === 0) return [];
+  const fencingLines = f.fencing.lines ?? [];
+  const fence = fenceFor(fencingLines);
   return [
-    `## ${heading}`,
+    `#### \`${r.storageClass}\`: ${r.scenario}, ${faultModeWords[f.mode]}`,
     "",
-    ...results.map((r) => `- \`${r.scenario} @ ${r.storageClass}\`: ${r.reason}`),
+    `${pathWords[f.path][0]?.toUpperCase()}${pathWords[f.path].slice(1)}. ${verdictWord[r.verdict ?? "not-run"]}: ${escapeCell(r.reason)}`,
     "",
+    `- Node \`${f.node}\` failed: ${faultText(f)}`,
+    ...(f.replacementNode ? [`- The replacement ran on \`${f.replacementNode}\``] : []),
+    `- ${recoveryWords(cert).replace(/^n/, "N")}: **${totalText(f)}**${f.recovered ? ` (the path's budget: ${sinceFault(f.budgetMs)} s from its start)` : " (the path's budget, from its start)"}`,
+    `- Data: ${dataWord[f.data.status]}: ${f.data.detail}`,
+    `- Fencing: ${fencingWord[f.fencing.status]}: ${f.fencing.detail}`,
+    "",
+    "| phase | since the fault (s) | source | detail |",
+    "|---|---:|---|---|",
+    ...f.phases.map(
+      (p) =>
+        `| ${p.id} | ${sinceFault(p.sinceFaultMs)} | ${p.source} | ${escapeCell(p.detail.replaceAll("{node}", f.node))} |`,
+    ),
+    "",
+    ...(fencingLines.length > 0
+      ? [
+          "The old writer's lines after the replacement's first write, among the replacement's (pod, node, sequence, time):",
+          "",
+          fence,
+          ...fencingLines,
+          fence,
+          "",
+        ]
+      : []),
+    ...(Object.keys(f.parameters).length > 0
+      ? ["Parameters:", "", ...parameterLines(f).map((line) => `- ${line}`), ""]
+      : []),
+    ...(f.notes.length > 0 ? ["Notes:", "", ...f.notes.map((note) => `- ${note}`), ""] : []),
+  ];
+}
+
+/**
+ * The node-failure section: a matrix (a row per scenario and fault mode, a
+ * column per class), then class by class a table of its results and each
+ * timeline in full.
+ */
+function failoverSection(cert: Certification): string[] {
+  const results = failoverResults(cert);
+  if (results.length === 0) return [];
+  const rows = failoverRows(cert);
+  const classes = cert.storageClasses;
+  const resultAt = (scenario: string, storageClass: string, faultMode: string | undefined) =>
+    results.find(
+      (r) => r.scenario === scenario && r.storageClass === storageClass && r.faultMode === faultMode,
+    );
+  const recovery = recoveryWords(cert);
+  return [
+    "## Node failure",
+    "",
+    `A node fails (its fault mode: the kubelet stopped, or the node powered off) under a workload writing to a ReadWriteOnce volume; on each path the operator does nothing, force-deletes the old pod, or taints the node out of service. Times are seconds since the fault, at the cluster's own record of each phase (event, condition, taint, object) where it has one, else when the suite saw or did it. ${recovery.replace(/^n/, "N")}: from the fault to the replacement's ${cert.cluster.fidelity === "full" ? "first write on the volume" : "running on another node"}.`,
+    "",
+    `| scenario (fault mode) | ${classes.map((c) => `\`${c.name}\` (${c.family})`).join(" | ")} |`,
+    `|---|${classes.map(() => "---").join("|")}|`,
+    ...rows.map((row) => {
+      const cells = classes.map((c) => {
+        const result = resultAt(row.scenario, c.name, row.faultMode);
+        return result ? escapeCell(cellText(result)) : "";
+      });
+      return `| ${scenarioLabel(row.scenario, row.faultMode)} | ${cells.join(" | ")} |`;
+    }),
+    "",
+    ...classes.flatMap((c) => {
+      const own = results.filter((r) => r.storageClass === c.name);
+      if (own.length === 0) return [];
+      return [
+        `### \`${c.name}\` (${c.family})`,
+        "",
+        `| scenario | fault mode | verdict | ${recovery} | data | fencing |`,
+        "|---|---|---|---|---|---|",
+        ...own.map((r) => {
+          const f = r.failover;
+          const mode = r.faultMode ? faultModeWords[r.faultMode] : "-";
+          const verdict = verdictWord[r.verdict ?? "not-run"];
+          if (!f || f.phases.length === 0) {
+            return `| ${r.scenario} | ${mode} | ${verdict} | ${escapeCell(r.reason)} | - | - |`;
+          }
+          return `| ${r.scenario} | ${mode} | ${verdict} | ${totalText(f)} | ${dataWord[f.data.status]} | ${fencingWord[f.fencing.status]} |`;
+        }),
+        "",
+        ...own.flatMap((r) => failoverDetails(cert, r)),
+      ];
+    }),
   ];
 }
 
 export function renderMarkdown(cert: Certification, digest?: string): string {
-  const scenarioIds = cert.scenarios.map((s) => s.id);
+  // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
+  const scenarioIds = cert.scenarios.map((s) => s.id).filter((id) => !isFailoverScenario(id));
   const resultOf = (scenario: string, storageClass: string) =>
     cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
   const lines = [
@@ -164,15 +279,19 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
     "",
     "## Matrix",
     "",
-    `| class | ${scenarioIds.join(" | ")} |`,
-    `|---|${scenarioIds.map(() => "---").join("|")}|`,
-    ...cert.storageClasses.map((c) => {
-      const cells = scenarioIds.map((id) => {
-        const result = resultOf(id, c.name);
-        return result ? escapeCell(cellText(result)) : "";
-      });
-      return `| \`${c.name}\` (${c.family}) | ${cells.join(" | ")} |`;
-    }),
+    ...(scenarioIds.length > 0
+      ? [
+          `| class | ${scenarioIds.join(" | ")} |`,
+          `|---|${scenarioIds.map(() => "---").join("|")}|`,
+          ...cert.storageClasses.map((c) => {
+            const cells = scenarioIds.map((id) => {
+              const result = resultOf(id, c.name);
+              return result ? escapeCell(cellText(result)) : "";
+            });
+            return `| \`${c.name}\` (${c.family}) | ${cells.join(" | ")} |`;
+          }),
+        ]
+      : ["Only node-failure scenarios were planned: their matrix is under [Node failure](#node-failure)."]),
     "",
     "## Findings",
     "",
@@ -197,6 +316,7 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
         ]
       : ["None measured (no attachable class, or no handoff ran)."]),
     "",
+    ...failoverSection(cert),
   ];
   return lines.join("\n");
 }

@@ -1,14 +1,17 @@
 import { readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { ClusterInfo, ClusterNode } from "../cluster/contract.ts";
+import type { ClusterInfo, ClusterNode, NodeFaultMode } from "../cluster/contract.ts";
 import { recordsDir } from "../scenario/records.ts";
+import type { Scenario } from "../scenario/scenarios.ts";
 import type { AccessMode, ScenarioId, StorageProfile } from "../scenario/types.ts";
 
 /**
  * What a run set out to do, written before its first scenario next to its
  * records (<reportDir>/records/<run id>/plan.json). Reports are the plan plus
- * the records: a planned scenario without a record is reported as not run.
+ * the records: a planned case without a record is reported as not run. A case
+ * is a scenario on a class, and for the node-failure scenarios on a class in
+ * one fault mode (the modes the run injects are in the plan: faultModes).
  */
 
 export const RUN_PLAN_SCHEMA = "access-mode-conformance/run-plan@1";
@@ -22,7 +25,60 @@ export interface RunPlan {
   schedulableNodes: ClusterNode[];
   excludedNodes: { name: string; why: string }[];
   storage: StorageProfile[];
-  scenarios: { id: ScenarioId; title: string; accessMode: AccessMode }[];
+  scenarios: PlannedScenario[];
+}
+
+export interface PlannedScenario {
+  id: ScenarioId;
+  title: string;
+  accessMode: AccessMode;
+  /**
+   * A node-failure scenario: the fault modes the run injects, one case (and
+   * one record) per mode and class. Absent on the other scenarios, and on a
+   * node-failure scenario planned without modes (one case per class then).
+   */
+  faultModes?: NodeFaultMode[];
+}
+
+/**
+ * The plan's scenarios, for the run's set-up: every scenario selected, and on
+ * the node-failure scenarios the fault modes the run will inject (every mode
+ * it writes records for, those the cluster cannot inject included: their
+ * records say not applicable). Without this a mode that was never reached
+ * would be missing from an interrupted run's report instead of not run.
+ */
+export function plannedScenarios(
+  scenarios: readonly Pick<Scenario, "id" | "title" | "accessMode" | "failover">[],
+  faultModes: readonly NodeFaultMode[],
+): PlannedScenario[] {
+  return scenarios.map(({ id, title, accessMode, failover }) => ({
+    id,
+    title,
+    accessMode,
+    ...(failover && faultModes.length > 0 ? { faultModes: [...faultModes] } : {}),
+  }));
+}
+
+/** One planned result: a scenario on a class, in one fault mode for the node-failure scenarios. */
+export interface PlannedCase {
+  scenario: PlannedScenario;
+  storageClass: string;
+  faultMode?: NodeFaultMode;
+}
+
+/** Every case of the plan, scenario by scenario, then mode by mode, then class by class. */
+export function plannedCases(plan: Pick<RunPlan, "scenarios" | "storage">): PlannedCase[] {
+  return plan.scenarios.flatMap((scenario) => {
+    const modes: (NodeFaultMode | undefined)[] =
+      scenario.faultModes && scenario.faultModes.length > 0 ? scenario.faultModes : [undefined];
+    return modes.flatMap((faultMode) =>
+      plan.storage.map((profile) => ({
+        scenario,
+        storageClass: profile.className,
+        ...(faultMode ? { faultMode } : {}),
+      })),
+    );
+  });
 }
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

@@ -1,11 +1,14 @@
 import { outcomeText } from "../scenario/verdict.ts";
+import { caseName } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
+import { dataWord, fencingWord, recoveryWords, totalText } from "./failover-text.ts";
 import { claimCountsLine, claimWord, countsLine, seconds, verdictWord } from "./markdown.ts";
 
 /**
  * The end-of-run summary printed to the terminal: one line per scenario and
  * class with its verdict and the evidence it rests on, then the verdict
- * counts, the findings and the measured handoff times. Rendered from the
+ * counts, the findings, the measured handoff times and the node-failure
+ * times with their data and fencing verdicts. Rendered from the
  * certification document, like every other form of the report.
  */
 
@@ -15,17 +18,21 @@ function evidenceLine(result: CertificationResult): string {
   }
   const by = result.observed.decidedBy;
   const what = outcomeText[result.observed.outcome];
+  if (result.failover) return `${what}: ${result.observed.summary}`;
   return by ? `${what}: ${by.reason} [${by.source}] ${by.message}` : `${what}: ${result.observed.summary}`;
 }
 
 export function summarize(cert: Certification): string {
   const sorted = [...cert.results].sort(
-    (a, b) => a.scenario.localeCompare(b.scenario) || a.storageClass.localeCompare(b.storageClass),
+    (a, b) =>
+      a.scenario.localeCompare(b.scenario) ||
+      a.storageClass.localeCompare(b.storageClass) ||
+      (a.faultMode ?? "").localeCompare(b.faultMode ?? ""),
   );
   if (sorted.length === 0) return "no scenario was planned";
-  const width = Math.max(...sorted.map((r) => `${r.scenario} @ ${r.storageClass}`.length));
+  const width = Math.max(...sorted.map((r) => caseName(r).length));
   const lines = sorted.map((r) => {
-    const line = `  ${`${r.scenario} @ ${r.storageClass}`.padEnd(width)}  ${verdictWord[r.verdict ?? "not-run"].padEnd(12)} ${evidenceLine(r)}`;
+    const line = `  ${caseName(r).padEnd(width)}  ${verdictWord[r.verdict ?? "not-run"].padEnd(12)} ${evidenceLine(r)}`;
     return line.length > 220 ? `${line.slice(0, 217)}...` : line;
   });
   const { cluster, summary } = cert;
@@ -35,6 +42,13 @@ export function summarize(cert: Certification): string {
     (h) =>
       `  ${h.storageClass}: ${seconds(h.handoffMs)} (detach ${h.detachMs ?? "?"} ms, attach ${h.attachMs ?? "?"} ms)`,
   );
+  // The results that failed over (the others say so above): how fast, and the data and fencing verdicts.
+  const failovers = (summary.failovers ?? [])
+    .filter((f) => f.recovered)
+    .map((f) => {
+      const line = `  ${caseName(f).padEnd(width)}  ${totalText(f)}; data ${dataWord[f.data]}; fencing ${fencingWord[f.fencing]}`;
+      return line.length > 220 ? `${line.slice(0, 217)}...` : line;
+    });
   const claims = cert.claims
     ? [
         `claims of ${cert.claims.profile.file}: ${claimCountsLine(cert.claims)}`,
@@ -52,6 +66,7 @@ export function summarize(cert: Certification): string {
     ...(handoffs.length > 0
       ? ["handoff times (holder deleted to volume attached on the other node):", ...handoffs]
       : []),
+    ...(failovers.length > 0 ? [`node failure (${recoveryWords(cert)}):`, ...failovers] : []),
     ...claims,
   ].join("\n");
 }

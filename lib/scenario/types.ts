@@ -1,5 +1,4 @@
-import type { NodeFaultMode } from "../cluster/contract.ts";
-import type { Fidelity, ProviderId } from "../cluster/fidelity.ts";
+import type { Fidelity, NodeFaultMode, ProviderId } from "../cluster/fidelity.ts";
 
 /**
  * The vocabulary of the scenarios and the one record every scenario run

@@ -90,6 +90,8 @@ export const busyboxApplets = [
   "test",
   "touch",
   "true",
+  // The node-failure scenarios' writer (manifests/writer.yaml) syncs each line (its sh stamps it).
+  "sync",
 ] as const;
 
 /** kind's label on its node containers, naming their cluster. */

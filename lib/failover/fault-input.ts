@@ -1,0 +1,25 @@
+import type { ClusterInfo, NodeFaultMode, NodeFaults } from "../cluster/contract.ts";
+import type { Kube } from "../kube/client.ts";
+import type { RunContext } from "../run.ts";
+import type { Timeouts } from "../scenario/timeouts.ts";
+import type { FailoverSettings } from "../settings.ts";
+import type { FailoverCase } from "./writers.ts";
+
+/** What one node fault is run with (run-fault.ts), and what its records are built from (record.ts). */
+
+/** The attach/detach controller's wait for an unmount before it force-detaches (hard-coded upstream). */
+export const UNMOUNT_WAIT_MS = 6 * 60_000;
+
+export interface FaultInput {
+  kube: Kube;
+  cluster: ClusterInfo;
+  labels: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  run: RunContext;
+  timeouts: Timeouts;
+  faults: NodeFaults;
+  mode: NodeFaultMode;
+  settings: FailoverSettings;
+  nodes: { failed: string; other: string };
+  cases: FailoverCase[];
+  signal?: AbortSignal | undefined;
+}

@@ -1,0 +1,56 @@
+import type { NodeFaultMode } from "../cluster/contract.ts";
+import { failoverScenarios } from "../scenario/scenarios.ts";
+import type { FailoverPath } from "../scenario/types.ts";
+
+/**
+ * What one result of a report is about: a scenario on a storage class, and
+ * for the node-failure scenarios the fault mode too (one result per class and
+ * mode). Every form of the report names and keys its results with these, so
+ * that the two modes of a scenario on a class never collide.
+ */
+
+export interface CaseKey {
+  scenario: string;
+  storageClass: string;
+  /** Set for the node-failure scenarios. */
+  faultMode?: NodeFaultMode | undefined;
+}
+
+/** A fault mode in a few words, for headings and matrix rows. */
+export const faultModeWords: Record<NodeFaultMode, string> = {
+  "kubelet-stopped": "kubelet stopped",
+  "powered-off": "powered off",
+};
+
+/** What the operator does on each node-failure path. */
+export const pathWords: Record<FailoverPath, string> = {
+  none: "nobody intervenes",
+  "force-delete": "the operator force-deletes the old pod",
+  "out-of-service": "the operator taints the node out of service",
+};
+
+const failoverIds: ReadonlySet<string> = new Set(failoverScenarios.map((s) => s.id));
+
+/** A node-failure scenario (its results are per fault mode, and reported in their own section). */
+export function isFailoverScenario(id: string): boolean {
+  return failoverIds.has(id);
+}
+
+/** "rwo-node-loss (kubelet stopped)", or the scenario id alone. */
+export function scenarioLabel(scenario: string, faultMode?: NodeFaultMode): string {
+  return faultMode ? `${scenario} (${faultModeWords[faultMode]})` : scenario;
+}
+
+/** "rwo-node-loss @ amc-block (kubelet-stopped)", as the test cases are named; "rwo-cross-node @ amc-block". */
+export function caseName(key: CaseKey): string {
+  return `${key.scenario} @ ${key.storageClass}${key.faultMode ? ` (${key.faultMode})` : ""}`;
+}
+
+/** A key unique per result: "<scenario>@<class>[@<mode>]", as the record's file is named. */
+export function caseKey(key: CaseKey): string {
+  return `${key.scenario}@${key.storageClass}${key.faultMode ? `@${key.faultMode}` : ""}`;
+}
+
+export function sameCase(a: CaseKey, b: CaseKey): boolean {
+  return a.scenario === b.scenario && a.storageClass === b.storageClass && a.faultMode === b.faultMode;
+}

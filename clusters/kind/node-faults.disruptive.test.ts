@@ -4,8 +4,8 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import type { NodeFaultMode } from "../../lib/cluster/contract.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect } from "../../lib/kube/client.ts";
-import { isReady, leaseRenewedMs } from "../../lib/kube/nodes.ts";
-import { resources } from "../../lib/kube/resources.ts";
+import { isReady } from "../../lib/kube/nodes.ts";
+import { leaseRenewedMs, nodeWithLease } from "../../lib/kube/testdata/node-lease.ts";
 import { watchUntil } from "../../lib/kube/wait.ts";
 import { kindNodeFaults } from "./node-faults.ts";
 
@@ -45,14 +45,7 @@ describe.runIf(cluster.provider === "kind")("kind node faults", () => {
   async function backSince(since: number): Promise<number> {
     await watchUntil(
       kube,
-      {
-        node: { resource: resources.nodes, fieldSelector: `metadata.name=${node}` },
-        lease: {
-          resource: resources.leases,
-          namespace: "kube-node-lease",
-          fieldSelector: `metadata.name=${node}`,
-        },
-      },
+      nodeWithLease(node),
       { description: `node ${node} Ready with its Lease renewed after the restore`, timeoutMs: 180_000 },
       (snapshot) => {
         const current = [...snapshot.node.values()][0] as V1Node | undefined;

@@ -31,7 +31,7 @@ export interface KubeconfigOptions {
 }
 
 export async function acquireKubeconfigCluster(
-  settings: Pick<Settings, "cluster" | "scenarios">,
+  settings: Pick<Settings, "cluster" | "scenarios" | "failover">,
   options: KubeconfigOptions = {},
 ): Promise<ClusterHandle> {
   const source = kubeconfigFiles(
@@ -64,7 +64,11 @@ export async function acquireKubeconfigCluster(
     const { fidelity, reason } = nodes ? fidelityOf(nodes) : { fidelity: "full" as const, reason: "" };
     const warnings = await checkPermissions(
       kube,
-      { fidelity, scenarios: settings.scenarios },
+      {
+        fidelity,
+        scenarios: settings.scenarios,
+        nodeFaults: settings.failover.allowNodeFaults,
+      },
       { context: endpoint.context, server: endpoint.server },
     );
     for (const warning of warnings) say(scope, warning);

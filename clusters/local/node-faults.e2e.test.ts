@@ -5,8 +5,9 @@ import type { ClusterHandle, NodeFaults } from "../../lib/cluster/contract.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { waitForServiceAccount } from "../../lib/kube/namespaces.ts";
-import { isReady, leaseRenewedMs } from "../../lib/kube/nodes.ts";
+import { isReady } from "../../lib/kube/nodes.ts";
 import { resources } from "../../lib/kube/resources.ts";
+import { leaseRenewedMs, nodeWithLease } from "../../lib/kube/testdata/node-lease.ts";
 import { watchUntil } from "../../lib/kube/wait.ts";
 import { suiteLabels } from "../../lib/labels.ts";
 import { NODE_FAULT_LABEL } from "./kwokctl.ts";
@@ -60,15 +61,7 @@ describe("the local cluster's node faults", () => {
   ): Promise<R> {
     return watchUntil(
       kube,
-      {
-        node: { resource: resources.nodes, fieldSelector: `metadata.name=${node}` },
-        lease: {
-          resource: resources.leases,
-          namespace: "kube-node-lease",
-          fieldSelector: `metadata.name=${node}`,
-        },
-        pods: { resource: resources.pods, namespace },
-      },
+      { ...nodeWithLease(node), pods: { resource: resources.pods, namespace } },
       { description, timeoutMs },
       (snapshot) =>
         decide([...snapshot.node.values()][0] as V1Node | undefined, [...snapshot.lease.values()][0], [

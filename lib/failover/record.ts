@@ -38,7 +38,12 @@ function dataOf(w: Writer, fidelityFull: boolean): Check {
   if (!fidelityFull) return notApplicableCheck("the nodes are simulated: nothing is written to the volume");
   if (!w.recovered)
     return notApplicableCheck("the workload did not run elsewhere: no replacement read the volume");
-  if (!w.lines) return notApplicableCheck("the replacement's view of the volume could not be read");
+  if (!w.lines) {
+    return {
+      ...notApplicableCheck("the replacement's view of the volume could not be read"),
+      status: "inconclusive",
+    };
+  }
   return dataCheck(w.lines, w.oldPod as string, w.durable);
 }
 

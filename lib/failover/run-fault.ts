@@ -1,10 +1,17 @@
-import type { KubernetesObject, V1Node, V1Pod } from "@kubernetes/client-node";
+import type {
+  CoreV1Event,
+  KubernetesObject,
+  V1Node,
+  V1Pod,
+  V1VolumeAttachment,
+} from "@kubernetes/client-node";
 import { apiErrorMessage, ignoreNotFound } from "../kube/errors.ts";
 import { deleteNamespaceAndWait } from "../kube/namespaces.ts";
 import { isReady } from "../kube/nodes.ts";
 import { resources } from "../kube/resources.ts";
 import { addTaint, OUT_OF_SERVICE_TAINT, removeTaint } from "../kube/taints.ts";
 import { watchUntil } from "../kube/wait.ts";
+import { RUN_LABEL } from "../labels.ts";
 import { formatDuration, heartbeat, say } from "../progress.ts";
 import { attachmentState, podState } from "../scenario/evidence.ts";
 import type { ScenarioRecord } from "../scenario/types.ts";
@@ -107,13 +114,9 @@ export async function runFault(input: FaultInput): Promise<FaultResult> {
         (elapsed) =>
           `${elapsed} since ${nodes.failed} failed; ${active.filter((w) => w.recovered).length}/${active.length} writer(s) recovered`,
       );
-      const tainting = active.some((w) => w.case.scenario.failover?.path === "out-of-service")
-        ? taintWhenNotReady(input, active).then(() => {
-            outOfService = true;
-          })
-        : Promise.resolve();
       try {
-        await Promise.all([...active.map((w) => followWriter(input, w, faultAt)), tainting]);
+        const followed = await followWriters(input, active, faultAt);
+        outOfService = await followed.outOfService;
       } finally {
         stop();
       }
@@ -125,20 +128,15 @@ export async function runFault(input: FaultInput): Promise<FaultResult> {
     if (injected) {
       await restoreNode(input, outOfService).catch((error) => cleanupErrors.push(apiErrorMessage(error)));
     }
+    // The writers' namespaces, pods, claims and volumes: gone before anything else runs.
     await Promise.all(
       writers
         .filter((w) => w.namespace)
-        .map(async (w) => {
-          await kube.objects
-            .delete({
-              apiVersion: "apps/v1",
-              kind: "Deployment",
-              metadata: { name: w.name, namespace: w.namespace },
-            })
-            .catch(ignoreNotFound);
-          return deleteNamespaceAndWait(kube, w.namespace, input.timeouts.cleanup);
-        })
-        .map((p) => p.catch((error) => cleanupErrors.push(apiErrorMessage(error)))),
+        .map((w) =>
+          deleteNamespaceAndWait(kube, w.namespace, input.timeouts.cleanup).catch((error) =>
+            cleanupErrors.push(apiErrorMessage(error)),
+          ),
+        ),
     );
   }
   const records = writers.map((w) =>
@@ -166,97 +164,137 @@ function deadlineOf(input: FaultInput, w: Writer, faultAt: number): number {
 }
 
 /**
- * Follows one writer until its replacement writes on another node (Ready,
- * with real kubelets) or runs there (simulated nodes), or its path's
- * deadline passes. Every object seen feeds its timeline. On the force-delete
- * path it force-deletes the old pod once taint eviction marked it for deletion.
+ * Follows every writer of the fault at once, through one watch per source
+ * (the failed node, the run's pods, the cluster's events and attachments,
+ * each dispatched to its writer by namespace or volume), until each writer's
+ * replacement writes on another node (Ready, with real kubelets) or runs
+ * there (simulated nodes), or its path's deadline passes. Every object seen
+ * feeds the timelines; the operator's actions are taken as the cluster
+ * calls for them: the force delete once taint eviction marked the old pod
+ * for deletion, the out-of-service taint once the node is NotReady.
  */
-async function followWriter(input: FaultInput, w: Writer, faultAt: number): Promise<void> {
+async function followWriters(
+  input: FaultInput,
+  writers: readonly Writer[],
+  faultAt: number,
+): Promise<{ outOfService: Promise<boolean> }> {
   const { kube, nodes, cluster } = input;
-  const timeline = w.timeline as FailoverTimeline;
-  const oldKey = `${w.namespace}/${w.oldPod}`;
+  const byNamespace = new Map<string | undefined, Writer>(writers.map((w) => [w.namespace, w]));
+  const byVolume = new Map<string | undefined, Writer>(writers.map((w) => [w.volume, w]));
+  const open = (w: Writer) => !w.recovered && Date.now() < deadlineOf(input, w, faultAt);
+  const wantsTaint = writers.some((w) => w.case.scenario.failover?.path === "out-of-service");
+  let outOfService: Promise<boolean> = Promise.resolve(false);
+  let tainting = false;
+  // Ends the wait when the last open writer's deadline passes (a deadline is no event: no decision runs then).
   const deadline = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(
-      () => deadline.abort(new DeadlineReached()),
-      Math.max(0, deadlineOf(input, w, faultAt) - Date.now()),
-    );
+    const last = Math.max(...writers.filter((w) => !w.recovered).map((w) => deadlineOf(input, w, faultAt)));
+    timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, last - Date.now()));
   };
   arm();
   const signal = input.signal ? AbortSignal.any([input.signal, deadline.signal]) : deadline.signal;
-  let lastPods: KubernetesObject[] = [];
+  let lastPods: ReadonlyMap<string, KubernetesObject> = new Map();
   try {
     await watchUntil(
       kube,
       {
         node: { resource: resources.nodes, fieldSelector: `metadata.name=${nodes.failed}` },
-        pods: { resource: resources.pods, namespace: w.namespace },
-        events: { resource: resources.events, namespace: w.namespace },
+        pods: { resource: resources.pods, labelSelector: `${RUN_LABEL}=${input.run.runId}` },
+        events: { resource: resources.events },
         attachments: { resource: resources.volumeAttachments },
       },
       {
-        description: `${w.label} to fail over`,
-        timeoutMs: UNMOUNT_WAIT_MS * 4 + input.settings.budgetMs,
+        description: `the writers on ${nodes.failed} to fail over`,
+        timeoutMs: 4 * UNMOUNT_WAIT_MS + input.settings.budgetMs,
         signal,
         observe: (source, type, object, receivedAt) => {
-          timeline.observe(source, type, object, receivedAt);
-          if (source === "events") w.events.add(object as never, receivedAt, receivedAt.getTime());
+          if (source === "node") {
+            for (const w of writers) w.timeline?.observe(source, type, object, receivedAt);
+            return;
+          }
+          const w =
+            source === "attachments"
+              ? byVolume.get((object as V1VolumeAttachment).spec?.source?.persistentVolumeName)
+              : byNamespace.get(
+                  source === "events"
+                    ? (object as CoreV1Event).involvedObject?.namespace
+                    : object.metadata?.namespace,
+                );
+          if (!w) return;
+          w.timeline?.observe(source, type, object, receivedAt);
+          if (source === "events") w.events.add(object as CoreV1Event, receivedAt, receivedAt.getTime());
         },
       },
       (snapshot) => {
-        lastPods = [...snapshot.pods.values()];
-        const old = snapshot.pods.get(oldKey) as V1Pod | undefined;
-        if (
-          w.case.scenario.failover?.path === "force-delete" &&
-          w.forceDeletedAtMs === undefined &&
-          old?.metadata?.deletionTimestamp
-        ) {
-          w.forceDeletedAtMs = Date.now();
-          arm();
-          // Not awaited inside the decision; a failure is said, and the path then runs out its budget.
-          forceDelete(input, w).catch((error) =>
-            say("failover", `${w.label}: force-deleting ${w.oldPod} failed: ${apiErrorMessage(error)}`),
-          );
+        lastPods = snapshot.pods;
+        const node = snapshot.node.get(`/${nodes.failed}`) as V1Node | undefined;
+        if (wantsTaint && !tainting && node && !isReady(node)) {
+          tainting = true;
+          outOfService = taintOutOfService(input, writers);
         }
-        const replacement = timeline.replacement
-          ? (snapshot.pods.get(`${w.namespace}/${timeline.replacement}`) as V1Pod | undefined)
-          : undefined;
-        const on = replacement?.spec?.nodeName;
-        if (
-          replacement &&
-          on &&
-          on !== nodes.failed &&
-          writesOn(replacement, on, snapshot.attachments, w, cluster)
-        ) {
-          w.recovered = true;
-          w.recoveredAtMs = Date.now();
-          return true;
+        for (const w of writers) {
+          if (!open(w)) continue;
+          const timeline = w.timeline as FailoverTimeline;
+          const old = snapshot.pods.get(`${w.namespace}/${w.oldPod}`) as V1Pod | undefined;
+          if (
+            w.case.scenario.failover?.path === "force-delete" &&
+            w.forceDeletedAtMs === undefined &&
+            old?.metadata?.deletionTimestamp
+          ) {
+            w.forceDeletedAtMs = Date.now();
+            arm();
+            // Not awaited inside the decision; a failure is said, and the path then runs out its budget.
+            forceDelete(input, w).catch((error) =>
+              say("failover", `${w.label}: force-deleting ${w.oldPod} failed: ${apiErrorMessage(error)}`),
+            );
+          }
+          const replacement = timeline.replacement
+            ? (snapshot.pods.get(`${w.namespace}/${timeline.replacement}`) as V1Pod | undefined)
+            : undefined;
+          const on = replacement?.spec?.nodeName;
+          if (
+            replacement &&
+            on &&
+            on !== nodes.failed &&
+            writesOn(replacement, on, snapshot.attachments, w, cluster)
+          ) {
+            w.recovered = true;
+            w.recoveredAtMs = Date.now();
+            say(
+              "failover",
+              `${w.label}: writing on ${on} ${formatDuration(w.recoveredAtMs - faultAt)} after the fault`,
+            );
+            arm();
+          }
         }
-        return undefined;
+        return writers.some(open) ? undefined : true;
       },
-    );
-    say(
-      "failover",
-      `${w.label}: writing on ${timeline.replacementNode ?? "another node"} ${formatDuration((w.recoveredAtMs ?? Date.now()) - faultAt)} after the fault`,
     );
   } catch (error) {
     if (!(deadline.signal.aborted && !input.signal?.aborted)) throw error;
-    say(
-      "failover",
-      `${w.label}: not running elsewhere by its deadline (${formatDuration(Date.now() - faultAt)} after the fault)`,
-    );
   } finally {
     clearTimeout(timer);
-    const at = new Date();
-    for (const pod of lastPods) w.objects.push(podState(pod as V1Pod, at));
+  }
+  const at = new Date();
+  for (const w of writers) {
+    if (!w.recovered) {
+      say(
+        "failover",
+        `${w.label}: not running elsewhere by its deadline (${formatDuration(deadlineOf(input, w, faultAt) - faultAt)} after the fault)`,
+      );
+    }
+    for (const pod of lastPods.values()) {
+      if (pod.metadata?.namespace === w.namespace) w.objects.push(podState(pod as V1Pod, at));
+    }
   }
   const attachments = await kube.storage.listVolumeAttachment().catch(() => undefined);
-  const at = new Date();
   for (const a of attachments?.items ?? []) {
-    if (a.spec?.source?.persistentVolumeName === w.volume) w.objects.push(attachmentState(a, at));
+    const w = byVolume.get(a.spec?.source?.persistentVolumeName);
+    w?.objects.push(attachmentState(a, at));
   }
+  return { outOfService };
 }
 
 class DeadlineReached extends Error {}
@@ -274,25 +312,17 @@ async function forceDelete(input: FaultInput, w: Writer): Promise<void> {
   );
 }
 
-/** What an operator does on the non-graceful shutdown path: once the node is NotReady, taint it out of service. */
-async function taintWhenNotReady(input: FaultInput, writers: readonly Writer[]): Promise<void> {
+/** What an operator does on the non-graceful shutdown path, once the node is NotReady: taint it out of service. */
+async function taintOutOfService(input: FaultInput, writers: readonly Writer[]): Promise<boolean> {
   const { kube, nodes } = input;
-  await watchUntil(
-    kube,
-    { node: { resource: resources.nodes, fieldSelector: `metadata.name=${nodes.failed}` } },
-    {
-      description: `${nodes.failed} to be NotReady`,
-      timeoutMs: input.settings.budgetMs,
-      ...(input.signal ? { signal: input.signal } : {}),
-    },
-    (snapshot) => {
-      const node = snapshot.node.get(`/${nodes.failed}`) as V1Node | undefined;
-      return node && !isReady(node) ? true : undefined;
-    },
-  );
-  await addTaint(kube, nodes.failed, OUT_OF_SERVICE_TAINT);
   const at = new Date();
   const taint = `${OUT_OF_SERVICE_TAINT.key}=${OUT_OF_SERVICE_TAINT.value}:${OUT_OF_SERVICE_TAINT.effect}`;
+  try {
+    await addTaint(kube, nodes.failed, OUT_OF_SERVICE_TAINT);
+  } catch (error) {
+    say("failover", `tainting ${nodes.failed} ${taint} failed: ${apiErrorMessage(error)}`);
+    return false;
+  }
   say("failover", `${nodes.failed} is NotReady: tainted ${taint}`);
   for (const w of writers) {
     if (w.case.scenario.failover?.path === "out-of-service") {
@@ -303,6 +333,7 @@ async function taintWhenNotReady(input: FaultInput, writers: readonly Writer[]):
       );
     }
   }
+  return true;
 }
 
 /**
@@ -322,7 +353,14 @@ async function readWhatReplacementsWrote(input: FaultInput, writers: readonly Wr
     recovered.map(async (w) => {
       const timeline = w.timeline as FailoverTimeline;
       const replacement = timeline.replacement as string;
-      w.lines = await readLog(input.kube, w, replacement, 30_000);
+      w.lines = await readLog(input.kube, w, replacement, 30_000).catch((error) => {
+        say(
+          "failover",
+          `${w.label}: reading the log through ${replacement} failed: ${apiErrorMessage(error)}`,
+        );
+        return undefined;
+      });
+      if (!w.lines) return;
       const first = firstWrite(w.lines, replacement);
       if (first) {
         timeline.note(
@@ -338,7 +376,8 @@ async function readWhatReplacementsWrote(input: FaultInput, writers: readonly Wr
 
 /**
  * Brings the node back and waits until it is Ready with none of the failure's
- * taints, then until the old pods and attachments of the writers are gone.
+ * taints. (The writers' namespaces go next: their old pods, claims and
+ * volumes, and so their attachments, are waited for until gone.)
  */
 async function restoreNode(input: FaultInput, outOfService: boolean): Promise<void> {
   const { kube, nodes, faults, mode } = input;

@@ -56,7 +56,7 @@ export async function waitForServiceAccount(
  * its claims are gone too (reclaim policy Delete: the provisioner removes
  * them). Emptying it first matters: the namespace controller backs off
  * exponentially while pods and protected claims remain, which costs ten
- * seconds and more per namespace.
+ * seconds and more per namespace. Pods a controller owns are the exception.
  *
  * A volume with another reclaim policy stays Released: when it was
  * provisioned for the claim, its PersistentVolume object is deleted (the
@@ -68,6 +68,11 @@ export async function deleteNamespaceAndWait(
   name: string,
   timeoutMs = 180_000,
 ): Promise<string[]> {
+  // A controller's pods (the node-failure scenarios' writer Deployment) would come back as fast as
+  // they are deleted: then the namespace goes first, and nothing can be created in it any more.
+  const pods = await kube.core.listNamespacedPod({ namespace: name }).catch(() => undefined);
+  const controlled = pods?.items.some((pod) => pod.metadata?.ownerReferences?.some((o) => o.controller));
+  if (controlled) await kube.core.deleteNamespace({ name }).catch(ignoreNotFound);
   await kube.core
     .deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })
     .catch(ignoreNotFound);

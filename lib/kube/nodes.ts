@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Node } from "@kubernetes/client-node";
+import type { V1Node } from "@kubernetes/client-node";
 import { WaitTimeoutError } from "./wait.ts";
 
 /** Whether the node's Ready condition is True. */
@@ -34,10 +34,4 @@ export function explainNodeTimeout(error: unknown): unknown {
     error.timeoutMs,
     error.lastSeen,
   );
-}
-
-/** When a node's Lease (kube-node-lease/<node>) was last renewed, in epoch ms; 0 when never. */
-export function leaseRenewedMs(lease: KubernetesObject | undefined): number {
-  const renewTime = (lease as { spec?: { renewTime?: string | Date } } | undefined)?.spec?.renewTime;
-  return renewTime ? new Date(renewTime).getTime() : 0;
 }

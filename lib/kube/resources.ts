@@ -29,8 +29,6 @@ export const resources = {
     plural: "volumeattachments",
     namespaced: false,
   },
-  /** Nodes' heartbeats (kube-node-lease): a kubelet, or kwok for a simulated node, renews its node's. */
-  leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", plural: "leases", namespaced: true },
   csiNodes: { apiVersion: "storage.k8s.io/v1", kind: "CSINode", plural: "csinodes", namespaced: false },
   serviceAccounts: { apiVersion: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
   priorityClasses: {

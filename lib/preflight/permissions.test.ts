@@ -91,8 +91,10 @@ describe("the permission list", () => {
   });
 
   it("drops pods/exec on simulated nodes and the PriorityClass writes when rwop-preemption does not run", () => {
-    const names = (fidelity: "full" | "control-plane", scenarios: string[]) =>
-      accessQuestions(neededPermissions({ fidelity, scenarios })).map((q) => `${q.verb} ${resourceName(q)}`);
+    const names = (fidelity: "full" | "control-plane", scenarios: string[], nodeFaults = true) =>
+      accessQuestions(neededPermissions({ fidelity, scenarios, nodeFaults })).map(
+        (q) => `${q.verb} ${resourceName(q)}`,
+      );
     expect(names("full", [])).toContain("create pods/exec");
     expect(names("full", [])).toContain("create priorityclasses.scheduling.k8s.io");
     expect(names("control-plane", [])).not.toContain("create pods/exec");
@@ -105,6 +107,8 @@ describe("the permission list", () => {
     expect(withoutPreemption).not.toContain("create deployments.apps");
     expect(names("control-plane", ["rwo-node-out-of-service"])).toContain("update nodes");
     expect(names("control-plane", ["rwo-node-loss"])).toContain("create deployments.apps");
+    // Without the opt-in to fail a node they do not run: nothing of theirs is asked for.
+    expect(names("full", [], false)).not.toContain("update nodes");
   });
 });
 

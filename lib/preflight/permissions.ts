@@ -108,7 +108,7 @@ export const suitePermissions: readonly Permission[] = [
     when: "preemption",
   },
   {
-    verbs: ["create", "delete"],
+    verbs: ["create"],
     group: "apps",
     resource: "deployments",
     why: "the node-failure scenarios' writer is a Deployment, so that a replacement follows its eviction",
@@ -134,6 +134,11 @@ export interface PermissionContext {
   fidelity: Fidelity;
   /** Scenario ids the run is to run; empty means all. */
   scenarios: readonly string[];
+  /**
+   * The run may fail a node (the user opted in): the node-failure scenarios'
+   * permissions are needed only then, as those scenarios are not applicable otherwise.
+   */
+  nodeFaults?: boolean;
 }
 
 /** The permissions this run needs, given the cluster's fidelity and the scenarios chosen. */
@@ -144,7 +149,7 @@ export function neededPermissions(
   const selected = (ids: readonly string[]) =>
     context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
   const preemption = selected(["rwop-preemption"]);
-  const nodeFailure = selected(failoverScenarios.map((s) => s.id));
+  const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(
     (p) =>
       (p.when !== "real-kubelets" || context.fidelity === "full") &&

@@ -198,6 +198,15 @@ function judgeFailover(r: CertificationResult, budget: string, doing: "writing" 
       };
 }
 
+/**
+ * A node-failure result of a fault mode that never ran (not applicable, no
+ * phase: the local cluster cannot power a node off): it says nothing of a
+ * failover claim, which the modes that ran decide.
+ */
+function faultModeUnavailable(r: CertificationResult): boolean {
+  return r.verdict === "not-applicable" && (r.failover?.phases.length ?? 0) === 0;
+}
+
 function judgeFencing(r: CertificationResult): Judgement {
   const f = r.failover;
   if (r.status !== "run" || !f) return undecided(r);
@@ -269,15 +278,23 @@ function checkClaim(
   claim: Pick<ClaimResult, "id" | "kind" | "claim"> & { fields: readonly string[] },
   deciders: readonly Decider[],
   judge: (r: CertificationResult, scenario: ScenarioId) => Judgement,
+  /** Results that say nothing about the claim, left out (a fault mode the cluster cannot inject). */
+  irrelevant: (r: CertificationResult) => boolean = () => false,
 ): ClaimResult {
   const evidence: ClaimEvidence[] = [];
   const missing: string[] = [];
   for (const { scenario, required } of deciders) {
     // One result per scenario and class; one per fault mode for the node-failure scenarios.
-    const results = cert.results.filter((r) => r.scenario === scenario && r.storageClass === storageClass);
+    const all = cert.results.filter((r) => r.scenario === scenario && r.storageClass === storageClass);
+    const results = all.filter((r) => !irrelevant(r));
     for (const result of results) evidence.push(evidenceOf(result, judge(result, scenario)));
-    if (results.length === 0 && required)
-      missing.push(`${scenario} @ ${storageClass}: not in this run's plan (left out with --scenario)`);
+    if (results.length === 0 && required) {
+      missing.push(
+        all.length > 0
+          ? `${scenario} @ ${storageClass}: ${all[0]?.reason ?? "not run"}`
+          : `${scenario} @ ${storageClass}: not in this run's plan (left out with --scenario)`,
+      );
+    }
   }
   return {
     id: claim.id,
@@ -391,6 +408,7 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         },
         rule.deciders[path],
         (r) => judgeFailover(r, budget, cert.cluster.fidelity === "full" ? "writing" : "running"),
+        faultModeUnavailable,
       ),
     );
   }
@@ -409,6 +427,7 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         },
         rule.deciders,
         judgeFencing,
+        faultModeUnavailable,
       ),
     );
   }

@@ -21,9 +21,10 @@ import { kindFailover, localFailover, recordedPlan, recordedRecords } from "./te
 
 /**
  * The node-failure records in every form of the report, from two recorded
- * runs of the node-failure scenarios alone (both fault modes): on kind (real
- * kubelets, lib/report/testdata/kind-failover) and on the local cluster
- * (simulated nodes, lib/report/testdata/local-failover).
+ * runs of the node-failure scenarios alone (both fault modes planned, 2026-12-01):
+ * on kind (real kubelets, lib/report/testdata/kind-failover) and on the local
+ * cluster (simulated nodes, lib/report/testdata/local-failover, where the
+ * powered-off cases are not applicable).
  */
 
 const schema = JSON.parse(readFileSync(new URL("./certification.schema.json", import.meta.url), "utf8"));
@@ -50,7 +51,7 @@ const whole = buildCertification(
 const interrupted = buildCertification(
   kindFailover.plan,
   kindFailover.records.filter((r) => r.failover?.mode === "kubelet-stopped"),
-  { finishedAt: "2026-11-22T09:28:31.000Z", status: "interrupted" },
+  { finishedAt: "2026-12-01T23:22:48.000Z", status: "interrupted" },
 );
 const record = (scenario: string, storageClass: string, mode: string) =>
   kindFailover.records.find(
@@ -107,11 +108,11 @@ describe("the plan of a run with node-failure scenarios", () => {
     const twoModes = plannedCases(kindFailover.plan);
     expect(twoModes).toHaveLength(3 * 2 * 4);
     expect(twoModes.slice(0, 5).map((c) => `${c.scenario.id} ${c.faultMode} ${c.storageClass}`)).toEqual([
-      "rwo-node-loss kubelet-stopped standard",
       "rwo-node-loss kubelet-stopped amc-block",
       "rwo-node-loss kubelet-stopped amc-local",
       "rwo-node-loss kubelet-stopped amc-shared",
-      "rwo-node-loss powered-off standard",
+      "rwo-node-loss kubelet-stopped standard",
+      "rwo-node-loss powered-off amc-block",
     ]);
   });
 });
@@ -139,8 +140,8 @@ describe("certification.json with node-failure results", () => {
       (r) => r.scenario === "rwo-node-out-of-service" && r.storageClass === "amc-block",
     );
     expect(block.map((r) => [r.faultMode, r.failover?.mode, r.failover?.totalMs])).toEqual([
-      ["kubelet-stopped", "kubelet-stopped", 60632],
-      ["powered-off", "powered-off", 55270],
+      ["kubelet-stopped", "kubelet-stopped", 55635],
+      ["powered-off", "powered-off", 65567],
     ]);
     expect(kind.scenarios.map((s) => s.faultModes)).toEqual([
       [...nodeFaultModes],
@@ -161,8 +162,8 @@ describe("certification.json with node-failure results", () => {
       faultMode: "kubelet-stopped",
       path: "force-delete",
       recovered: true,
-      totalMs: 418205,
-      budgetMs: 540000,
+      totalMs: 422136,
+      budgetMs: 480000,
       data: "passed",
       fencing: "not-fenced",
     });
@@ -217,13 +218,13 @@ describe("certification.md with node-failure results", () => {
   it("has a node-failure matrix: a row per scenario and fault mode, a column per class", () => {
     const header = lines.find((l) => l.startsWith("| scenario (fault mode) |"));
     expect(header).toBe(
-      "| scenario (fault mode) | `standard` (node-local) | `amc-block` (attachable) | `amc-local` (node-local) | `amc-shared` (shared) |",
+      "| scenario (fault mode) | `amc-block` (attachable) | `amc-local` (node-local) | `amc-shared` (shared) | `standard` (node-local) |",
     );
     expect(lines.find((l) => l.startsWith("| rwo-node-out-of-service (kubelet stopped) |"))).toBe(
-      "| rwo-node-out-of-service (kubelet stopped) | FINDING: not failed over | FINDING: failed over in 60.6 s | FINDING: not failed over | FINDING: failed over in 48.7 s |",
+      "| rwo-node-out-of-service (kubelet stopped) | FINDING: failed over in 55.6 s | FINDING: not failed over | FINDING: failed over in 48.3 s | FINDING: not failed over |",
     );
     expect(lines.find((l) => l.startsWith("| rwo-node-out-of-service (powered off) |"))).toBe(
-      "| rwo-node-out-of-service (powered off) | FINDING: not failed over | conforms: failed over in 55.3 s | FINDING: not failed over | conforms: failed over in 48.1 s |",
+      "| rwo-node-out-of-service (powered off) | conforms: failed over in 65.6 s | FINDING: not failed over | conforms: failed over in 52.0 s | FINDING: not failed over |",
     );
   });
 
@@ -241,42 +242,42 @@ describe("certification.md with node-failure results", () => {
   it("gives each class its results, then each timeline: phase, seconds since the fault, source, detail", () => {
     const block = section("### `amc-block` (attachable)");
     expect(block).toContain(
-      "| rwo-node-loss | kubelet stopped | FINDING | not recovered within 180.0 s | n/a | n/a |",
+      "| rwo-node-loss | kubelet stopped | FINDING | not recovered within 120.0 s | n/a | n/a |",
     );
     expect(block).toContain(
-      "| rwo-node-out-of-service | kubelet stopped | FINDING | 60.6 s | passed | NOT FENCED |",
+      "| rwo-node-out-of-service | kubelet stopped | FINDING | 55.6 s | passed | NOT FENCED |",
     );
     const timeline = section("#### `amc-block`: rwo-node-out-of-service, kubelet stopped");
     const r = record("rwo-node-out-of-service", "amc-block", "kubelet-stopped");
     const rows = timeline.filter((l) => /^\| [a-z-]+ \| \d+\.\d \| /.test(l));
     expect(rows.map((l) => l.split(" | ")[0]?.slice(2))).toEqual(r.failover?.phases.map((p) => p.id));
     expect(rows).toContain(
-      "| pod-evicted | 47.3 | event | TaintManagerEviction: Marking for deletion Pod amc-rwo-node-out-of-service-f1cfca/writer-s96xc74g2b-rtlmn (taint-eviction-controller) |",
+      "| pod-evicted | 46.7 | event | TaintManagerEviction: Marking for deletion Pod amc-rwo-node-out-of-service-5471ea/writer-7fd7fc9d68-vjhnt (taint-eviction-controller) |",
     );
     expect(rows).toContainEqual(
       expect.stringMatching(
-        /^\| replacement-refused \| 47\.4 \| event \| FailedAttachVolume: Multi-Attach error for volume "pvc-[0-9a-f-]+" Volume is already used by pod\(s\) writer-s96xc74g2b-rtlmn \(attachdetach-controller\) \|$/,
+        /^\| replacement-refused \| 47\.2 \| event \| FailedAttachVolume: Multi-Attach error for volume "pvc-[0-9a-f-]+" Volume is already used by pod\(s\) writer-7fd7fc9d68-vjhnt \(attachdetach-controller\) \|$/,
       ),
     );
     expect(rows[0]).toBe(
-      '| fault-injected | 0.0 | suite | amc-0979f6-worker: systemctl stop kubelet in the node\'s container of kind cluster "amc-0979f6" (docker exec amc-0979f6-worker; its containers keep running) |',
+      '| fault-injected | 0.0 | suite | amc-dev-worker: systemctl stop kubelet inside the node\'s container of kind cluster "amc-dev" (docker exec); its containers keep running |',
     );
   });
 
   it("states the total, the data and the fencing verdicts with the old writer's lines, the parameters and notes", () => {
     const timeline = section("#### `amc-block`: rwo-node-out-of-service, kubelet stopped");
     expect(timeline).toContain(
-      "- Node lost → workload writing elsewhere: **60.6 s** (the path's budget: 180.0 s from its start)",
+      "- Node lost → workload writing elsewhere: **55.6 s** (the path's budget: 120.0 s from its start)",
     );
     expect(timeline).toContain(
-      "- Data: passed: all 13 lines of writer-s96xc74g2b-rtlmn made durable before the fault were found by the replacement",
+      "- Data: passed: all 18 lines of writer-7fd7fc9d68-vjhnt made durable before the fault were found by the replacement",
     );
     expect(timeline).toContainEqual(
       expect.stringMatching(/^- Fencing: NOT FENCED: not fenced: the old node kept writing/),
     );
     const fence = timeline.indexOf("```");
-    expect(timeline[fence + 1]).toBe("writer-s96xc74g2b-tqskd amc-0979f6-worker2 1 1795339505.750106");
-    expect(timeline[fence + 2]).toMatch(/^writer-s96xc74g2b-rtlmn amc-0979f6-worker 595 /);
+    expect(timeline[fence + 1]).toBe("writer-7fd7fc9d68-kcbss amc-dev-worker2 1 1796167294.798205");
+    expect(timeline[fence + 2]).toMatch(/^writer-7fd7fc9d68-vjhnt amc-dev-worker 518 /);
     expect(timeline).toContain(
       "- node-monitor-grace-period: 50s (Kubernetes' default: kube-controller-manager does not set it)",
     );
@@ -294,50 +295,29 @@ describe("certification.md with node-failure results", () => {
       buildCertification(localFailover.plan, localFailover.records, localFailover.end),
     );
     expect(local).toContain(
-      "- Node lost → workload running elsewhere: **58.5 s** (the path's budget: 540.0 s from its start)",
+      "- Node lost → workload running elsewhere: **63.6 s** (the path's budget: 480.0 s from its start)",
     );
     expect(local).not.toContain("workload writing elsewhere");
   });
 });
 
 describe("a node-failure case that could not run", () => {
-  // As lib/failover/ records a mode the cluster cannot inject: not applicable, a failover without phases.
+  // The local cluster cannot power a node off: the recorded run has its powered-off cases as lib/failover/
+  // records a mode the cluster cannot inject, not applicable, a failover without phases.
   const reason =
     "this cluster cannot fail a node this way (node powered off (containers stop)); it can: kubelet stopped (containers keep running)";
-  const records = kindFailover.records.map((r) =>
-    r.failover?.mode === "powered-off"
-      ? {
-          ...r,
-          verdict: "not-applicable" as const,
-          reason,
-          checks: [],
-          evidence: { events: [], objects: [], manifests: {} },
-          failover: {
-            mode: "powered-off" as const,
-            fault: "",
-            path: r.failover.path,
-            node: "",
-            budgetMs: 0,
-            parameters: {},
-            phases: [],
-            recovered: false,
-            data: { ...r.failover.data, status: "not-applicable" as const, detail: reason },
-            fencing: { status: "not-applicable" as const, detail: reason },
-            notes: [],
-          },
-        }
-      : r,
-  );
-  const cert = buildCertification(kindFailover.plan, records, kindFailover.end);
+  const cert = buildCertification(localFailover.plan, localFailover.records, localFailover.end);
 
   it("is reported not applicable with its reason, and has no timeline", () => {
     expect(valid(cert)).toBe("valid");
-    expect(cert.summary.counts["not-applicable"]).toBe(12);
+    expect(cert.summary.counts["not-applicable"]).toBe(9);
     expect(cert.summary.failovers.map((f) => f.faultMode)).not.toContain("powered-off");
+    expect(cert.summary.failovers).toHaveLength(9);
     const markdown = renderMarkdown(cert);
     expect(markdown).toContain(`| rwo-node-loss | powered off | n/a | ${reason} | - | - |`);
+    expect(markdown).toContain("#### `amc-block`: rwo-node-loss, kubelet stopped");
     expect(markdown).not.toContain("#### `amc-block`: rwo-node-loss, powered off");
-    expect(renderHtml(cert).match(/<figure class="failover" /g)).toHaveLength(12);
+    expect(renderHtml(cert).match(/<figure class="failover" /g)).toHaveLength(9);
   });
 });
 
@@ -360,10 +340,10 @@ describe("junit.xml and the summary with node-failure results", () => {
       "system-out"
     ];
     expect(out).toContain(
-      "failover (kubelet-stopped, path out-of-service): amc-0979f6-worker: systemctl stop kubelet",
+      "failover (kubelet-stopped, path out-of-service): amc-dev-worker: systemctl stop kubelet",
     );
-    expect(out).toMatch(/\n {2}\+47\.3 s pod-evicted \[event, seen 12\.7 ms later\]: TaintManagerEviction: /);
-    expect(out).toContain("failover total: 60.6 s");
+    expect(out).toMatch(/\n {2}\+46\.7 s pod-evicted \[event, seen 94 ms later\]: TaintManagerEviction: /);
+    expect(out).toContain("failover total: 55.6 s");
     expect(out).toContain("fencing: NOT FENCED: not fenced");
   });
 
@@ -373,7 +353,7 @@ describe("junit.xml and the summary with node-failure results", () => {
     expect(text).toMatch(/\n {2}rwo-node-loss @ amc-block \(powered-off\) +FINDING +not failed over: /);
     expect(text).toContain("node failure (node lost → workload writing elsewhere):");
     expect(text).toMatch(
-      /\n {2}rwo-node-loss-force-delete @ amc-block \(kubelet-stopped\) +418\.2 s; data passed; fencing NOT FENCED/,
+      /\n {2}rwo-node-loss-force-delete @ amc-block \(kubelet-stopped\) +422\.1 s; data passed; fencing NOT FENCED/,
     );
   });
 });
@@ -407,6 +387,6 @@ describe("certification.html with node-failure results", () => {
     expect(figure.match(/<circle class="phase /g)).toHaveLength(phases.length);
     expect(figure).toContain('<li class="data" data-status="passed">');
     expect(figure).toContain('<li class="fencing" data-status="not-fenced">');
-    expect(figure).toContain("<strong>418.2 s</strong>");
+    expect(figure).toContain("<strong>422.1 s</strong>");
   });
 });

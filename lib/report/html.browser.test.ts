@@ -170,8 +170,8 @@ describe("the node-failure section in Chromium", () => {
       failoverPage.locator(
         `.failover-matrix td[data-scenario="rwo-node-out-of-service"][data-class="amc-block"][data-mode="${mode}"]`,
       );
-    expect(await cell("kubelet-stopped").innerText()).toBe("FINDING\nfailed over in 60.6 s");
-    expect(await cell("powered-off").innerText()).toBe("conforms\nfailed over in 55.3 s");
+    expect(await cell("kubelet-stopped").innerText()).toBe("FINDING\nfailed over in 55.6 s");
+    expect(await cell("powered-off").innerText()).toBe("conforms\nfailed over in 65.6 s");
     expect(await cell("powered-off").evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
       "rgb(218, 251, 225)",
     );
@@ -209,22 +209,22 @@ describe("the node-failure section in Chromium", () => {
     expect(await chart.locator("text.tick").first().textContent()).toBe("0 s");
     expect(await chart.locator("line.total").count()).toBe(1);
     const tip = await chart.locator('circle.phase[data-phase="pod-evicted"] title').textContent();
-    expect(tip).toMatch(/^pod-evicted at 54\.6 s \(event\): TaintManagerEviction: Marking for deletion Pod /);
+    expect(tip).toMatch(/^pod-evicted at 59\.5 s \(event\): TaintManagerEviction: Marking for deletion Pod /);
   });
 
   it("states the total, the data and the fencing verdicts, with the old writer's lines", async () => {
     const chart = figure("rwo-node-loss-force-delete", "amc-block", "kubelet-stopped");
     expect(await chart.locator("li.total").innerText()).toBe(
-      "node lost → workload writing elsewhere: 418.2 s",
+      "node lost → workload writing elsewhere: 422.1 s",
     );
     expect(await chart.locator("li.data").getAttribute("data-status")).toBe("passed");
     expect(await chart.locator("li.fencing").innerText()).toMatch(/^fencing: NOT FENCED: not fenced: /);
     expect(await chart.locator("pre.fencing-lines").textContent()).toMatch(
-      /^writer-\S+ amc-0979f6-worker2 1 \d+\.\d+\nwriter-\S+ amc-0979f6-worker \d+ /,
+      /^writer-\S+ amc-dev-worker2 1 \d+\.\d+\nwriter-\S+ amc-dev-worker \d+ /,
     );
     const stuck = figure("rwo-node-loss", "amc-block", "powered-off");
     expect(await stuck.locator("li.total").innerText()).toBe(
-      "node lost → workload writing elsewhere: not recovered within 180.0 s",
+      "node lost → workload writing elsewhere: not recovered within 120.0 s",
     );
     expect(await stuck.locator("line.total").count()).toBe(0);
     expect(await stuck.locator("li.fencing").getAttribute("data-status")).toBe("not-applicable");

@@ -5,9 +5,16 @@ import type { RunPlan } from "../plan.ts";
 /**
  * Whole runs as they were written (plan, records, end): the reports' test input.
  * `run/`: every scenario but the node-failure ones on the local cluster.
- * `kind-failover/` and `local-failover/`: the node-failure scenarios alone
- * (--scenario rwo-node-loss,rwo-node-loss-force-delete,rwo-node-out-of-service),
- * both fault modes, on kind (real kubelets) and on the local cluster (kwok).
+ * `kind-failover/` and `local-failover/`: recorded runs of the node-failure
+ * scenarios alone (--scenario rwo-node-loss,rwo-node-loss-force-delete,rwo-node-out-of-service),
+ * both fault modes planned, copied from the run's records directory (JSON formatted by Biome,
+ * content unchanged); made on 2026-12-01 on the development machine (host `vm`), Kubernetes
+ * v1.36.3, with the default failover budget (AMC_FAILOVER_BUDGET, 120 s):
+ * - `kind-failover/`: run 20261201t231158-8cd7 on the kind cluster `amc-dev` (real
+ *   kubelets, full fidelity): both fault modes injected.
+ * - `local-failover/`: run 20261201t225401-5686 on the local cluster `amc-b1ede0` (kwok,
+ *   control-plane fidelity): only the kubelet-stopped mode injected; the powered-off cases are
+ *   recorded not applicable, as this cluster cannot power a node off.
  */
 function recordedRun(name: string) {
   const dir = new URL(`./${name}/`, import.meta.url);
@@ -29,5 +36,5 @@ export const recordedRecords: ScenarioRecord[] = run.records;
 
 /** The node-failure scenarios on kind: 4 classes x 3 scenarios x 2 fault modes. */
 export const kindFailover = recordedRun("kind-failover");
-/** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes. */
+/** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes, powered-off not applicable. */
 export const localFailover = recordedRun("local-failover");

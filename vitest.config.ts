@@ -18,6 +18,8 @@ const allure: [string, { resultsDir: string }][] = reportDirProblem(reportDir, u
 const longestScenarioMs = t.claimBound + t.admitted + t.decision + t.handover + 4 * t.cleanup + 60_000;
 // `amc run --parallel N`: at most N scenario cases at a time in each suite file; 1 runs them one by one.
 const parallel = settings.parallel;
+// vitest runs the projects of one groupOrder side by side, and wants them to share maxWorkers.
+const workers = parallel === 1 ? 1 : 4;
 
 export default defineConfig({
   test: {
@@ -30,6 +32,7 @@ export default defineConfig({
         test: {
           name: "unit",
           sequence: { groupOrder: 1 },
+          maxWorkers: workers,
           include: ["lib/**/*.test.ts", "clusters/**/*.test.ts", "app/**/*.test.ts", "docs/**/*.test.ts"],
           exclude: ["**/*.e2e.test.ts", "**/*.disruptive.test.ts", "**/*.browser.test.ts"],
         },
@@ -39,6 +42,7 @@ export default defineConfig({
         test: {
           name: "browser",
           sequence: { groupOrder: 1 },
+          maxWorkers: workers,
           include: ["lib/**/*.browser.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -61,7 +65,7 @@ export default defineConfig({
           hookTimeout: 5 * 60_000,
           // Cases wait on the cluster, not on the CPU: run them, and the suite files, side by side.
           maxConcurrency: parallel ?? 32,
-          maxWorkers: parallel === 1 ? 1 : 4,
+          maxWorkers: workers,
         },
       },
       {

@@ -16,8 +16,8 @@ import { watchUntil } from "../../lib/kube/wait.ts";
  * path on this run's cluster is interrupted (SIGINT) right after it tainted
  * the failed node out of service, the node still down (on node-local
  * storage, `amc-local`, the workload never moves: the fault lasts its whole
- * budget, so the interrupt is sure to come before the run restores the node). Its guardian must
- * leave the node as it found it: Ready, without the failure's taints, and
+ * budget, so the interrupt is sure to come before the run restores the
+ * node). Its guardian must leave the node as it found it: Ready, without the failure's taints, and
  * heartbeating again (its Lease renewed after the interrupt: a stopped
  * kubelet, a paused container or a node kwok no longer manages renews none).
  */
@@ -50,7 +50,7 @@ it(
       "--scenario",
       "rwo-node-out-of-service",
       "--storage-class",
-      "amc-shared",
+      "amc-local",
       "--fault-mode",
       "kubelet-stopped",
       "--report-dir",

@@ -12,7 +12,7 @@ import type {
   Verdict,
 } from "../scenario/types.ts";
 import { finalVerdict, type Judged } from "../scenario/verdict.ts";
-import { type FaultInput, UNMOUNT_WAIT_MS } from "./fault-input.ts";
+import { type FaultInput, pathBudgetMs } from "./fault-input.ts";
 import type { FailoverTimeline } from "./timeline.ts";
 import { dataCheck, fencingCheck } from "./writer.ts";
 import type { Writer } from "./writers.ts";
@@ -102,10 +102,7 @@ export function failoverRecord(facts: {
   const timeline = w.timeline;
   const expectation = scenario.expect(storage);
   const path = scenario.failover?.path ?? "none";
-  const budgetMs =
-    path === "force-delete" && storage.family === "attachable"
-      ? input.settings.budgetMs + UNMOUNT_WAIT_MS
-      : input.settings.budgetMs;
+  const budgetMs = pathBudgetMs(w.case, input.settings.budgetMs);
   const data = dataOf(w, full);
   const fencing = fencingOf(w, full, input.mode);
   const observed = timeline ? observedOf(w, timeline, budgetMs) : undefined;

@@ -15,7 +15,7 @@ import { RUN_LABEL } from "../labels.ts";
 import { formatDuration, heartbeat, say } from "../progress.ts";
 import { attachmentState, podState } from "../scenario/evidence.ts";
 import type { ScenarioRecord } from "../scenario/types.ts";
-import { type FaultInput, UNMOUNT_WAIT_MS } from "./fault-input.ts";
+import { type FaultInput, pathBudgetMs, UNMOUNT_WAIT_MS } from "./fault-input.ts";
 import { failoverParameters } from "./parameters.ts";
 import { failoverRecord } from "./record.ts";
 import { FailoverTimeline } from "./timeline.ts";
@@ -44,8 +44,6 @@ export interface FaultResult {
   /** What restoring the node or removing the writers could not do: the run must not pass. */
   cleanupError?: Error;
 }
-
-export type { FaultInput };
 
 export async function runFault(input: FaultInput): Promise<FaultResult> {
   const { kube, cluster, run, faults, mode, nodes } = input;
@@ -154,13 +152,7 @@ export async function runFault(input: FaultInput): Promise<FaultResult> {
  * unmount wait, counted from the force delete once there is one.
  */
 function deadlineOf(input: FaultInput, w: Writer, faultAt: number): number {
-  const { budgetMs } = input.settings;
-  const unmountWait =
-    w.case.scenario.failover?.path === "force-delete" && w.case.storage.family === "attachable"
-      ? UNMOUNT_WAIT_MS
-      : 0;
-  if (w.forceDeletedAtMs !== undefined) return w.forceDeletedAtMs + unmountWait + budgetMs;
-  return faultAt + budgetMs + unmountWait;
+  return (w.forceDeletedAtMs ?? faultAt) + pathBudgetMs(w.case, input.settings.budgetMs);
 }
 
 /**

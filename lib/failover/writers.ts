@@ -80,13 +80,6 @@ export function newWriter(fcase: FailoverCase, run: RunContext): Writer {
   };
 }
 
-/** The writer's pods as the API has them now: the running one on `node` is the old writer. */
-export function writerOn(pods: ReadonlyMap<string, KubernetesObject>, node: string): V1Pod | undefined {
-  return [...pods.values()]
-    .map((p) => p as V1Pod)
-    .find((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp);
-}
-
 /**
  * Creates the writer and waits until it writes on the node to fail: Ready
  * (its first line is synced, see manifests/writer.yaml) with real kubelets,

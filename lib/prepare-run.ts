@@ -26,6 +26,8 @@ export interface PreparedRun {
   run: RunContext;
   nodes: NodePool;
   storage: StorageProfile[];
+  /** The probe namespace's removal, under way while the first cases run: await it before the run's end. */
+  probeRemoval: Promise<void>;
 }
 
 export async function newRunContext(settings: { reportDir: string; image: string }): Promise<RunContext> {
@@ -73,10 +75,10 @@ export async function prepareRun(
   for (const note of notes) say("setup", note);
   const leftovers = await removeLeftovers(kube, run);
   if (leftovers.length > 0) say("setup", `removed what earlier runs left: ${leftovers.join(", ")}`);
-  const storage = await profileStorageClasses(kube, classes, nodes, run);
+  const { storage, removal } = await profileStorageClasses(kube, classes, nodes, run);
   say(
     "setup",
     `run ${run.runId} on ${cluster.provider} cluster ${cluster.name} (${cluster.fidelity} fidelity): ${storage.length} class(es), ${nodes.nodes.length} schedulable node(s)${nodes.named ? " named in AMC_NODES" : ""}`,
   );
-  return { run, nodes, storage };
+  return { run, nodes, storage, probeRemoval: removal };
 }

@@ -212,6 +212,7 @@ async function startRun(project: TestProject, started: { runId?: string }) {
    * guardian's, which does it when this process ends; all done, it is dismissed.
    */
   let faulted: FaultedNode | undefined;
+  let probeRemoval: Promise<void> = Promise.resolve();
   const finishRun = (status: RunStatus, cleanup: CleanupOptions = {}) =>
     finishUnderGuardian(guardian, [
       {
@@ -226,6 +227,11 @@ async function startRun(project: TestProject, started: { runId?: string }) {
             });
           }
         },
+      },
+      {
+        what: "removing the storage probe's namespace",
+        parts: [],
+        work: () => probeRemoval,
       },
       {
         what: "writing the reports",
@@ -293,6 +299,9 @@ async function startRun(project: TestProject, started: { runId?: string }) {
       each.provide("scenarioFilter", scenarioFilter);
     }
     faulted = guardNodeFaults(project, guardian, settings, cluster, prepared.nodes);
+    // The probe's volumes go while the first cases run; a node fault must not meet them half-removed.
+    probeRemoval = prepared.probeRemoval;
+    if (faulted) await probeRemoval;
   } catch (error) {
     // The set-up's error is what the user needs: a cleanup that fails here says so and leaves the
     // rest to the guardian, which keeps trying after amc exits (one try here, not minutes).

@@ -1,9 +1,10 @@
 import * as allure from "allure-js-commons";
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { connect } from "../lib/kube/client.ts";
 import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
-import { writeRecord } from "../lib/scenario/records.ts";
+import { BackgroundCleanups, withCleanup } from "../lib/scenario/background-cleanups.ts";
+import { recordFileName, writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
@@ -14,7 +15,9 @@ import { readSettings } from "../lib/settings.ts";
  * Writes one family's suite once and expands it over scenarios x storage
  * classes. Names group in CI dashboards: the suite is the family (access
  * mode), each case "scenario @ class". Cases run concurrently, each in a
- * namespace of its own.
+ * namespace of its own. A case ends at its verdict; its clean-up goes on in
+ * the background and the file awaits them all at its end, rewriting each
+ * record with its clean-up's notes and timing, and failing if one failed.
  */
 
 /** The failure message: the verdict, its reason, and the evidence behind it. */
@@ -54,6 +57,8 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const timeouts = timeoutsOf(readSettings());
   // The node-failure scenarios run in their own suite, after these (suites/node-failure.disruptive.test.ts).
   const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode && !s.failover);
+  const cleanups = new BackgroundCleanups();
+  const records = new Map<string, ScenarioRecord>();
 
   describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
     // vitest fails a file without a test ("No test found in suite"): a filter (AMC_SCENARIOS) that
@@ -66,6 +71,18 @@ export function scenarioSuite(accessMode: AccessMode): void {
       it.skip(`${shortAccessMode[accessMode]}: ${why}`, () => {});
       return;
     }
+    afterAll(
+      async () => {
+        const failed: string[] = [];
+        for (const outcome of await cleanups.drain(`${shortAccessMode[accessMode]} clean-up`)) {
+          const record = records.get(outcome.key);
+          if (record) await writeRecord(run.reportDir, withCleanup(record, outcome));
+          if (outcome.error) failed.push(`${outcome.key.replace(/\.json$/, "")}: ${outcome.error.message}`);
+        }
+        if (failed.length > 0) throw new Error(`clean-up failed (the verdicts stand):\n${failed.join("\n")}`);
+      },
+      timeouts.cleanup * 4 + 60_000,
+    );
     for (const scenario of selected) {
       for (const profile of storage) {
         it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
@@ -74,7 +91,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
           await allure.story(profile.className);
           await allure.description(scenario.title);
           await allure.label(ALLURE_RUN_LABEL, run.runId);
-          const { record, cleanupError } = await runScenario({
+          const { record } = await runScenario({
             kube,
             cluster,
             pool,
@@ -84,10 +101,11 @@ export function scenarioSuite(accessMode: AccessMode): void {
             timeouts,
             signal,
             step: (name, body) => allure.step(name, body),
+            cleanups,
           });
+          records.set(recordFileName(record), record);
           await writeRecord(run.reportDir, record);
           await attachToReport(record);
-          if (cleanupError) throw cleanupError;
           if (record.verdict === "not-applicable") return skip(`not applicable: ${record.reason}`);
           if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");
           expect(record.verdict, explain(record)).toMatch(/^(conforms|finding)$/);

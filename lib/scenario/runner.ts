@@ -7,9 +7,11 @@ import { WaitTimeoutError } from "../kube/wait.ts";
 import { CLASS_LABEL, SCENARIO_LABEL } from "../labels.ts";
 import { formatDuration } from "../progress.ts";
 import { type RunContext, runLabels } from "../run.ts";
+import type { BackgroundCleanups } from "./background-cleanups.ts";
 import { EventLog } from "./evidence.ts";
 import type { NodePool } from "./nodes.ts";
 import { describeStep, observedRecord, type ScenarioNames, scenarioRecord, timeoutReason } from "./record.ts";
+import { recordFileName } from "./records.ts";
 import type { Scenario } from "./scenarios.ts";
 import { NotApplicable, type RunState, type StepContext } from "./steps/context.ts";
 import { runStep } from "./steps/index.ts";
@@ -44,6 +46,12 @@ export interface ScenarioInput {
   signal?: AbortSignal;
   /** Wraps each step (a test report's step); the runner itself knows no report format. */
   step?: <T>(name: string, body: () => Promise<T>) => PromiseLike<T>;
+  /**
+   * Where the clean-up goes once the verdict is in, to run while other cases
+   * go on (the caller drains it, and adds each outcome to its record). Without
+   * it the clean-up is awaited here, and is in the record.
+   */
+  cleanups?: BackgroundCleanups;
 }
 
 export interface ScenarioResult {
@@ -52,7 +60,10 @@ export interface ScenarioResult {
   cleanupError?: Error;
 }
 
-/** Runs the scenario. An infrastructure failure makes the record inconclusive, with the failure as its reason. */
+/**
+ * Runs the scenario. An infrastructure failure makes the record inconclusive, with the failure as its reason.
+ * The record's key in `cleanups` is its file name (records.ts).
+ */
 export async function runScenario(input: ScenarioInput): Promise<ScenarioResult> {
   const { kube, cluster, pool, storage, scenario, run, timeouts } = input;
   const label = `${scenario.id}@${storage.className}`;
@@ -92,7 +103,9 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   if (runsSteps(gate, expectation)) {
     try {
       namespace = await createNamespace(kube, `amc-${scenario.id}`, run, labels);
-      await waitForServiceAccount(kube, namespace);
+      // Awaited by the first pod; a step that fails first must not leave it rejected unheard.
+      const serviceAccount = waitForServiceAccount(kube, namespace);
+      serviceAccount.catch(() => undefined);
       const context: StepContext = {
         kube,
         namespace,
@@ -105,6 +118,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         run,
         timeouts,
         token: randomBytes(8).toString("hex"),
+        serviceAccount,
         waitUntil: scenarioWaiter({
           kube,
           scope: { namespace, claim: names.claim, fidelity: cluster.fidelity, storage },
@@ -131,9 +145,20 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       else failure = error;
     } finally {
       if (namespace) {
-        await cleanUp({ kube, namespace, label, timeouts, state, steps, cleanupNotes }).catch(
-          (error: Error) => (cleanupError = error),
-        );
+        const work = () => cleanUp({ kube, namespace, label, timeouts, state });
+        if (input.cleanups) {
+          input.cleanups.start(
+            recordFileName({ scenario: scenario.id, storageClass: storage.className }),
+            work,
+          );
+        } else {
+          const started = new Date();
+          await work().then(
+            (notes) => cleanupNotes.push(...notes),
+            (error: Error) => (cleanupError = error),
+          );
+          steps.push(stepTiming("clean-up", started, Date.now()));
+        }
       }
     }
   }
@@ -168,31 +193,24 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   return { record, ...(cleanupError ? { cleanupError } : {}) };
 }
 
-/** Removes what the scenario made, and notes what could not be removed and how long it took. */
+/** Removes what the scenario made; returns what could not be removed (volumes kept by their reclaim policy). */
 async function cleanUp(options: {
   kube: Kube;
   namespace: string;
   label: string;
   timeouts: Timeouts;
   state: RunState;
-  steps: StepTiming[];
-  cleanupNotes: string[];
-}): Promise<void> {
-  const { kube, namespace, label, timeouts, state, steps, cleanupNotes } = options;
-  const started = new Date();
-  try {
-    // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
-    for (const name of state.priorityClasses) {
-      await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
-    }
-    cleanupNotes.push(...(await deleteNamespaceAndWait(kube, namespace, timeouts.cleanup)));
-    for (const note of cleanupNotes) process.stderr.write(`[amc ${label}] ${note}\n`);
-  } finally {
-    steps.push(stepTiming("clean-up", started, Date.now()));
-    if (Date.now() - started.getTime() > 15_000) {
-      process.stderr.write(
-        `[amc ${label}] clean-up took ${formatDuration(Date.now() - started.getTime())}\n`,
-      );
-    }
+}): Promise<string[]> {
+  const { kube, namespace, label, timeouts, state } = options;
+  const started = Date.now();
+  // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
+  for (const name of state.priorityClasses) {
+    await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
   }
+  const notes = await deleteNamespaceAndWait(kube, namespace, timeouts.cleanup);
+  for (const note of notes) process.stderr.write(`[amc ${label}] ${note}\n`);
+  if (Date.now() - started > 15_000) {
+    process.stderr.write(`[amc ${label}] clean-up took ${formatDuration(Date.now() - started)}\n`);
+  }
+  return notes;
 }

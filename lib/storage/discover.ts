@@ -132,14 +132,17 @@ async function probeClass(
 
 /**
  * Profiles every class under test, probing them side by side in one
- * namespace of the run, which is removed (volumes included) before returning.
+ * namespace of the run. The profiles come back as soon as every probe is
+ * decided; the namespace's removal (volumes included) is `removal`, which the
+ * run awaits before its end (the first cases need not wait for it). It never
+ * rejects: what it could not remove it says, and the run's sweep retries.
  */
 export async function profileStorageClasses(
   kube: Kube,
   classes: readonly V1StorageClass[],
   nodes: NodePool,
   run: RunContext,
-): Promise<StorageProfile[]> {
+): Promise<{ storage: StorageProfile[]; removal: Promise<void> }> {
   const drivers = (await kube.storage.listCSIDriver()).items;
   const probeNode = nodes.nodes[0]?.name ?? "";
   const namespace = await createNamespace(kube, "amc-probe", run);
@@ -147,9 +150,15 @@ export async function profileStorageClasses(
     "discovery",
     `probing ${classes.length} storage class(es) with one ReadWriteOnce volume each, in ${namespace}`,
   );
+  const remove = async () => {
+    const notes = await deleteNamespaceAndWait(kube, namespace).catch((error: Error) => [
+      `the probe namespace ${namespace} was not removed: ${error.message}`,
+    ]);
+    for (const note of notes) say("discovery", note);
+  };
   try {
     await waitForServiceAccount(kube, namespace);
-    return await Promise.all(
+    const storage = await Promise.all(
       classes.map(async (storageClass) => {
         const className = storageClass.metadata?.name ?? "";
         const provisioner = storageClass.provisioner ?? "";
@@ -176,11 +185,10 @@ export async function profileStorageClasses(
         } satisfies StorageProfile;
       }),
     );
-  } finally {
-    // A clean-up failure must not hide the probe's own error; it is reported, and the run's sweep retries.
-    const notes = await deleteNamespaceAndWait(kube, namespace).catch((error: Error) => [
-      `the probe namespace ${namespace} was not removed: ${error.message}`,
-    ]);
-    for (const note of notes) say("discovery", note);
+    return { storage, removal: remove() };
+  } catch (error) {
+    // A clean-up failure must not hide the probe's own error; it is said, and the run's sweep retries.
+    await remove();
+    throw error;
   }
 }

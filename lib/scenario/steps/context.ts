@@ -33,6 +33,11 @@ export interface StepContext {
   timeouts: Timeouts;
   /** What pod A writes to the volume and pod B must read back (data-check). */
   token: string;
+  /**
+   * The namespace's "default" ServiceAccount exists: pods are refused until
+   * it does, claims are not, so the claim goes first and only pods wait.
+   */
+  serviceAccount: Promise<void>;
   waitUntil: Waiter;
   /** The clock (epoch ms with a sub-millisecond fraction). */
   now: () => number;

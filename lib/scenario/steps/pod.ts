@@ -35,6 +35,7 @@ export async function createPod(
     ...(options.priority ? { priorityClassName: await priorityClass(context, options.priority) } : {}),
   });
   state.manifests[names[slot]] = toYaml(body);
+  await context.serviceAccount;
   // The API server's Priority admission reads PriorityClasses from a cache that may not have
   // the one created a moment ago yet ("no PriorityClass with name ... was found").
   await pRetry(() => kube.core.createNamespacedPod({ namespace, body }), {

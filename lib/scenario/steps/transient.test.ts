@@ -86,6 +86,7 @@ function contextSeeing(sequence: Observations[]) {
     names: { claim: "rwo-pvc-1", a: "pod-a", b: "pod-b" },
     namespace: "ns",
     token: "tok",
+    serviceAccount: Promise.resolve(),
     cluster: { fidelity: "full" },
     timeouts: defaultTimeouts,
     state: { checks: [], events: new EventLog(), decision: { outcome: "admitted", summary: "" } },

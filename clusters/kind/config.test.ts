@@ -29,7 +29,7 @@ describe("kind cluster config", () => {
     }
     expect(config.networking).toBeUndefined();
     expect(config.kubeadmConfigPatches.map((p: string) => parse(p))).toEqual([
-      { kind: "KubeletConfiguration", failCgroupV1: false },
+      { kind: "KubeletConfiguration", failCgroupV1: false, nodeStatusUpdateFrequency: "1s" },
     ]);
   });
 

@@ -39,7 +39,11 @@ export function renderKindConfig(spec: KindClusterSpec): string {
   ];
   const patches = [
     // Kubelets since 1.35 refuse cgroup v1 hosts unless told otherwise; 1.36 still runs there.
-    stringify({ kind: "KubeletConfiguration", failCgroupV1: false }),
+    // A kubelet mounts an attachable volume only once its node status lists it in volumesInUse,
+    // which it reports every nodeStatusUpdateFrequency (10 s by default): each pod start on such
+    // storage waited up to 10 s for that. At 1 s the wait is the attach itself; nothing else
+    // changes (the Lease, which node-failure detection reads, is renewed on its own 10 s clock).
+    stringify({ kind: "KubeletConfiguration", failCgroupV1: false, nodeStatusUpdateFrequency: "1s" }),
     ...(spec.airGapped
       ? [
           stringify({ kind: "ClusterConfiguration", etcd: { local: { imageTag: etcdImageTag } } }),
@@ -114,5 +118,12 @@ export const kindArgs = {
   ],
   kubeconfig: (name: string) => ["get", "kubeconfig", `--name=${name}`],
   clusters: () => ["get", "clusters"],
-  load: (name: string, images: readonly string[]) => ["load", "docker-image", `--name=${name}`, ...images],
+  load: (name: string, images: readonly string[], nodes: readonly string[] = []) => [
+    "load",
+    "docker-image",
+    `--name=${name}`,
+    ...(nodes.length > 0 ? [`--nodes=${nodes.join(",")}`] : []),
+    ...images,
+  ],
+  nodes: (name: string) => ["get", "nodes", `--name=${name}`],
 };

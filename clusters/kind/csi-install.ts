@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import {
   type KubernetesObject,
@@ -122,24 +123,75 @@ function configureNode(daemonSet: V1DaemonSet, storageClass: LocalStorageClass):
   });
 }
 
+/** The namespace annotation that records which rendering of the install the cluster has. */
+export const INSTALL_DIGEST_ANNOTATION = "access-mode-conformance/csi-install-digest";
+
+/** A digest of the rendered install: the same classes and images give the same digest. */
+export function installDigest(objects: readonly KubernetesObject[]): string {
+  return createHash("sha256").update(JSON.stringify(objects)).digest("hex").slice(0, 16);
+}
+
+/**
+ * Installs (or updates) the drivers and waits until every node registered
+ * them. On a reused cluster that has this very install (its namespace carries
+ * the digest, its Deployments and DaemonSets exist) nothing is applied: only
+ * the registration is checked.
+ */
 export async function installCsiDrivers(
   kube: Kube,
   classes: readonly LocalStorageClass[],
   images: CsiImages,
   timeoutMs: number,
-): Promise<void> {
-  // Server-side apply: installing again (a reused cluster, newer images) converges instead of failing.
-  for (const object of await renderCsiObjects(classes, images)) {
-    await kube.objects.patch(
-      object,
-      undefined,
-      undefined,
-      "access-mode-conformance",
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+): Promise<"applied" | "unchanged"> {
+  const objects = await renderCsiObjects(classes, images);
+  const digest = installDigest(objects);
+  const unchanged = await hasInstall(kube, objects, digest);
+  if (!unchanged) {
+    const [namespace, ...rest] = objects;
+    if (namespace?.kind !== "Namespace")
+      throw new Error("manifests/kind: the install must start with its Namespace");
+    namespace.metadata = {
+      ...namespace.metadata,
+      annotations: { ...namespace.metadata?.annotations, [INSTALL_DIGEST_ANNOTATION]: digest },
+    };
+    // Server-side apply: installing again (a reused cluster, newer images) converges instead of failing.
+    const apply = (object: KubernetesObject) =>
+      kube.objects.patch(
+        object,
+        undefined,
+        undefined,
+        "access-mode-conformance",
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    // The namespace first, the rest at once; the digest is on the namespace, so an install cut short is done again.
+    await apply({ ...namespace, metadata: { ...namespace.metadata, annotations: {} } });
+    await Promise.all(rest.map(apply));
+    await apply(namespace);
   }
   await waitForDriversRegistered(kube, classes, timeoutMs);
+  return unchanged ? "unchanged" : "applied";
+}
+
+async function hasInstall(
+  kube: Kube,
+  objects: readonly KubernetesObject[],
+  digest: string,
+): Promise<boolean> {
+  const namespace = objects[0]?.metadata?.name ?? "";
+  const found = await kube.core.readNamespace({ name: namespace }).catch(() => undefined);
+  if (found?.metadata?.annotations?.[INSTALL_DIGEST_ANNOTATION] !== digest) return false;
+  const [deployments, daemonSets] = await Promise.all([
+    kube.objects.list("apps/v1", "Deployment", namespace),
+    kube.objects.list("apps/v1", "DaemonSet", namespace),
+  ]);
+  const present = new Set([
+    ...deployments.items.map((d) => `Deployment/${d.metadata?.name}`),
+    ...daemonSets.items.map((d) => `DaemonSet/${d.metadata?.name}`),
+  ]);
+  return objects
+    .filter((o) => o.kind === "Deployment" || o.kind === "DaemonSet")
+    .every((o) => present.has(`${o.kind}/${o.metadata?.name}`));
 }
 
 /** Every node's CSINode lists every driver: the kubelets registered the node plugins. */

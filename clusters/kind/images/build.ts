@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { copyFile, cp, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, readdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -7,12 +7,13 @@ import { cacheRoot } from "../../../lib/cache-dir.ts";
 import { InfrastructureError } from "../../../lib/errors.ts";
 import { withLock } from "../../../lib/lock.ts";
 import { heartbeat, say, timed } from "../../../lib/progress.ts";
-import { sha256File } from "../../binaries/cache.ts";
+import type { ComponentId } from "../../binaries/components.ts";
 import { downloadModule } from "../../binaries/go-build.ts";
 import { pins } from "../../binaries/pins.ts";
 import { type ResolvedComponent, resolveComponents } from "../../binaries/resolve.ts";
 import { requireDocker } from "../docker.ts";
 import { alreadyBuilt } from "./already-built.ts";
+import { FileHashes } from "./file-hashes.ts";
 import {
   buildContainerName,
   builtBy,
@@ -70,11 +71,33 @@ async function buildAll(root: string): Promise<KindImages> {
     "kubelet-plugin-registration",
   ]);
   await removeInterruptedBuilds();
-  const work = join(root, "contexts");
-  await rm(work, { recursive: true, force: true });
+  const work: BuildContext = { dir: join(root, "contexts"), hashes: await FileHashes.open(root) };
+  await rm(work.dir, { recursive: true, force: true });
+  try {
+    return await buildImages(root, work, bins);
+  } finally {
+    await work.hashes.save();
+  }
+}
+
+/** Where the build contexts go, and the remembered hashes of the files they hold. */
+interface BuildContext {
+  dir: string;
+  hashes: FileHashes;
+}
+
+async function buildImages(
+  root: string,
+  work: BuildContext,
+  bins: Record<ComponentId, ResolvedComponent>,
+): Promise<KindImages> {
   const rootfs = await rootfsImage(root);
-  const busybox = join(work, "busybox");
-  await extractFromImage(rootfs, "/usr/bin/busybox", join(busybox, "busybox"));
+  // Kept per rootfs image: copying it out of the image is a container start, every run.
+  const busybox = join(root, "busybox", rootfs.replace(/[^a-zA-Z0-9.-]/g, "_"));
+  if (!existsSync(join(busybox, "busybox"))) {
+    await extractFromImage(rootfs, "/usr/bin/busybox", join(busybox, "busybox.partial"));
+    await rename(join(busybox, "busybox.partial"), join(busybox, "busybox"));
+  }
 
   const kube = await buildFromFiles(work, "kube", pins.kubernetes, debianImageDockerfile(rootfs), {
     "usr/local/bin/kube": file(bins.kubernetes, "kube"),
@@ -94,7 +117,7 @@ async function buildAll(root: string): Promise<KindImages> {
     pauseTags.at(-1) ?? "",
     staticImageDockerfile(["/pause"], "65535:65535"),
     {
-      pause: await compilePause(work),
+      pause: await compilePause(root),
     },
   );
   const workload = await buildFromFiles(work, "busybox", "debian", staticImageDockerfile(["sh"]), {
@@ -169,7 +192,11 @@ function file(component: ResolvedComponent, name: string): string {
 }
 
 /** An image of one static program of a component, run by its name. */
-function singleProgramImage(work: string, component: ResolvedComponent, program: string): Promise<string> {
+function singleProgramImage(
+  work: BuildContext,
+  component: ResolvedComponent,
+  program: string,
+): Promise<string> {
   return buildFromFiles(work, program, component.version, staticImageDockerfile([program]), {
     [`usr/local/bin/${program}`]: file(component, program),
   });
@@ -185,7 +212,7 @@ function links(dir: string, target: string, names: readonly string[]): Record<st
  * image paths to host files (or "->target" symlinks), unless Docker has it.
  */
 async function buildFromFiles(
-  work: string,
+  work: BuildContext,
   name: string,
   version: string,
   dockerfile: string,
@@ -193,11 +220,11 @@ async function buildFromFiles(
 ): Promise<string> {
   const parts: Record<string, string> = { Dockerfile: dockerfile };
   for (const [path, source] of Object.entries(files)) {
-    parts[path] = source.startsWith("->") ? source : await sha256File(source);
+    parts[path] = source.startsWith("->") ? source : await work.hashes.hash(source);
   }
   const tag = localTag(name, version, contentKey(parts));
   if (await alreadyBuilt(tag)) return tag;
-  const context = join(work, name);
+  const context = join(work.dir, name);
   await mkdir(join(context, "rootfs"), { recursive: true });
   for (const [path, source] of Object.entries(files)) {
     const target = join(context, "rootfs", path);
@@ -264,8 +291,8 @@ async function requireDebootstrap(): Promise<void> {
 }
 
 /** kind's node base: kind's own base files (from the pinned kind module) on Debian's packages. */
-async function nodeBaseImage(work: string, rootfs: string, kind: ResolvedComponent): Promise<string> {
-  const context = join(work, "node-base");
+async function nodeBaseImage(work: BuildContext, rootfs: string, kind: ResolvedComponent): Promise<string> {
+  const context = join(work.dir, "node-base");
   await mkdir(context, { recursive: true });
   const kindModule = await downloadModule("sigs.k8s.io/kind", kind.version, context);
   await cp(join(kindModule.Dir, "images/base/files"), join(context, "files"), { recursive: true });
@@ -275,7 +302,7 @@ async function nodeBaseImage(work: string, rootfs: string, kind: ResolvedCompone
   await writeFile(join(context, "Dockerfile"), dockerfile);
   const parts: Record<string, string> = { Dockerfile: dockerfile, rootfs, kind: kind.version };
   for (const path of await listFiles(join(context, "files"))) {
-    parts[relative(context, path)] = await sha256File(path);
+    parts[relative(context, path)] = await work.hashes.hash(path);
   }
   const tag = localTag("kind-node-base", kind.version, contentKey(parts));
   if (await alreadyBuilt(tag)) return tag;
@@ -305,24 +332,27 @@ async function extractFromImage(image: string, path: string, target: string): Pr
 }
 
 /** The pause program, compiled from the pinned Kubernetes source (build/pause/linux/pause.c). */
-async function compilePause(work: string): Promise<string> {
-  const dir = join(work, "pause-build");
+async function compilePause(root: string): Promise<string> {
+  const version = pauseTags.at(-1);
+  // Compiled once per Kubernetes pin and pause version, and kept (the build lock is held).
+  const dir = join(root, "pause", `${pins.kubernetes}-${version}`);
+  const output = join(dir, "pause");
+  if (existsSync(output)) return output;
   await mkdir(dir, { recursive: true });
   const kubernetes = await downloadModule("k8s.io/kubernetes", pins.kubernetes, dir);
-  const output = join(dir, "pause");
-  const version = pauseTags.at(-1);
   await execa("gcc", [
     "-Os",
     "-static",
     `-DVERSION=v${version}`,
     "-o",
-    output,
+    `${output}.partial`,
     join(kubernetes.Dir, "build/pause/linux/pause.c"),
   ]).catch((error: Error) => {
     throw new InfrastructureError(
       `compiling pause.c needs gcc with static glibc (apt-get install gcc libc6-dev): ${error.message}`,
     );
   });
+  await rename(`${output}.partial`, output);
   return output;
 }
 

@@ -1,11 +1,12 @@
 import * as allure from "allure-js-commons";
-import { describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { providerOf } from "../clusters/registry.ts";
 import { planFailover } from "../lib/failover/plan.ts";
 import { notRunRecord } from "../lib/failover/record.ts";
 import { type FaultResult, runFault } from "../lib/failover/run-fault.ts";
 import { connect } from "../lib/kube/client.ts";
 import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
+import { finishHandedOver } from "../lib/scenario/background-cleanups.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
@@ -60,6 +61,15 @@ describe("node failure (disruptive)", () => {
       await report(notRunRecord({ ...notRun, cluster, run }));
       skip(`${notRun.verdict}: ${notRun.reason}`);
     });
+  }
+  if (plan.faults.length > 0) {
+    // The other suites' clean-ups may still be going (they end at their verdicts): a fault must not
+    // meet volumes half-removed, nor be slowed by them. Their outcomes go into their records here.
+    beforeAll(async () => {
+      const failures = await finishHandedOver(kube, run.reportDir, run.runId, timeouts.cleanup);
+      if (failures.length > 0)
+        throw new Error(`clean-up failed (the verdicts stand):\n${failures.join("\n")}`);
+    }, 4 * timeouts.cleanup);
   }
   for (const fault of plan.faults) {
     let result: Promise<FaultResult> | undefined;

@@ -3,7 +3,12 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { connect } from "../lib/kube/client.ts";
 import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
-import { BackgroundCleanups, withCleanup } from "../lib/scenario/background-cleanups.ts";
+import {
+  BackgroundCleanups,
+  cleanupFailure,
+  handOver,
+  withCleanup,
+} from "../lib/scenario/background-cleanups.ts";
 import { recordFileName, writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
@@ -16,8 +21,8 @@ import { readSettings } from "../lib/settings.ts";
  * classes. Names group in CI dashboards: the suite is the family (access
  * mode), each case "scenario @ class". Cases run concurrently, each in a
  * namespace of its own. A case ends at its verdict; its clean-up goes on in
- * the background and the file awaits them all at its end, rewriting each
- * record with its clean-up's notes and timing, and failing if one failed.
+ * the background, and what is still going when the file ends the run's end
+ * finishes (lib/scenario/background-cleanups.ts).
  */
 
 /** The failure message: the verdict, its reason, and the evidence behind it. */
@@ -71,18 +76,17 @@ export function scenarioSuite(accessMode: AccessMode): void {
       it.skip(`${shortAccessMode[accessMode]}: ${why}`, () => {});
       return;
     }
-    afterAll(
-      async () => {
-        const failed: string[] = [];
-        for (const outcome of await cleanups.drain(`${shortAccessMode[accessMode]} clean-up`)) {
-          const record = records.get(outcome.key);
-          if (record) await writeRecord(run.reportDir, withCleanup(record, outcome));
-          if (outcome.error) failed.push(`${outcome.key.replace(/\.json$/, "")}: ${outcome.error.message}`);
-        }
-        if (failed.length > 0) throw new Error(`clean-up failed (the verdicts stand):\n${failed.join("\n")}`);
-      },
-      timeouts.cleanup * 4 + 60_000,
-    );
+    // What is done goes into its record now; what is still going is the run's end's (no wait here).
+    afterAll(async () => {
+      const failed: string[] = [];
+      for (const outcome of cleanups.finished()) {
+        const record = records.get(outcome.key);
+        if (record) await writeRecord(run.reportDir, withCleanup(record, outcome));
+        if (outcome.error) failed.push(cleanupFailure(outcome));
+      }
+      await handOver(run.reportDir, run.runId, cleanups.stillGoing());
+      if (failed.length > 0) throw new Error(`clean-up failed (the verdicts stand):\n${failed.join("\n")}`);
+    });
     for (const scenario of selected) {
       for (const profile of storage) {
         it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {

@@ -15,8 +15,10 @@ const decided: ScenarioRecord = {
 describe("clean-up off the critical path", () => {
   it("awaits every clean-up started, with what each noted and how long it took", async () => {
     const cleanups = new BackgroundCleanups();
-    cleanups.start("rwo-same-node@amc-block.json", async () => ["volume pvc-1 has reclaim policy Retain"]);
-    cleanups.start("rwo-same-node@amc-local.json", async () => []);
+    cleanups.start("rwo-same-node@amc-block.json", "amc-rwo-same-node-1", async () => [
+      "volume pvc-1 has reclaim policy Retain",
+    ]);
+    cleanups.start("rwo-same-node@amc-local.json", "amc-rwo-same-node-2", async () => []);
     expect(cleanups.size).toBe(2);
     const outcomes = await cleanups.drain("test");
     expect(outcomes.map((o) => [o.key, o.notes, o.step.step, o.error])).toEqual([
@@ -26,9 +28,29 @@ describe("clean-up off the critical path", () => {
     expect(cleanups.size).toBe(0);
   });
 
+  it("tells the clean-ups that are done from those still going, which a suite file hands over", async () => {
+    const cleanups = new BackgroundCleanups();
+    let finish = () => {};
+    cleanups.start("rwo-handoff@amc-block.json", "amc-rwo-handoff-1", async () => []);
+    cleanups.start(
+      "rwo-cross-node@amc-block.json",
+      "amc-rwo-cross-node-1",
+      () => new Promise<string[]>((resolve) => (finish = () => resolve([]))),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cleanups.finished().map((o) => o.key)).toEqual(["rwo-handoff@amc-block.json"]);
+    const going = cleanups.stillGoing();
+    expect(going.map((g) => [g.key, g.namespace])).toEqual([
+      ["rwo-cross-node@amc-block.json", "amc-rwo-cross-node-1"],
+    ]);
+    expect(Date.parse(going[0]?.startedAt ?? "")).not.toBeNaN();
+    expect(cleanups.size).toBe(0);
+    finish();
+  });
+
   it("keeps a failed clean-up's error for the suite to report (drain itself never throws)", async () => {
     const cleanups = new BackgroundCleanups();
-    cleanups.start("rwop-preemption@amc-block.json", async () => {
+    cleanups.start("rwop-preemption@amc-block.json", "amc-rwop-preemption-1", async () => {
       throw new Error("namespace amc-rwop-preemption-1 to be gone: timed out after 180 s");
     });
     const [outcome] = await cleanups.drain("test");

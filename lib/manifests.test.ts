@@ -27,7 +27,7 @@ describe("the article's manifests, rendered", () => {
     });
   });
 
-  it("keep the pod's data volume at /data and sleep 3600, and place it with a nodeSelector", () => {
+  it("keep the pod's data volume at /data and sleep 3600 (ending at SIGTERM), and place it with a nodeSelector", () => {
     const pod = renderPod({
       name: "pod-b",
       namespace: "ns",

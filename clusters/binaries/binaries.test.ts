@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { componentDir, newStagingDir, publish, readCompleteEntry, recipeKey } from "./cache.ts";
 import { type Component, components } from "./components.ts";
-import { goVersionOf, stagingReplaces, wrapperGoMod } from "./go-build.ts";
+import { goVersionOf, stagingReplaces, wrapperGoMod, wrapperSourceFiles } from "./go-build.ts";
 import { pins, stagingVersion } from "./pins.ts";
 import { resolveComponent } from "./resolve.ts";
 
@@ -53,6 +53,27 @@ describe("the Kubernetes wrapper module", () => {
   });
 });
 
+describe("the e2e.test test wrapper", () => {
+  it("builds from our _test.go files, which the cache key covers, and no main.go", async () => {
+    const recipe = components["kubernetes-e2e"].build;
+    expect(recipe).toMatchObject({
+      kind: "test-wrapper",
+      module: "k8s.io/kubernetes",
+      version: pins.kubernetes,
+    });
+    const sources = await wrapperSourceFiles(recipe);
+    expect(sources.map((path) => path.split("/").slice(-2).join("/"))).toEqual(["kube-e2e/e2e_test.go"]);
+    expect(await readFile(sources[0] ?? "", "utf8")).toContain("RunE2ETests");
+  });
+
+  it("keys a wrapper by its main.go and other recipes by nothing of ours", async () => {
+    expect(
+      (await wrapperSourceFiles(components.kubernetes.build)).map((p) => p.split("/").slice(-2).join("/")),
+    ).toEqual(["kube/main.go"]);
+    expect(await wrapperSourceFiles(components.ginkgo.build)).toEqual([]);
+  });
+});
+
 describe("release downloads", () => {
   it("names the official URLs for the platform", () => {
     const kubernetes = components.kubernetes.release("linux-amd64");
@@ -68,6 +89,17 @@ describe("release downloads", () => {
       url: `https://github.com/etcd-io/etcd/releases/download/${pins.etcd}/etcd-${pins.etcd}-linux-arm64.tar.gz`,
     });
     expect(components["csi-provisioner"].release("linux-amd64")).toBeUndefined();
+    // e2e.test and ginkgo come from the release's test tarball.
+    for (const [id, member] of [
+      ["kubernetes-e2e", "e2e.test"],
+      ["ginkgo", "ginkgo"],
+    ] as const) {
+      expect(components[id].release("linux-amd64")).toEqual({
+        kind: "tarball",
+        url: `https://dl.k8s.io/release/${pins.kubernetes}/kubernetes-test-linux-amd64.tar.gz`,
+        members: { [member]: `kubernetes/test/bin/${member}` },
+      });
+    }
   });
 });
 

@@ -9,6 +9,8 @@ import { pins, stagingVersion } from "./pins.ts";
 export type ComponentId =
   | "kubernetes"
   | "kubernetes-node"
+  | "kubernetes-e2e"
+  | "ginkgo"
   | "etcd"
   | "kwok"
   | "csi-provisioner"
@@ -41,6 +43,22 @@ export type GoRecipe =
       replaceStaging?: string;
       binary: string;
       links: readonly string[];
+      ldflags: readonly string[];
+    }
+  /**
+   * A test package of ours (the `_test.go` files of clusters/binaries/go/<dir>)
+   * compiled with `go test -c` into `binary`, in a generated module that
+   * requires `module@version`: for test binaries whose upstream TestMain lives
+   * in a `_test.go` file, which no other module can import (e2e.test).
+   */
+  | {
+      kind: "test-wrapper";
+      dir: string;
+      module: string;
+      version: string;
+      /** As for "wrapper". */
+      replaceStaging?: string;
+      binary: string;
       ldflags: readonly string[];
     }
   /** `go install module/path@version` for each package; no replace directives upstream. */
@@ -79,6 +97,17 @@ function kubeVersionLdflags(version: string): string[] {
 const kubeBinaries = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"] as const;
 /** What a kind node image adds to the control plane (kind clusters only). */
 const kubeNodeBinaries = ["kubelet", "kubeadm", "kube-proxy"] as const;
+
+/** The release's test tarball: e2e.test, ginkgo and the other test programs, under kubernetes/test/bin/. */
+function kubeTestTarball(platform: string, members: Record<string, string>): ReleaseSource {
+  return {
+    kind: "tarball",
+    url: `https://dl.k8s.io/release/${pins.kubernetes}/kubernetes-test-${platform}.tar.gz`,
+    members: Object.fromEntries(
+      Object.entries(members).map(([name, binary]) => [name, `kubernetes/test/bin/${binary}`]),
+    ),
+  };
+}
 
 function kubeReleaseFiles(names: readonly string[], platform: string): ReleaseSource {
   return {
@@ -125,6 +154,32 @@ export const components: Record<ComponentId, Component> = {
       links: kubeNodeBinaries,
       ldflags: kubeVersionLdflags(pins.kubernetes),
     },
+  },
+  // Upstream's end-to-end tests (the storage suites run through --storage.testdriver), for
+  // bench/vs-upstream.ts. Built as upstream builds it: test/e2e's test sources linked into one test binary.
+  "kubernetes-e2e": {
+    id: "kubernetes-e2e",
+    version: pins.kubernetes,
+    files: ["e2e.test"],
+    release: (platform) => kubeTestTarball(platform, { "e2e.test": "e2e.test" }),
+    build: {
+      kind: "test-wrapper",
+      dir: "kube-e2e",
+      module: "k8s.io/kubernetes",
+      version: pins.kubernetes,
+      replaceStaging: stagingVersion(pins.kubernetes),
+      binary: "e2e.test",
+      ldflags: kubeVersionLdflags(pins.kubernetes),
+    },
+  },
+  // The ginkgo CLI runs e2e.test on several processes (`ginkgo -p --procs=N e2e.test`);
+  // the release ships the one its go.mod requires next to e2e.test.
+  ginkgo: {
+    id: "ginkgo",
+    version: pins.ginkgo,
+    files: ["ginkgo"],
+    release: (platform) => kubeTestTarball(platform, { ginkgo: "ginkgo" }),
+    build: { kind: "install", packages: ["github.com/onsi/ginkgo/v2/ginkgo"], version: pins.ginkgo },
   },
   etcd: {
     id: "etcd",

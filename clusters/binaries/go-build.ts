@@ -1,5 +1,5 @@
-import { chmod, copyFile, cp, readFile, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, copyFile, cp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { heartbeat } from "../../lib/progress.ts";
@@ -20,6 +20,26 @@ const wrapperSources = fileURLToPath(new URL("./go/", import.meta.url));
 
 export function wrapperMainPath(dir: string): string {
   return join(wrapperSources, dir, "main.go");
+}
+
+/**
+ * The Go files of ours a recipe builds (a wrapper's main.go, a test
+ * wrapper's _test.go files), sorted: what they say is part of the cache key.
+ */
+export async function wrapperSourceFiles(recipe: GoRecipe): Promise<string[]> {
+  switch (recipe.kind) {
+    case "wrapper":
+      return [wrapperMainPath(recipe.dir)];
+    case "test-wrapper": {
+      const dir = join(wrapperSources, recipe.dir);
+      return (await readdir(dir))
+        .filter((name) => name.endsWith("_test.go"))
+        .sort()
+        .map((name) => join(dir, name));
+    }
+    default:
+      return [];
+  }
 }
 
 interface ModuleInfo {
@@ -102,12 +122,45 @@ async function runGo(
   }
 }
 
-const buildFlags = (ldflags: readonly string[]) => [
-  "-v",
+const compileFlags = (ldflags: readonly string[]) => [
   "-trimpath",
   "-ldflags",
   ["-s", "-w", ...ldflags].join(" "),
 ];
+/** `-v` names each package as it is compiled: the count on the status line. */
+const buildFlags = (ldflags: readonly string[]) => ["-v", ...compileFlags(ldflags)];
+
+/**
+ * Writes the generated module of a wrapper or test wrapper into `workDir`: a
+ * go.mod requiring the upstream release (with the staging replaces), and our
+ * Go files.
+ */
+async function writeWrapperModule(
+  recipe: Extract<GoRecipe, { kind: "wrapper" | "test-wrapper" }>,
+  workDir: string,
+  go: GoCommand,
+): Promise<void> {
+  const upstream = await downloadModule(recipe.module, recipe.version, workDir, go);
+  const upstreamGoMod = await readFile(upstream.GoMod, "utf8");
+  const replaces = recipe.replaceStaging ? stagingReplaces(upstreamGoMod, recipe.replaceStaging) : [];
+  for (const source of await wrapperSourceFiles(recipe)) {
+    await copyFile(source, join(workDir, basename(source)));
+  }
+  await writeFile(
+    join(workDir, "go.mod"),
+    wrapperGoMod(recipe.dir, goVersionOf(upstreamGoMod), recipe.module, recipe.version, replaces),
+  );
+}
+
+/** The packages a test package's tests import (internal and external tests). */
+async function testImports(go: GoCommand, cwd: string): Promise<string[]> {
+  const format = "{{range .TestImports}}{{.}} {{end}}{{range .XTestImports}}{{.}} {{end}}";
+  const { stdout } = await execa(go.command, ["list", "-f", format, "."], {
+    cwd,
+    env: { CGO_ENABLED: "0", ...go.env },
+  });
+  return [...new Set(stdout.split(/\s+/).filter(Boolean))].sort();
+}
 
 export async function goBuild(
   component: Component,
@@ -118,25 +171,20 @@ export async function goBuild(
 ): Promise<void> {
   const recipe: GoRecipe = component.build;
   let packages = 0;
+  /** What the build does after compiling, when that takes long (linking a test binary). */
+  let phase = "";
   const count = (line: string) => {
     if (!line.startsWith("go: ") && !line.startsWith("#")) packages++;
   };
   const stop = heartbeat(
     scope,
     (elapsed) =>
-      `building ${component.id} ${component.version} with go: ${elapsed}, ${packages} packages compiled`,
+      `building ${component.id} ${component.version} with go: ${elapsed}, ${packages} packages compiled${phase ? `, ${phase}` : ""}`,
   );
   try {
     switch (recipe.kind) {
       case "wrapper": {
-        const upstream = await downloadModule(recipe.module, recipe.version, workDir, go);
-        const upstreamGoMod = await readFile(upstream.GoMod, "utf8");
-        const replaces = recipe.replaceStaging ? stagingReplaces(upstreamGoMod, recipe.replaceStaging) : [];
-        await copyFile(wrapperMainPath(recipe.dir), join(workDir, "main.go"));
-        await writeFile(
-          join(workDir, "go.mod"),
-          wrapperGoMod(recipe.dir, goVersionOf(upstreamGoMod), recipe.module, recipe.version, replaces),
-        );
+        await writeWrapperModule(recipe, workDir, go);
         await runGo(go, ["mod", "tidy"], workDir, {}, count);
         await runGo(
           go,
@@ -146,6 +194,28 @@ export async function goBuild(
           count,
         );
         for (const link of recipe.links) await symlink(recipe.binary, join(outDir, link));
+        return;
+      }
+      case "test-wrapper": {
+        await writeWrapperModule(recipe, workDir, go);
+        await runGo(go, ["mod", "tidy"], workDir, {}, count);
+        // `go test -c` names no package it compiles: build what the tests import first
+        // (`go build -v` does, for the status line), then the test binary from Go's build cache.
+        await runGo(
+          go,
+          ["build", ...buildFlags([]), ...(await testImports(go, workDir))],
+          workDir,
+          {},
+          count,
+        );
+        phase = `compiling the tests and linking ${recipe.binary}`;
+        await runGo(
+          go,
+          ["test", "-c", ...compileFlags(recipe.ldflags), "-o", join(outDir, recipe.binary), "."],
+          workDir,
+          {},
+          count,
+        );
         return;
       }
       case "install": {

@@ -23,6 +23,12 @@ export const pins = {
   kind: "v0.33.0",
   /** rancher local-path-provisioner: kind's `standard` class, in the air-gapped node image. */
   localPathProvisioner: "v0.0.30",
+  /**
+   * The ginkgo v2 CLI that runs upstream's e2e.test in parallel (`ginkgo -p`,
+   * bench/vs-upstream.ts): the version k8s.io/kubernetes (pins.kubernetes)
+   * requires in its go.mod, as the release's kubernetes-test tarball ships.
+   */
+  ginkgo: "v2.28.1",
   /** rhysd/actionlint, which checks the GitHub Actions workflows (.github/workflows) in the unit tests. */
   actionlint: "v1.7.12",
   /**

@@ -17,7 +17,7 @@ import {
 } from "./cache.ts";
 import { type Component, type ComponentId, components, currentPlatform } from "./components.ts";
 import { downloadRelease } from "./download.ts";
-import { goBuild, wrapperMainPath } from "./go-build.ts";
+import { goBuild, wrapperSourceFiles } from "./go-build.ts";
 import { type GoCommand, provideGo } from "./go-toolchain.ts";
 
 /**
@@ -71,8 +71,8 @@ async function hasAllFiles(dir: string, files: readonly string[]): Promise<boole
 }
 
 async function keyFor(component: Component, platform: string): Promise<string> {
-  const extra =
-    component.build.kind === "wrapper" ? [await readFile(wrapperMainPath(component.build.dir), "utf8")] : [];
+  const sources = await wrapperSourceFiles(component.build);
+  const extra = await Promise.all(sources.map((path) => readFile(path, "utf8")));
   return recipeKey(component, platform, extra);
 }
 

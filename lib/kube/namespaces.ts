@@ -84,24 +84,28 @@ export async function deleteNamespaceAndWait(
   );
   await kube.core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace: name }).catch(ignoreNotFound);
   await kube.core.deleteNamespace({ name }).catch(ignoreNotFound);
-  await waitFor<V1Namespace, true>(
-    kube,
-    resources.namespaces,
-    { description: `namespace ${name} to be gone`, timeoutMs, fieldSelector: `metadata.name=${name}` },
-    (namespaces) => (namespaces.size === 0 ? true : undefined),
-  );
-  const kept = await waitFor<V1PersistentVolume, V1PersistentVolume[]>(
-    kube,
-    resources.persistentVolumes,
-    { description: `the persistent volumes of namespace ${name} to be gone`, timeoutMs },
-    (volumes) => {
-      const left = [...volumes.values()].filter((pv) => pv.spec?.claimRef?.namespace === name);
-      const kept = left.filter(
-        (pv) => pv.spec?.persistentVolumeReclaimPolicy !== "Delete" && pv.status?.phase !== "Bound",
-      );
-      return kept.length === left.length ? kept : undefined;
-    },
-  );
+  // Side by side: kube-controller-manager starts deleting a namespace only 5 s after it was asked
+  // (its namespace deletion grace period), while the volumes are detached and deleted meanwhile.
+  const [, kept] = await Promise.all([
+    waitFor<V1Namespace, true>(
+      kube,
+      resources.namespaces,
+      { description: `namespace ${name} to be gone`, timeoutMs, fieldSelector: `metadata.name=${name}` },
+      (namespaces) => (namespaces.size === 0 ? true : undefined),
+    ),
+    waitFor<V1PersistentVolume, V1PersistentVolume[]>(
+      kube,
+      resources.persistentVolumes,
+      { description: `the persistent volumes of namespace ${name} to be gone`, timeoutMs },
+      (volumes) => {
+        const left = [...volumes.values()].filter((pv) => pv.spec?.claimRef?.namespace === name);
+        const kept = left.filter(
+          (pv) => pv.spec?.persistentVolumeReclaimPolicy !== "Delete" && pv.status?.phase !== "Bound",
+        );
+        return kept.length === left.length ? kept : undefined;
+      },
+    ),
+  ]);
   const notes: string[] = [];
   for (const pv of kept) {
     const volume = pv.metadata?.name ?? "";

@@ -83,12 +83,18 @@ describe("readSettings", () => {
     expect(readSettings({ AMC_CLUSTER: "kind", AMC_LOCAL_CLUSTER: "b" }).cluster.name).toBeUndefined();
   });
 
+  it("reads how many copies of its storage classes a local cluster carries", () => {
+    expect(readSettings({ AMC_LOCAL_CLASS_COPIES: "10" }).cluster.localClassCopies).toBe(10);
+    expect(readSettings({ AMC_LOCAL_CLASS_COPIES: "" }).cluster).not.toHaveProperty("localClassCopies");
+  });
+
   it.each([
     [
       { AMC_SCENARIOS: "rwo-same-node,rwx-same-node" },
       /^AMC_SCENARIOS: unknown scenario rwx-same-node; known/,
     ],
     [{ AMC_PARALLEL: "0" }, /^AMC_PARALLEL=0: expected a whole number of at least 1$/],
+    [{ AMC_LOCAL_CLASS_COPIES: "3x" }, /^AMC_LOCAL_CLASS_COPIES=3x: expected a whole number of at least 1$/],
     [{ AMC_TIMEOUT_SCALE: "-1" }, /^AMC_TIMEOUT_SCALE=-1: expected a factor/],
     [{ AMC_KEEP: "yes" }, /^AMC_KEEP=yes: expected 1 or true/],
   ])("refuses %j as a usage error naming the variable", (env, message) => {

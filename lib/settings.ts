@@ -21,6 +21,12 @@ export interface ClusterSettings {
   /** AMC_KUBECONFIG and AMC_KUBE_CONTEXT: an existing cluster (provider kubeconfig). */
   kubeconfig?: string;
   context?: string;
+  /**
+   * AMC_LOCAL_CLASS_COPIES: how many copies of its three storage classes a
+   * local cluster the run creates carries (unset: one, the three themselves),
+   * each with a CSI driver of its own; for measuring how the suite scales with classes.
+   */
+  localClassCopies?: number;
 }
 
 export interface KindImages {
@@ -95,7 +101,7 @@ export type SettingSources = Partial<Record<string, string>>;
 const nonEmpty = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
 
 /** Whole number of at least 1. */
-function parseParallel(value: string, label: string): number {
+function parseAtLeastOne(value: string, label: string): number {
   if (!/^[1-9][0-9]*$/.test(value)) throw new UsageError(`${label}: expected a whole number of at least 1`);
   return Number(value);
 }
@@ -188,6 +194,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
   const context = nonEmpty(env.AMC_KUBE_CONTEXT);
   const parallel = nonEmpty(env.AMC_PARALLEL);
   const timeoutScale = nonEmpty(env.AMC_TIMEOUT_SCALE);
+  const classCopies = nonEmpty(env.AMC_LOCAL_CLASS_COPIES);
   const optional = (key: string, value: string | undefined) => (nonEmpty(value) ? { [key]: value } : {});
   return {
     cluster: {
@@ -196,11 +203,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
       keep: parseFlag(env.AMC_KEEP, "AMC_KEEP"),
       ...(kubeconfig ? { kubeconfig } : {}),
       ...(context ? { context } : {}),
+      ...(classCopies
+        ? {
+            localClassCopies: parseAtLeastOne(classCopies, label("AMC_LOCAL_CLASS_COPIES", classCopies)),
+          }
+        : {}),
     },
     storageClasses: listSetting(env.AMC_STORAGE_CLASSES),
     scenarios: parseScenarios(env.AMC_SCENARIOS, sources.AMC_SCENARIOS !== undefined),
     nodes: listSetting(env.AMC_NODES),
-    ...(parallel ? { parallel: parseParallel(parallel, label("AMC_PARALLEL", parallel)) } : {}),
+    ...(parallel ? { parallel: parseAtLeastOne(parallel, label("AMC_PARALLEL", parallel)) } : {}),
     timeoutScale: timeoutScale
       ? parseTimeoutScale(timeoutScale, label("AMC_TIMEOUT_SCALE", timeoutScale))
       : 1,

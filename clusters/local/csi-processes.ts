@@ -28,6 +28,15 @@ export interface CsiProcessInputs {
 }
 
 const driverMain = fileURLToPath(new URL("../csi-driver/main.ts", import.meta.url));
+const compileCache = fileURLToPath(new URL("./compile-cache.ts", import.meta.url));
+
+/**
+ * The sidecars' client-side rate limits, raised as the control plane's are
+ * (kwokctl.ts, disableQPSLimits): at their defaults (5 requests a second,
+ * bursts of 10) each sidecar queued its own writes (the volume, its events,
+ * the attachment's status) as soon as a few claims of its class came at once.
+ */
+export const sidecarClientLimits = ["--kube-api-qps=5000", "--kube-api-burst=10000"];
 
 export function socketPath(csiDir: string, storageClass: LocalStorageClass): string {
   return join(csiDir, `${storageClass.className}.sock`);
@@ -40,12 +49,14 @@ export function csiProcesses(classes: readonly LocalStorageClass[], inputs: CsiP
       `--csi-address=${socket}`,
       `--kubeconfig=${inputs.kubeconfig}`,
       "--timeout=30s",
+      ...sidecarClientLimits,
       "--v=4",
     ];
     const driver: ProcessSpec = {
       name: `${storageClass.className}-driver`,
       command: inputs.node,
       args: [
+        `--import=${compileCache}`,
         driverMain,
         ...driverArgs({
           name: storageClass.driverName,

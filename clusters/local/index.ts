@@ -7,7 +7,15 @@ import { ZONE_LABEL } from "../../lib/labels.ts";
 import { isRunning } from "../../lib/processes.ts";
 import { kwokctlConfigFingerprint } from "./kwokctl.ts";
 import { localNodeFaults } from "./node-faults.ts";
-import { checkHealth, down, listClusters, localPaths, readLocalClusterState, up } from "./provider.ts";
+import {
+  checkHealth,
+  describeClasses,
+  down,
+  listClusters,
+  localPaths,
+  readLocalClusterState,
+  up,
+} from "./provider.ts";
 import { componentLines } from "./supervision.ts";
 
 /**
@@ -21,16 +29,16 @@ export const localProvider: ClusterProvider = {
   summary: "the embedded cluster: real control plane, simulated (kwok) nodes; the default",
   facts: { fidelity: "control-plane", nodeFaults: true },
   async acquire({ settings, guard }) {
-    const { name, keep } = settings.cluster;
+    const { name, keep, localClassCopies: classCopies } = settings.cluster;
     // A named cluster, or the one --keep leaves running under the default name, outlives the run.
-    if (name || keep) return up({ name: name ?? "amc" });
+    if (name || keep) return up({ name: name ?? "amc", classCopies });
     const own = newClusterName();
     guard({ cluster: own });
-    return up({ name: own, ephemeral: true });
+    return up({ name: own, ephemeral: true, classCopies });
   },
   lifecycle: {
     defaultName: "amc",
-    up: (name) => up({ name: name ?? "amc" }),
+    up: (name, settings) => up({ name: name ?? "amc", classCopies: settings.cluster.localClassCopies }),
     down: async (name) => void (await down(name)),
     status,
     list: () => listClusters(),
@@ -52,6 +60,7 @@ async function status(name: string): Promise<ClusterStatus> {
     `local cluster "${name}": ${health.healthy ? "healthy" : `NOT healthy (${health.problems.join("; ")})`}`,
     `  kubeconfig:  ${state.kubeconfigPath}`,
     `  kubernetes:  ${state.kubernetesVersion ?? "unknown"}, fidelity control-plane (kwok nodes)`,
+    `  storage:     ${describeClasses(state.classCopies ?? 1)}${state.classCopies && state.classCopies > 1 ? `: \`AMC_LOCAL_CLASS_COPIES=${state.classCopies} amc cluster up ${name}\` reuses it` : ""}`,
     `  created:     ${state.createdAt}${state.owner ? ` by test run pid ${state.owner.pid}` : ""}`,
     ...(state.configFingerprint === kwokctlConfigFingerprint()
       ? []

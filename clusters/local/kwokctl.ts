@@ -59,6 +59,21 @@ export const heartbeatTiming = {
   kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 50_000,
 } as const;
 
+/**
+ * kwokctl's `disableQPSLimits`: no client-side rate limits in
+ * kube-controller-manager and kube-scheduler (`--kube-api-qps=5000
+ * --kube-api-burst=10000` for 20/30 and 50/100), and no limit of requests in
+ * flight in kube-apiserver (`--max-requests-inflight=0
+ * --max-mutating-requests-inflight=0 --enable-priority-and-fairness=false`).
+ * Those limits protect a shared API server from its many clients; here every
+ * client is the suite's, and they turned a matrix's bursts (a claim, two pods
+ * and a namespace per case, side by side) into queues: the persistent-volume
+ * binder, the service-account and namespace controllers waited on their
+ * client's 20 requests a second, the scheduler's bindings on its 50. What the
+ * controllers decide is unchanged; only how soon.
+ */
+export const disableQPSLimits = true;
+
 /** The KwokctlConfiguration the suite creates clusters with. */
 export function kwokctlConfig(binaries: ControlPlaneBinaries): string {
   return stringify({
@@ -75,6 +90,7 @@ export function kwokctlConfig(binaries: ControlPlaneBinaries): string {
       kubectlBinary: binaries.kubectl,
       etcdBinary: binaries.etcd,
       ...heartbeatTiming,
+      disableQPSLimits,
     },
     componentsPatches: [{ name: "kwok-controller", extraArgs: kwokControllerArgs }],
   });

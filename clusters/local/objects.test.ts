@@ -12,7 +12,7 @@ import {
   renderStorageClass,
 } from "./objects.ts";
 import { checkClusterName } from "./provider.ts";
-import { localStorageClasses } from "./storage.ts";
+import { localStorageClassCopies, localStorageClasses, MAX_CLASS_COPIES } from "./storage.ts";
 import { localNodes } from "./topology.ts";
 
 const byName = (name: string) => {
@@ -117,6 +117,7 @@ describe("kwokctl", () => {
         nodeLeaseDurationSeconds: 40,
         kubeControllerManagerNodeMonitorPeriodMilliseconds: 5000,
         kubeControllerManagerNodeMonitorGracePeriodMilliseconds: 50000,
+        disableQPSLimits: true,
       },
       componentsPatches: [
         {
@@ -167,8 +168,10 @@ describe("CSI host processes", () => {
   });
 
   it("start each driver with its family's flags", () => {
-    const driverConfig = (name: string) =>
-      parseDriverArgs(specs.find((s) => s.name === name)?.args.slice(1) ?? []);
+    const driverConfig = (name: string) => {
+      const args = specs.find((s) => s.name === name)?.args ?? [];
+      return parseDriverArgs(args.slice(args.findIndex((a) => a.endsWith("csi-driver/main.ts")) + 1));
+    };
     expect(driverConfig("amc-block-driver")).toMatchObject({
       name: "amc-block.csi.test",
       attach: true,
@@ -187,6 +190,56 @@ describe("CSI host processes", () => {
     expect(provisioner("amc-local-provisioner")).toContain("--strict-topology=true");
     expect(provisioner("amc-block-provisioner")).not.toContain("--strict-topology=true");
     expect(provisioner("amc-block-attacher")).toContain("--csi-address=/s/csi/amc-block.sock");
+  });
+});
+
+describe("copies of the storage classes", () => {
+  it("are the three classes alone for one copy", () => {
+    expect(localStorageClassCopies(1)).toEqual(localStorageClasses);
+  });
+
+  it("add classes with drivers, sockets and topology keys of their own, family by family", () => {
+    const classes = localStorageClassCopies(3);
+    expect(classes.map((c) => c.className)).toEqual([
+      "amc-block",
+      "amc-local",
+      "amc-shared",
+      "amc-block-2",
+      "amc-local-2",
+      "amc-shared-2",
+      "amc-block-3",
+      "amc-local-3",
+      "amc-shared-3",
+    ]);
+    expect(new Set(classes.map((c) => c.driverName)).size).toBe(9);
+    expect(classes.find((c) => c.className === "amc-local-2")).toMatchObject({
+      driverName: "amc-local-2.csi.test",
+      topologyKey: "topology.amc-local-2.csi.test/node",
+      volumeBindingMode: "WaitForFirstConsumer",
+    });
+    expect(classes.find((c) => c.className === "amc-block-3")).toMatchObject({
+      attachRequired: true,
+      accessModes: localStorageClasses[0]?.accessModes,
+    });
+    const specs = csiProcesses(classes, {
+      csiDir: "/s/csi",
+      kubeconfig: "/k.yaml",
+      csiProto: "/p/csi.proto",
+      csiProvisioner: "/b/csi-provisioner",
+      csiAttacher: "/b/csi-attacher",
+      node: "/usr/bin/node",
+    });
+    expect(specs).toHaveLength(3 * 7);
+    expect(new Set(specs.flatMap((s) => (s.serves ? [s.serves] : []))).size).toBe(9);
+    expect(renderNode(node, classes).metadata?.labels?.["topology.amc-local-3.csi.test/node"]).toBe(
+      "amc-node-a1",
+    );
+  });
+
+  it("are bounded", () => {
+    expect(localStorageClassCopies(MAX_CLASS_COPIES)).toHaveLength(3 * MAX_CLASS_COPIES);
+    expect(() => localStorageClassCopies(0)).toThrow(RangeError);
+    expect(() => localStorageClassCopies(MAX_CLASS_COPIES + 1)).toThrow(RangeError);
   });
 });
 

@@ -23,7 +23,7 @@ import { waitForPath } from "../../lib/wait-for-path.ts";
 import { components } from "../binaries/components.ts";
 import { resolveComponent, resolveComponents } from "../binaries/resolve.ts";
 import { waitForSchedulableNodes } from "../schedulable-nodes.ts";
-import { csiProcesses } from "./csi-processes.ts";
+import { csiProcesses, type ProcessSpec } from "./csi-processes.ts";
 import {
   type ControlPlaneBinaries,
   clusterDir,
@@ -35,7 +35,7 @@ import {
 } from "./kwokctl.ts";
 import { componentPids } from "./kwokctl-components.ts";
 import { renderCSIDriver, renderCSINode, renderNode, renderStorageClass } from "./objects.ts";
-import { localStorageClasses } from "./storage.ts";
+import { type LocalStorageClass, localStorageClassCopies, MAX_CLASS_COPIES } from "./storage.ts";
 import { downComponents, type SupervisionReport } from "./supervision.ts";
 import { readSupervision } from "./supervisor.ts";
 import { startSupervisor } from "./supervisor-process.ts";
@@ -68,6 +68,13 @@ export interface LocalClusterState {
   nodes: Required<ClusterNode>[];
   /** kwokctlConfigFingerprint() when it was created (absent: an older amc's); another one is not reused. */
   configFingerprint?: string;
+  /** The copies of the three storage classes it carries (storage.ts; absent: one, as every older amc's). */
+  classCopies?: number;
+}
+
+/** "3 storage classes", "30 storage classes (10 copies of the three)". */
+export function describeClasses(copies: number): string {
+  return copies === 1 ? "3 storage classes" : `${3 * copies} storage classes (${copies} copies of the three)`;
 }
 
 export function localPaths(root: string, name: string) {
@@ -254,11 +261,24 @@ export interface UpOptions {
   /** Tear the cluster down on release, and let a later run reap it if this process dies first. */
   ephemeral?: boolean;
   root?: string;
+  /**
+   * Copies of the three storage classes (storage.ts), each with its own
+   * driver and sidecars: 1 (the default) is the three. A running cluster
+   * with another number is created again.
+   */
+  classCopies?: number;
 }
 
 /** Brings the cluster up, or reuses it when it is already up and healthy. */
 export async function up(options: UpOptions): Promise<ClusterHandle> {
   checkClusterName(options.name);
+  const copies = options.classCopies ?? 1;
+  if (!Number.isInteger(copies) || copies < 1 || copies > MAX_CLASS_COPIES) {
+    throw new UsageError(
+      `AMC_LOCAL_CLASS_COPIES=${copies}: a local cluster carries 1 to ${MAX_CLASS_COPIES} copies of its three storage classes`,
+    );
+  }
+  const classes = localStorageClassCopies(copies);
   const root = options.root ?? cacheRoot();
   const paths = localPaths(root, options.name);
   const inputs = await controlPlaneBinaries();
@@ -275,6 +295,13 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
         say(
           scope,
           `local cluster "${options.name}" was created with another configuration (${existing.configFingerprint ? `fingerprint ${existing.configFingerprint}, now ${fingerprint}` : "by an older amc"}); recreating it`,
+        );
+        await teardown(options.name, root);
+      } else if (existing && (existing.classCopies ?? 1) !== copies) {
+        // Another set of classes is another cluster: the run's classes are every class the cluster has.
+        say(
+          scope,
+          `local cluster "${options.name}" carries ${describeClasses(existing.classCopies ?? 1)}, ${describeClasses(copies)} asked for (AMC_LOCAL_CLASS_COPIES=${copies}${copies === 1 ? ", the default" : ""}); recreating it`,
         );
         await teardown(options.name, root);
       } else if (existing) {
@@ -307,7 +334,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
       const started = Date.now();
       say(
         scope,
-        `creating local cluster "${options.name}" (kwok binary runtime, ${localNodes.length} simulated nodes, ${localStorageClasses.length} CSI storage classes)`,
+        `creating local cluster "${options.name}" (kwok binary runtime, ${localNodes.length} simulated nodes, ${describeClasses(copies)})`,
       );
       await mkdir(paths.csi, { recursive: true });
       await mkdir(paths.logs, { recursive: true });
@@ -321,6 +348,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
         processes: [],
         nodes: [...localNodes],
         configFingerprint: fingerprint,
+        classCopies: copies,
       };
       await writeState(paths.state, state);
       try {
@@ -330,29 +358,11 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
         const kube = connect(paths.kubeconfig);
         state.kubernetesVersion = await withRetry("get version", () => serverVersion(kube));
         await timed(scope, "creating nodes, CSINodes, CSIDrivers and StorageClasses", () =>
-          createClusterObjects(kube),
+          createClusterObjects(kube, classes),
         );
-        await timed(scope, "starting the CSI drivers and sidecars", async () => {
-          const specs = csiProcesses(localStorageClasses, {
-            csiDir: paths.csi,
-            kubeconfig: paths.kubeconfig,
-            csiProto: inputs.csiProto,
-            csiProvisioner: inputs.csiProvisioner,
-            csiAttacher: inputs.csiAttacher,
-            node: process.execPath,
-          });
-          for (const spec of specs) {
-            const record = await startDetached(
-              spec.name,
-              spec.command,
-              spec.args,
-              join(paths.logs, `${spec.name}.log`),
-            );
-            state.processes.push(record);
-            await writeState(paths.state, state);
-            if (spec.serves) await waitForPath(spec.serves, 20_000, spec.name);
-          }
-        });
+        await timed(scope, `starting the CSI drivers and sidecars of ${classes.length} classes`, () =>
+          startCsiProcesses(classes, state, paths, inputs),
+        );
         await timed(scope, "starting the supervisor (restarts a component that exits)", async () => {
           state.supervisor = await startSupervisor(supervisorPaths(paths));
           await writeState(paths.state, state);
@@ -397,15 +407,58 @@ async function pathExists(path: string): Promise<boolean> {
   );
 }
 
-async function createClusterObjects(kube: Kube): Promise<void> {
-  for (const storageClass of localStorageClasses) {
-    await kube.storage.createCSIDriver({ body: renderCSIDriver(storageClass) });
-    await kube.storage.createStorageClass({ body: renderStorageClass(storageClass) });
-  }
-  for (const node of localNodes) {
-    await kube.core.createNode({ body: renderNode(node, localStorageClasses) });
-    await kube.storage.createCSINode({ body: renderCSINode(node, localStorageClasses) });
-  }
+async function createClusterObjects(kube: Kube, classes: readonly LocalStorageClass[]): Promise<void> {
+  await Promise.all([
+    ...classes.map(async (storageClass) => {
+      await kube.storage.createCSIDriver({ body: renderCSIDriver(storageClass) });
+      await kube.storage.createStorageClass({ body: renderStorageClass(storageClass) });
+    }),
+    ...localNodes.map(async (node) => {
+      await kube.core.createNode({ body: renderNode(node, classes) });
+      await kube.storage.createCSINode({ body: renderCSINode(node, classes) });
+    }),
+  ]);
+}
+
+/**
+ * Starts every class's driver at once, then, once the drivers serve their
+ * sockets, every sidecar at once: one class after another, a cluster of many
+ * classes would wait out each driver's start in turn. Each batch is in the
+ * state file before anything waits, so that a failed start is torn down whole.
+ */
+async function startCsiProcesses(
+  classes: readonly LocalStorageClass[],
+  state: LocalClusterState,
+  paths: ReturnType<typeof localPaths>,
+  inputs: Awaited<ReturnType<typeof controlPlaneBinaries>>,
+): Promise<void> {
+  const specs = csiProcesses(classes, {
+    csiDir: paths.csi,
+    kubeconfig: paths.kubeconfig,
+    csiProto: inputs.csiProto,
+    csiProvisioner: inputs.csiProvisioner,
+    csiAttacher: inputs.csiAttacher,
+    node: process.execPath,
+  });
+  const start = async (batch: ProcessSpec[]) => {
+    const started = await Promise.allSettled(
+      batch.map((spec) =>
+        startDetached(spec.name, spec.command, spec.args, join(paths.logs, `${spec.name}.log`)),
+      ),
+    );
+    for (const result of started) if (result.status === "fulfilled") state.processes.push(result.value);
+    await writeState(paths.state, state);
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+  const drivers = specs.filter((spec) => spec.serves);
+  await start(drivers);
+  // Node's start-up is CPU-bound: many drivers on few cores take their turns.
+  const timeoutMs = 20_000 + 2_000 * drivers.length;
+  await Promise.all(
+    drivers.map((spec) => (spec.serves ? waitForPath(spec.serves, timeoutMs, spec.name) : undefined)),
+  );
+  await start(specs.filter((spec) => !spec.serves));
 }
 
 async function waitForNodesSchedulable(kube: Kube): Promise<void> {

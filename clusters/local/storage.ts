@@ -4,7 +4,8 @@ import { type CsiAccessMode, csiAccessModes, singleNodeModes } from "../csi-driv
  * The local cluster's three storage classes, one per family of real storage.
  * Each has its own CSI driver name, served by one process of the suite's CSI
  * driver with the flags that give it that family's behaviour, next to the real
- * kubernetes-csi sidecars.
+ * kubernetes-csi sidecars. A cluster may carry more copies of the three
+ * (localStorageClassCopies), to measure how the suite scales with classes.
  */
 export interface LocalStorageClass {
   className: string;
@@ -53,3 +54,32 @@ export const localStorageClasses: readonly LocalStorageClass[] = [
     accessModes: csiAccessModes,
   },
 ];
+
+/** The most copies of the three classes a local cluster carries: 60 classes, 140 host processes. */
+export const MAX_CLASS_COPIES = 20;
+
+/**
+ * The classes of a local cluster with `copies` copies of the three: the three
+ * themselves, then `amc-block-2`, `amc-local-2`, `amc-shared-2`, ... Each copy
+ * is a class of its own, with its own CSI driver name (its own processes) and,
+ * for node-local storage, its own topology key, as another driver of the same
+ * family would have.
+ */
+export function localStorageClassCopies(copies: number): readonly LocalStorageClass[] {
+  if (!Number.isInteger(copies) || copies < 1 || copies > MAX_CLASS_COPIES)
+    throw new RangeError(`copies of the local storage classes: 1 to ${MAX_CLASS_COPIES}, not ${copies}`);
+  const copy = (base: LocalStorageClass, n: number): LocalStorageClass => {
+    const className = `${base.className}-${n}`;
+    const driverName = `${className}.csi.test`;
+    return {
+      ...base,
+      className,
+      driverName,
+      ...(base.topologyKey ? { topologyKey: `topology.${driverName}/node` } : {}),
+    };
+  };
+  return [
+    ...localStorageClasses,
+    ...Array.from({ length: copies - 1 }, (_, i) => localStorageClasses.map((c) => copy(c, i + 2))).flat(),
+  ];
+}

@@ -1,66 +1,70 @@
+import { availableParallelism } from "node:os";
 import { acquireCluster } from "../app/acquire-cluster.ts";
+import { localPaths } from "../clusters/local/provider.ts";
+import { cacheRoot } from "../lib/cache-dir.ts";
 import { removeRunObjects } from "../lib/cleanup.ts";
 import { connect } from "../lib/kube/client.ts";
-import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { formatDuration } from "../lib/progress.ts";
-import { runScenario } from "../lib/scenario/runner.ts";
-import { scenarios } from "../lib/scenario/scenarios.ts";
-import { timeoutsOf } from "../lib/scenario/timeouts.ts";
 import type { ScenarioRecord } from "../lib/scenario/types.ts";
 import { readSettings } from "../lib/settings.ts";
+import {
+  clusterUsage,
+  decisionsOf,
+  fmtMs,
+  gapsOf,
+  matrixRound,
+  percentile,
+  stepTable,
+  usageTable,
+} from "./matrix-round.ts";
 
 /**
  * Measures the scenario matrix on the local cluster, after it is up: the wall
  * time of every scenario x class side by side (clean-up included), and per
  * scenario the time to decision (from pod B's creation) and the detection
  * gap (from the control plane emitting the deciding event to the suite
- * seeing it). Usage: npm run bench:matrix [-- ROUNDS]
+ * seeing it); then where a case's time goes, step by step, and the CPU and
+ * memory the cluster's processes used. Usage: npm run bench:matrix [-- ROUNDS]
  */
 
 const rounds = Number(process.argv[2] ?? 3);
 const settings = readSettings();
 const handle = await acquireCluster(settings);
 const kube = connect(handle.kubeconfigPath);
+const paths = localPaths(cacheRoot(), handle.name);
+const directories = handle.provider === "local" ? [paths.own, paths.kwokClusterDir] : [];
 const records: ScenarioRecord[] = [];
 const walls: number[] = [];
+const verdicts: number[] = [];
+const usageBefore = await clusterUsage(directories);
+const benchCpuBefore = process.cpuUsage();
 try {
   for (let round = 1; round <= rounds; round++) {
-    const run = await newRunContext({ reportDir: "reports/bench", image: "alpine" });
-    const prepared = await prepareRun(kube, handle, run, settings);
-    const started = Date.now();
-    const results = await Promise.all(
-      scenarios.flatMap((scenario) =>
-        prepared.storage.map((storage) =>
-          runScenario({
-            kube,
-            cluster: handle,
-            pool: prepared.nodes,
-            storage,
-            scenario,
-            run,
-            timeouts: timeoutsOf(settings),
-          }),
-        ),
-      ),
+    const result = await matrixRound(kube, handle, settings);
+    walls.push(result.wallMs);
+    verdicts.push(result.verdictsMs);
+    records.push(...result.records);
+    await removeRunObjects(kube, result.runId);
+    console.log(
+      `round ${round}: ${result.records.length} scenario runs in ${formatDuration(result.wallMs)} (last verdict at ${formatDuration(result.verdictsMs)}; the suite's event loop late by ${fmtMs(result.loopDelayMs.p99)} p99, ${fmtMs(result.loopDelayMs.max)} max)`,
     );
-    walls.push(Date.now() - started);
-    records.push(...results.map((r) => r.record));
-    await removeRunObjects(kube, run.runId);
-    console.log(`round ${round}: ${results.length} scenario runs in ${formatDuration(walls.at(-1) ?? 0)}`);
   }
 } finally {
+  const usageAfter = await clusterUsage(directories);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
   await handle.release();
+  if (directories.length > 0) {
+    console.log(`\nCPU and memory over the ${rounds} rounds (their runs' preparation included):\n`);
+    console.log(
+      usageTable(usageBefore, usageAfter, (benchCpu.user + benchCpu.system) / 1e6, availableParallelism()),
+    );
+  }
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
-const fmt = (ms: number) => (Number.isNaN(ms) ? "-" : `${ms.toFixed(0)} ms`);
-
 console.log(
-  `\nmatrix wall time (scenarios x classes side by side, clean-up included): median ${formatDuration(percentile(walls, 50))}, max ${formatDuration(Math.max(...walls))} over ${rounds} rounds`,
+  `\nmatrix wall time (scenarios x classes side by side, clean-up included): median ${formatDuration(percentile(walls, 50))}, max ${formatDuration(Math.max(...walls))} over ${rounds} rounds; to the last verdict: median ${formatDuration(percentile(verdicts, 50))}`,
 );
+console.log(`\nwhere a case's time goes (every round):\n\n${stepTable(records)}`);
 console.log(
   "\n| scenario @ class | verdict | decision median | decision p95 | detection gap median | gap p95 |",
 );
@@ -68,28 +72,22 @@ console.log("|---|---|---|---|---|---|");
 const keys = [...new Set(records.map((r) => `${r.scenario} @ ${r.storageClass}`))];
 for (const key of keys) {
   const runs = records.filter((r) => `${r.scenario} @ ${r.storageClass}` === key);
-  const decisions = runs.flatMap((r) => (r.timings.decisionMs === undefined ? [] : [r.timings.decisionMs]));
-  const gaps = runs.flatMap((r) =>
-    r.timings.detectionGapMs === undefined ? [] : [r.timings.detectionGapMs],
-  );
-  const verdicts = [...new Set(runs.map((r) => r.verdict))].join(", ");
+  const decisions = decisionsOf(runs);
+  const gaps = gapsOf(runs);
+  const verdictNames = [...new Set(runs.map((r) => r.verdict))].join(", ");
   console.log(
-    `| ${key} | ${verdicts} | ${fmt(percentile(decisions, 50))} | ${fmt(percentile(decisions, 95))} | ${fmt(percentile(gaps, 50))} | ${fmt(percentile(gaps, 95))} |`,
+    `| ${key} | ${verdictNames} | ${fmtMs(percentile(decisions, 50))} | ${fmtMs(percentile(decisions, 95))} | ${fmtMs(percentile(gaps, 50))} | ${fmtMs(percentile(gaps, 95))} |`,
   );
 }
-const allDecisions = records.flatMap((r) =>
-  r.timings.decisionMs === undefined ? [] : [r.timings.decisionMs],
-);
+const allDecisions = decisionsOf(records);
 console.log(
-  `\ntime to decision over all ${allDecisions.length} decided runs: median ${fmt(percentile(allDecisions, 50))}, p95 ${fmt(percentile(allDecisions, 95))}, max ${fmt(Math.max(...allDecisions))}`,
+  `\ntime to decision over all ${allDecisions.length} decided runs: median ${fmtMs(percentile(allDecisions, 50))}, p95 ${fmtMs(percentile(allDecisions, 95))}, max ${fmtMs(Math.max(...allDecisions))}`,
 );
-const allGaps = records.flatMap((r) =>
-  r.timings.detectionGapMs === undefined ? [] : [r.timings.detectionGapMs],
-);
+const allGaps = gapsOf(records);
 const handoffs = records.flatMap((r) => (r.timings.handoffMs === undefined ? [] : [r.timings.handoffMs]));
 console.log(
-  `\ndetection gap over all ${allGaps.length} event-decided runs: median ${fmt(percentile(allGaps, 50))}, p95 ${fmt(percentile(allGaps, 95))}, max ${fmt(Math.max(...allGaps))}`,
+  `\ndetection gap over all ${allGaps.length} event-decided runs: median ${fmtMs(percentile(allGaps, 50))}, p95 ${fmtMs(percentile(allGaps, 95))}, max ${fmtMs(Math.max(...allGaps))}`,
 );
 console.log(
-  `handoff (holder deleted -> volume attached to the waiting pod's node): median ${fmt(percentile(handoffs, 50))}, max ${fmt(Math.max(...handoffs))}`,
+  `handoff (holder deleted -> volume attached to the waiting pod's node): median ${fmtMs(percentile(handoffs, 50))}, max ${fmtMs(Math.max(...handoffs))}`,
 );

@@ -145,15 +145,18 @@ describe("kwokctl", () => {
   });
 });
 
+/** Where the CSI host processes' files would be: what csiProcesses puts on their command lines. */
+const processPaths = {
+  csiDir: "/s/csi",
+  kubeconfig: "/k.yaml",
+  csiProto: "/p/csi.proto",
+  csiProvisioner: "/b/csi-provisioner",
+  csiAttacher: "/b/csi-attacher",
+  node: "/usr/bin/node",
+};
+
 describe("CSI host processes", () => {
-  const specs = csiProcesses(localStorageClasses, {
-    csiDir: "/s/csi",
-    kubeconfig: "/k.yaml",
-    csiProto: "/p/csi.proto",
-    csiProvisioner: "/b/csi-provisioner",
-    csiAttacher: "/b/csi-attacher",
-    node: "/usr/bin/node",
-  });
+  const specs = csiProcesses(localStorageClasses, processPaths);
 
   it("run a driver and a provisioner per class, and an attacher for the class that attaches", () => {
     expect(specs.map((s) => s.name)).toEqual([
@@ -221,14 +224,7 @@ describe("copies of the storage classes", () => {
       attachRequired: true,
       accessModes: localStorageClasses[0]?.accessModes,
     });
-    const specs = csiProcesses(classes, {
-      csiDir: "/s/csi",
-      kubeconfig: "/k.yaml",
-      csiProto: "/p/csi.proto",
-      csiProvisioner: "/b/csi-provisioner",
-      csiAttacher: "/b/csi-attacher",
-      node: "/usr/bin/node",
-    });
+    const specs = csiProcesses(classes, processPaths);
     expect(specs).toHaveLength(3 * 7);
     expect(new Set(specs.flatMap((s) => (s.serves ? [s.serves] : []))).size).toBe(9);
     expect(renderNode(node, classes).metadata?.labels?.["topology.amc-local-3.csi.test/node"]).toBe(

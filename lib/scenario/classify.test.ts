@@ -187,6 +187,13 @@ describe("hand-over", () => {
     expect(result).toMatchObject({ outcome: "handed-over", holderGone: true, oldAttachmentGone: true });
   });
 
+  it("does not take the old attachment for gone before the claim (its volume) is seen", () => {
+    const r = recording("rwo-cross-block");
+    const { claim: _claim, ...withoutClaim } = observe(r, { attachRequired: true });
+    const result = handedOver({ ...withoutClaim }, "pod-a", "amc-node-a1", "pod-b");
+    expect(result).toEqual({ holderGone: false, oldAttachmentGone: false });
+  });
+
   it("is not complete while the holder still runs", () => {
     const r = recording("rwo-cross-block");
     const result = handedOver(observe(r, { attachRequired: true }), "pod-a", "amc-node-a1", "pod-b");

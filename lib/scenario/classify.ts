@@ -163,9 +163,13 @@ export function handedOver(
 ): (Decision & HandoverProgress) | HandoverProgress {
   const holderGone = !observations.pods.has(holder);
   const volume = observations.claim?.spec?.volumeName;
-  const oldAttachmentGone = !observations.attachments.some(
-    (va) => va.spec.source.persistentVolumeName === volume && va.spec.nodeName === holderNode,
-  );
+  // Before the claim is seen no attachment is known to be the volume's: nothing is gone yet (a
+  // first look without it noted the detach before the holder went, a negative detach time).
+  const oldAttachmentGone =
+    volume !== undefined &&
+    !observations.attachments.some(
+      (va) => va.spec.source.persistentVolumeName === volume && va.spec.nodeName === holderNode,
+    );
   const node = admittedOn(observations, waiting);
   if (!holderGone || !node || node === holderNode) return { holderGone, oldAttachmentGone };
   return {

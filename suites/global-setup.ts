@@ -9,7 +9,7 @@ import { restoreFaultedNode } from "../app/guardian/restore-node.ts";
 import { providerOf } from "../clusters/registry.ts";
 import { type CleanupOptions, removeRunObjects } from "../lib/cleanup.ts";
 import { type ClusterInfo, type NodeFaultMode, nodeFaultModes } from "../lib/cluster/contract.ts";
-import { errorCodeOf, errorText, InfrastructureError } from "../lib/errors.ts";
+import { errorCodeOf, errorText } from "../lib/errors.ts";
 import { faultNodes } from "../lib/failover/plan.ts";
 import { connect } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
@@ -24,7 +24,7 @@ import { reportRun } from "../lib/report/write.ts";
 import { checkReportDir, lockReportDir, type ReportDirLock, reportDirLabel } from "../lib/report-dir.ts";
 import type { RunContext } from "../lib/run.ts";
 import { describeSetupFailure, noteOutcome } from "../lib/run-outcome.ts";
-import { finishHandedOver } from "../lib/scenario/background-cleanups.ts";
+import { cleanupFailed, finishHandedOver } from "../lib/scenario/background-cleanups.ts";
 import type { NodePool } from "../lib/scenario/nodes.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
@@ -241,9 +241,7 @@ async function startRun(project: TestProject, started: { runId?: string }) {
             run.runId,
             timeoutsOf(settings).cleanup,
           );
-          if (failures.length > 0) {
-            throw new InfrastructureError(`clean-up failed (the verdicts stand):\n${failures.join("\n")}`);
-          }
+          if (failures.length > 0) throw cleanupFailed(failures);
         },
       },
       {

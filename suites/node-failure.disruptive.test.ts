@@ -6,7 +6,7 @@ import { notRunRecord } from "../lib/failover/record.ts";
 import { type FaultResult, runFault } from "../lib/failover/run-fault.ts";
 import { connect } from "../lib/kube/client.ts";
 import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
-import { finishHandedOver } from "../lib/scenario/background-cleanups.ts";
+import { cleanupFailed, finishHandedOver } from "../lib/scenario/background-cleanups.ts";
 import { writeRecord } from "../lib/scenario/records.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
@@ -67,8 +67,7 @@ describe("node failure (disruptive)", () => {
     // meet volumes half-removed, nor be slowed by them. Their outcomes go into their records here.
     beforeAll(async () => {
       const failures = await finishHandedOver(kube, run.reportDir, run.runId, timeouts.cleanup);
-      if (failures.length > 0)
-        throw new Error(`clean-up failed (the verdicts stand):\n${failures.join("\n")}`);
+      if (failures.length > 0) throw cleanupFailed(failures);
     }, 4 * timeouts.cleanup);
   }
   for (const fault of plan.faults) {

@@ -5,9 +5,9 @@ import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { eventLine, evidenceText } from "../lib/report/evidence-text.ts";
 import {
   BackgroundCleanups,
-  cleanupFailure,
+  cleanupFailed,
   handOver,
-  withCleanup,
+  recordCleanups,
 } from "../lib/scenario/background-cleanups.ts";
 import { recordFileName, writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
@@ -78,14 +78,9 @@ export function scenarioSuite(accessMode: AccessMode): void {
     }
     // What is done goes into its record now; what is still going is the run's end's (no wait here).
     afterAll(async () => {
-      const failed: string[] = [];
-      for (const outcome of cleanups.finished()) {
-        const record = records.get(outcome.key);
-        if (record) await writeRecord(run.reportDir, withCleanup(record, outcome));
-        if (outcome.error) failed.push(cleanupFailure(outcome));
-      }
+      const failed = await recordCleanups(run.reportDir, cleanups.finished(), (key) => records.get(key));
       await handOver(run.reportDir, run.runId, cleanups.stillGoing());
-      if (failed.length > 0) throw new Error(`clean-up failed (the verdicts stand):\n${failed.join("\n")}`);
+      if (failed.length > 0) throw cleanupFailed(failed);
     });
     for (const scenario of selected) {
       for (const profile of storage) {

@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { InfrastructureError } from "../errors.ts";
 import type { Kube } from "../kube/client.ts";
 import { deleteNamespaceAndWait } from "../kube/namespaces.ts";
 import { formatDuration, heartbeat, say } from "../progress.ts";
-import { recordsDir } from "./records.ts";
+import { recordsDir, writeRecord } from "./records.ts";
 import { stepTiming } from "./timing.ts";
 import type { ScenarioRecord, StepTiming } from "./types.ts";
 
@@ -34,7 +35,16 @@ export interface HandedOver {
 
 interface Running extends HandedOver {
   outcome?: CleanupOutcome;
-  done: Promise<CleanupOutcome>;
+}
+
+/** `work`'s notes, or its error, with the clean-up's step timing from `started` to when it settled. */
+async function settled(key: string, started: Date, work: Promise<string[]>): Promise<CleanupOutcome> {
+  try {
+    const notes = await work;
+    return { key, notes, step: stepTiming("clean-up", started, Date.now()) };
+  } catch (error) {
+    return { key, notes: [], step: stepTiming("clean-up", started, Date.now()), error: error as Error };
+  }
 }
 
 export class BackgroundCleanups {
@@ -43,20 +53,9 @@ export class BackgroundCleanups {
   /** Starts `work` (the namespace's removal) now; it returns the notes the record keeps (volumes left, and why). */
   start(key: string, namespace: string, work: () => Promise<string[]>): void {
     const started = new Date();
-    const settle = (outcome: CleanupOutcome) => {
-      const entry = this.#running.get(key);
-      if (entry) entry.outcome = outcome;
-      return outcome;
-    };
-    const done = work().then(
-      (notes) => settle({ key, notes, step: stepTiming("clean-up", started, Date.now()) }),
-      (error: Error) => settle({ key, notes: [], step: stepTiming("clean-up", started, Date.now()), error }),
-    );
-    this.#running.set(key, { key, namespace, startedAt: started.toISOString(), done });
-  }
-
-  get size(): number {
-    return this.#running.size;
+    const entry: Running = { key, namespace, startedAt: started.toISOString() };
+    this.#running.set(key, entry);
+    void settled(key, started, work()).then((outcome) => (entry.outcome = outcome));
   }
 
   /** The clean-ups that are done, taken out of the set. */
@@ -75,13 +74,6 @@ export class BackgroundCleanups {
     }));
     this.#running.clear();
     return going;
-  }
-
-  /** Every clean-up started so far, awaited (for callers that run the cases themselves, e.g. benchmarks). */
-  async drain(scope: string): Promise<CleanupOutcome[]> {
-    const all = [...this.#running.values()].map((entry) => entry.done);
-    this.#running.clear();
-    return awaitWithProgress(scope, all);
   }
 }
 
@@ -152,32 +144,45 @@ export async function finishHandedOver(
   );
   const outcomes = await awaitWithProgress(
     "clean-up",
-    going.map(async ({ key, namespace, startedAt }): Promise<CleanupOutcome> => {
-      const started = new Date(startedAt);
-      try {
-        const notes = await deleteNamespaceAndWait(kube, namespace, timeoutMs);
-        return { key, notes, step: stepTiming("clean-up", started, Date.now()) };
-      } catch (error) {
-        return { key, notes: [], step: stepTiming("clean-up", started, Date.now()), error: error as Error };
-      }
-    }),
+    going.map(({ key, namespace, startedAt }) =>
+      settled(key, new Date(startedAt), deleteNamespaceAndWait(kube, namespace, timeoutMs)),
+    ),
   );
-  const failures: string[] = [];
-  for (const outcome of outcomes) {
-    const path = join(recordsDir(reportDir, runId), outcome.key);
+  const failures = await recordCleanups(reportDir, outcomes, async (key) =>
     // A case that died before its record was written has only its clean-up to report.
-    const record = await readFile(path, "utf8").then(
+    readFile(join(recordsDir(reportDir, runId), key), "utf8").then(
       (text) => JSON.parse(text) as ScenarioRecord,
       () => undefined,
-    );
-    if (record) await writeFile(path, `${JSON.stringify(withCleanup(record, outcome), null, 2)}\n`);
-    if (outcome.error) failures.push(cleanupFailure(outcome));
-  }
+    ),
+  );
   await rm(dir, { recursive: true, force: true });
   return failures;
 }
 
+/**
+ * Writes each outcome into its case's record (when there is one) and returns
+ * the failed clean-ups, one line each.
+ */
+export async function recordCleanups(
+  reportDir: string,
+  outcomes: readonly CleanupOutcome[],
+  recordOf: (key: string) => ScenarioRecord | undefined | Promise<ScenarioRecord | undefined>,
+): Promise<string[]> {
+  const failures: string[] = [];
+  for (const outcome of outcomes) {
+    const record = await recordOf(outcome.key);
+    if (record) await writeRecord(reportDir, withCleanup(record, outcome));
+    if (outcome.error) failures.push(cleanupFailure(outcome));
+  }
+  return failures;
+}
+
+/** The error a run or a suite file fails with when clean-ups failed: the verdicts stand. */
+export function cleanupFailed(failures: readonly string[]): InfrastructureError {
+  return new InfrastructureError(`clean-up failed (the verdicts stand):\n${failures.join("\n")}`);
+}
+
 /** "rwo-same-node@amc-block: <why>": a failed clean-up, for the run's messages. */
-export function cleanupFailure(outcome: CleanupOutcome): string {
+function cleanupFailure(outcome: CleanupOutcome): string {
   return `${outcome.key.replace(/\.json$/, "")}: ${outcome.error?.message ?? "failed"}`;
 }

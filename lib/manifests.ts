@@ -1,8 +1,14 @@
 import { readFileSync } from "node:fs";
-import type { V1PersistentVolumeClaim, V1Pod, V1PriorityClass } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PriorityClass,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 import { parse, stringify } from "yaml";
 import { HOSTNAME_LABEL } from "./labels.ts";
-import type { AccessMode } from "./scenario/types.ts";
+import type { AccessMode, RolloutStrategy, WorkloadKind } from "./scenario/types.ts";
 
 /**
  * Renders the article's manifests (manifests/*.yaml) for a scenario. The
@@ -69,6 +75,83 @@ export function renderPod(options: PodOptions): V1Pod {
   // `sleep` runs as PID 1 and ignores SIGTERM: without this every deletion waits 30 s.
   spec.terminationGracePeriodSeconds = 1;
   return pod;
+}
+
+/** The label that selects a workload's pods. */
+export const WORKLOAD_APP_LABEL = "app.kubernetes.io/name";
+
+/** The annotation on a workload's pod template that a rollout changes (with the node it moves to). */
+export const ROLLOUT_ANNOTATION = "access-mode-conformance/rollout";
+
+/**
+ * How long a Deployment of the workloads family may go without progress
+ * before it reports ProgressDeadlineExceeded (Kubernetes' default: 600 s).
+ * Short, so that a stalled rollout says so within the scenario. A rollout
+ * that takes longer and then goes on (a slow attach) is still a completed
+ * rollout: the verdict reads the pods, the condition is evidence of a stall.
+ */
+export const PROGRESS_DEADLINE_SECONDS = 5;
+
+export interface WorkloadOptions extends Omit<PodOptions, "bypassScheduler" | "priorityClassName"> {
+  kind: WorkloadKind;
+  /** Deployments only; Kubernetes' default (rolling-update) when absent. */
+  strategy?: RolloutStrategy;
+  /** Deployments only: how long a new pod must be Ready before it counts as available. */
+  minReadySeconds?: number;
+}
+
+/**
+ * A Deployment or StatefulSet of one replica whose pod is the article's pod
+ * (renderPod), on the given node. A StatefulSet uses the scenario's claim in
+ * its template, as a Deployment does, rather than a volumeClaimTemplate: the
+ * claim is the scenario's, created first and watched like the others.
+ */
+export function renderWorkload(options: WorkloadOptions): V1Deployment | V1StatefulSet {
+  const pod = renderPod({ ...options, name: options.name });
+  const podLabels = { ...options.labels, [WORKLOAD_APP_LABEL]: options.name };
+  const metadata = { name: options.name, namespace: options.namespace, labels: { ...options.labels } };
+  const template = { metadata: { labels: podLabels }, spec: pod.spec as NonNullable<V1Pod["spec"]> };
+  const selector = { matchLabels: { [WORKLOAD_APP_LABEL]: options.name } };
+  if (options.kind === "statefulset") {
+    return {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata,
+      spec: { replicas: 1, serviceName: options.name, selector, template },
+    };
+  }
+  const strategy: NonNullable<V1Deployment["spec"]>["strategy"] =
+    options.strategy === "recreate"
+      ? { type: "Recreate" }
+      : options.strategy === "no-surge"
+        ? { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }
+        : // Kubernetes' default, written out: maxSurge 25% rounds up to one new pod before the old one stops.
+          { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata,
+    spec: {
+      replicas: 1,
+      selector,
+      strategy,
+      progressDeadlineSeconds: PROGRESS_DEADLINE_SECONDS,
+      ...(options.minReadySeconds ? { minReadySeconds: options.minReadySeconds } : {}),
+      template,
+    },
+  };
+}
+
+/** The pod-template change that makes a workload's next pod run on `node` (a merge patch). */
+export function rolloutPatch(node: string, nodeHostname: string | undefined, rollout: number): object {
+  return {
+    spec: {
+      template: {
+        metadata: { annotations: { [ROLLOUT_ANNOTATION]: `${rollout}: to ${node}` } },
+        spec: { nodeSelector: { [HOSTNAME_LABEL]: nodeHostname ?? node } },
+      },
+    },
+  };
 }
 
 export function renderPriorityClass(

@@ -52,7 +52,16 @@ async function attachToReport(record: ScenarioRecord): Promise<void> {
   await allure.attachment("record.json", JSON.stringify(record, null, 2), "application/json");
 }
 
-export function scenarioSuite(accessMode: AccessMode): void {
+/**
+ * A suite file's family: the scenarios of one access mode (the access-mode
+ * families), or the workloads family (rollouts and rescheduling, every mode).
+ */
+export type SuiteFamily = AccessMode | "workloads";
+
+const familyTitle = (family: SuiteFamily) =>
+  family === "workloads" ? "workloads (rollouts and rescheduling)" : `${family} (${shortAccessMode[family]})`;
+
+export function scenarioSuite(family: SuiteFamily): void {
   const cluster = inject("cluster");
   const run = inject("run");
   const pool = inject("nodePool");
@@ -61,19 +70,24 @@ export function scenarioSuite(accessMode: AccessMode): void {
   const kube = connect(cluster.kubeconfigPath);
   const timeouts = timeoutsOf(readSettings());
   // The node-failure scenarios run in their own suite, after these (suites/node-failure.disruptive.test.ts).
-  const selected = selectScenarios(filter).filter((s) => s.accessMode === accessMode && !s.failover);
+  const selected = selectScenarios(filter).filter(
+    (s) =>
+      !s.failover &&
+      (family === "workloads" ? s.family === "workloads" : s.accessMode === family && !s.family),
+  );
   const cleanups = new BackgroundCleanups();
   const records = new Map<string, ScenarioRecord>();
 
-  describe.concurrent(`${accessMode} (${shortAccessMode[accessMode]})`, () => {
+  describe.concurrent(familyTitle(family), () => {
     // vitest fails a file without a test ("No test found in suite"): a filter (AMC_SCENARIOS) that
     // selects none of this access mode's scenarios is no failure, so the file says so in a skipped case.
     if (selected.length === 0 || storage.length === 0) {
+      const name = family === "workloads" ? "workloads" : shortAccessMode[family];
       const why =
         selected.length === 0
-          ? `no ${accessMode} scenario selected (AMC_SCENARIOS=${filter.join(",")})`
+          ? `no ${name} scenario selected (AMC_SCENARIOS=${filter.join(",")})`
           : "no storage class under test";
-      it.skip(`${shortAccessMode[accessMode]}: ${why}`, () => {});
+      it.skip(`${name}: ${why}`, () => {});
       return;
     }
     // What is done goes into its record now; what is still going is the run's end's (no wait here).
@@ -85,7 +99,7 @@ export function scenarioSuite(accessMode: AccessMode): void {
     for (const scenario of selected) {
       for (const profile of storage) {
         it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
-          await allure.epic(accessMode);
+          await allure.epic(family);
           await allure.feature(scenario.id);
           await allure.story(profile.className);
           await allure.description(scenario.title);

@@ -109,6 +109,7 @@ describe("suitesFor", () => {
       "suites/rwo.e2e.test.ts",
       "suites/rwop.e2e.test.ts",
       "suites/rwx.e2e.test.ts",
+      "suites/workloads.e2e.test.ts",
       "suites/node-failure.disruptive.test.ts",
     ]);
     expect(suitesFor(["rwo-handoff", "rwx-cross-node"])).toEqual([
@@ -117,5 +118,7 @@ describe("suitesFor", () => {
     ]);
     // The node-failure scenarios are ReadWriteOnce, but only their own (disruptive) suite runs them.
     expect(suitesFor(["rwo-node-loss"])).toEqual(["suites/node-failure.disruptive.test.ts"]);
+    // The workloads family has its own file, whatever the access mode of its scenarios.
+    expect(suitesFor(["rwop-rollout"])).toEqual(["suites/workloads.e2e.test.ts"]);
   });
 });

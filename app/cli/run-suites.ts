@@ -37,13 +37,15 @@ const suiteFiles: Record<AccessMode, string> = {
 
 /** The node-failure scenarios' suite: vitest's "disruptive" project runs it after the others. */
 const disruptiveSuite = "suites/node-failure.disruptive.test.ts";
+const workloadsSuite = "suites/workloads.e2e.test.ts";
 
 /** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
 export function suitesFor(scenarioFilter: readonly string[]): string[] {
   const selected = selectScenarios(scenarioFilter);
-  const modes = new Set(selected.filter((s) => !s.failover).map((s) => s.accessMode));
+  const modes = new Set(selected.filter((s) => !s.failover && !s.family).map((s) => s.accessMode));
   return [
     ...[...modes].map((mode) => suiteFiles[mode]),
+    ...(selected.some((s) => s.family === "workloads") ? [workloadsSuite] : []),
     ...(selected.some((s) => s.failover) ? [disruptiveSuite] : []),
   ];
 }

@@ -129,6 +129,16 @@ async function logTail(clusterDir: string, component: string): Promise<string> {
   return lines ? `; the end of ${path}:\n  ${lines}` : "";
 }
 
+/** A component of a cluster being created exited before it listened (its log's end in the message). */
+export class ComponentExitedError extends Error {
+  readonly component: string;
+  constructor(component: string, message: string) {
+    super(message);
+    this.name = "ComponentExitedError";
+    this.component = component;
+  }
+}
+
 /**
  * Resolves when every component listens on its port and is still running;
  * fails, with the end of its log, as soon as one has exited (a component
@@ -138,7 +148,10 @@ export async function waitForComponentsListening(clusterDir: string, timeoutMs: 
   const ports = componentPorts(await readFile(join(clusterDir, "kwok.yaml"), "utf8"));
   const deadline = Date.now() + timeoutMs;
   const exited = async (component: string, port: number) =>
-    new Error(`${component} exited (port 127.0.0.1:${port})${await logTail(clusterDir, component)}`);
+    new ComponentExitedError(
+      component,
+      `${component} exited (port 127.0.0.1:${port})${await logTail(clusterDir, component)}`,
+    );
   for (const { component, port } of ports) {
     // A port has no event to watch: ask it until it answers.
     while (!(await accepts(port))) {

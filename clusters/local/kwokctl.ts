@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { stringify } from "yaml";
 import { withLock } from "../../lib/lock.ts";
-import { waitForComponentsListening } from "./kwokctl-components.ts";
+import { say } from "../../lib/progress.ts";
+import { ComponentExitedError, waitForComponentsListening } from "./kwokctl-components.ts";
 
 /**
  * kwokctl with the binary runtime: a real etcd, kube-apiserver,
@@ -147,6 +148,9 @@ async function kwokctl(kwokctlPath: string, kwokWorkdir: string, args: string[])
   }
 }
 
+/** Creations tried when a component exits while the control plane starts. */
+const CREATE_ATTEMPTS = 3;
+
 export async function createCluster(
   binaries: ControlPlaneBinaries,
   kwokWorkdir: string,
@@ -163,13 +167,23 @@ export async function createCluster(
     join(lockDir, "kwokctl-ports"),
     "starting a local control plane (kwokctl ports)",
     async () => {
-      try {
-        await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
-        await waitForComponentsListening(clusterDir(kwokWorkdir, name), 60_000);
-      } catch (error) {
-        // Stopped while the lock is held, so that none of its components binds a port the next creation picked.
-        await deleteCluster(binaries.kwokctl, kwokWorkdir, name, configPath).catch(() => undefined);
-        throw error;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await kwokctl(binaries.kwokctl, kwokWorkdir, createClusterArgs(name, configPath));
+          await waitForComponentsListening(clusterDir(kwokWorkdir, name), 60_000);
+          return;
+        } catch (error) {
+          // Stopped while the lock is held, so that none of its components binds a port the next creation picked.
+          await deleteCluster(binaries.kwokctl, kwokWorkdir, name, configPath).catch(() => undefined);
+          // kube-controller-manager gives the API server 10 s to report healthy and exits after that
+          // ("failed to wait for apiserver being healthy"); on a machine busy with other clusters'
+          // start-ups the API server can take longer. A start-up race, not a defect: start afresh.
+          if (!(error instanceof ComponentExitedError) || attempt >= CREATE_ATTEMPTS) throw error;
+          say(
+            "local",
+            `${error.message}\nstarting the control plane again (attempt ${attempt + 1} of ${CREATE_ATTEMPTS})`,
+          );
+        }
       }
     },
   );

@@ -31,6 +31,7 @@ export const resources = {
   },
   csiNodes: { apiVersion: "storage.k8s.io/v1", kind: "CSINode", plural: "csinodes", namespaced: false },
   serviceAccounts: { apiVersion: "v1", kind: "ServiceAccount", plural: "serviceaccounts", namespaced: true },
+  deployments: { apiVersion: "apps/v1", kind: "Deployment", plural: "deployments", namespaced: true },
   priorityClasses: {
     apiVersion: "scheduling.k8s.io/v1",
     kind: "PriorityClass",

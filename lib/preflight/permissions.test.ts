@@ -66,9 +66,12 @@ function usedByCode(): Map<string, string> {
         used.set(`${verb} ${resourceName({ group, resource: resource.plural })}`, where);
     }
     if (/\bexecInPod\(/.test(text) && !file.endsWith("exec.ts")) used.set("create pods/exec", where);
-    // Objects of other API groups go through the generic client: the node-failure writer's Deployment.
-    for (const [, verb] of text.matchAll(/kube\.objects\s*\.(create|delete)\(/g)) {
-      if (/kind: "Deployment"|renderWriter\(/.test(text)) used.set(`${verb} deployments.apps`, where);
+    // Objects of other API groups go through the generic client: the node-failure writer's
+    // Deployment, the workloads family's Deployments and StatefulSets.
+    for (const [, verb] of text.matchAll(/kube\.objects\s*\.(create|delete|patch)\(/g)) {
+      if (/"Deployment"|renderWriter\(|renderWorkload\(/.test(text))
+        used.set(`${verb} deployments.apps`, where);
+      if (/"StatefulSet"|renderWorkload\(/.test(text)) used.set(`${verb} statefulsets.apps`, where);
     }
   }
   return used;
@@ -107,6 +110,10 @@ describe("the permission list", () => {
     expect(withoutPreemption).not.toContain("create deployments.apps");
     expect(names("control-plane", ["rwo-node-out-of-service"])).toContain("update nodes");
     expect(names("control-plane", ["rwo-node-loss"])).toContain("create deployments.apps");
+    // The workloads family's Deployments and StatefulSets only when one of its scenarios runs.
+    expect(withoutPreemption).not.toContain("patch deployments.apps");
+    expect(names("control-plane", ["rwo-statefulset-reschedule"])).toContain("patch statefulsets.apps");
+    expect(names("control-plane", ["rwo-rollout"])).toContain("watch deployments.apps");
     // Without the opt-in to fail a node they do not run: nothing of theirs is asked for.
     expect(names("full", [], false)).not.toContain("update nodes");
   });

@@ -1,5 +1,5 @@
 import type { Fidelity } from "../cluster/fidelity.ts";
-import { failoverScenarios } from "../scenario/scenarios.ts";
+import { failoverScenarios, workloadScenarios } from "../scenario/scenarios.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list
@@ -16,8 +16,8 @@ export interface Permission {
   resource: string;
   subresource?: string;
   why: string;
-  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption or node-failure scenarios run. */
-  when?: "real-kubelets" | "preemption" | "node-failure";
+  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption, workloads or node-failure scenarios run. */
+  when?: "real-kubelets" | "preemption" | "workloads" | "node-failure";
   /** Set when the run works without it: what is lost then. */
   optional?: string;
 }
@@ -115,6 +115,20 @@ export const suitePermissions: readonly Permission[] = [
     when: "node-failure",
   },
   {
+    verbs: ["create", "patch", "list", "watch"],
+    group: "apps",
+    resource: "deployments",
+    why: "the workloads family's rollouts: a Deployment created, its pod template changed, its Progressing condition watched",
+    when: "workloads",
+  },
+  {
+    verbs: ["create", "patch"],
+    group: "apps",
+    resource: "statefulsets",
+    why: "rwo-statefulset-reschedule's StatefulSet, its pod template changed to move its pod",
+    when: "workloads",
+  },
+  {
     verbs: ["get", "update", "watch"],
     group: "",
     resource: "nodes",
@@ -149,11 +163,13 @@ export function neededPermissions(
   const selected = (ids: readonly string[]) =>
     context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
   const preemption = selected(["rwop-preemption"]);
+  const workloads = selected(workloadScenarios.map((s) => s.id));
   const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(
     (p) =>
       (p.when !== "real-kubelets" || context.fidelity === "full") &&
       (p.when !== "preemption" || preemption) &&
+      (p.when !== "workloads" || workloads) &&
       (p.when !== "node-failure" || nodeFailure),
   );
 }

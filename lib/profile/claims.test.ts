@@ -198,6 +198,7 @@ describe("claims", () => {
       ...claimTable["handoff-budget"].deciders,
       ...Object.values(claimTable["failover-budget"].deciders).flat(),
       ...claimTable.fencing.deciders,
+      ...Object.values(claimTable.rollout.deciders).flat(),
     ].map((d) => d.scenario);
     expect(new Set(deciders)).toEqual(new Set(allScenarios.map((s) => s.id)));
     expect(allScenarios.filter((s) => s.failover).map((s) => s.failover?.path)).toEqual(

@@ -13,7 +13,10 @@ import {
   accessModes,
   durationMs,
   failoverPaths,
+  type RolloutBehaviour,
+  type RolloutClaimKey,
   type RwoCrossNode,
+  rolloutClaimScenarios,
   type StorageClassClaims,
   type StoredProfile,
 } from "./profile.ts";
@@ -90,6 +93,17 @@ export const claimTable = {
     } as Record<FailoverPath, Decider[]>,
     fields: ["failover.recovered", "failover.totalMs", "failover.budgetMs"],
   },
+  /** Each strategy's one scenario: the rollout completed or stalled. */
+  rollout: {
+    deciders: Object.fromEntries(
+      Object.entries(rolloutClaimScenarios).map(([key, scenario]) => [key, [{ scenario, required: true }]]),
+    ) as Record<RolloutClaimKey, Decider[]>,
+    outcome: { completes: "rollout-completed", stalls: "rollout-stalled" } as Record<
+      RolloutBehaviour,
+      Outcome
+    >,
+    fields: ["observed.outcome", "timings.rolloutMs"],
+  },
   /** Any node-failure result can break it (the old node wrote after the move); one that was fenced must hold it. */
   fencing: {
     deciders: [
@@ -114,6 +128,15 @@ const claimWords = {
       "RWO is node-local: the scheduler keeps a second pod off other nodes (volume node affinity)",
     "not-enforced": "RWO is not enforced across nodes: a second pod on another node is admitted",
   } as Record<RwoCrossNode, string>,
+};
+
+const rolloutClaimWords: Record<RolloutClaimKey, string> = {
+  rollingUpdate: "a Deployment's rolling update (default maxSurge) that moves its pod to another node",
+  noSurge: "a Deployment's rolling update with maxSurge 0 that moves its pod to another node",
+  recreate: "a Deployment's Recreate update that moves its pod to another node",
+  rwopRollingUpdate: "a Deployment's rolling update (default maxSurge) on a ReadWriteOncePod claim",
+  rwopRecreate: "a Deployment's Recreate update on a ReadWriteOncePod claim",
+  statefulSetMove: "a StatefulSet's pod moving to another node",
 };
 
 type Judgement = Pick<ClaimEvidence, "judgement" | "why">;
@@ -428,6 +451,23 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         rule.deciders,
         judgeFencing,
         faultModeUnavailable,
+      ),
+    );
+  }
+  for (const [key, behaviour] of Object.entries(c.rollout ?? {}) as [RolloutClaimKey, RolloutBehaviour][]) {
+    const rule = claimTable.rollout;
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/rollout/${key}`,
+          kind: "rollout",
+          claim: `${rolloutClaimWords[key]} ${behaviour === "completes" ? "completes" : "stalls"}`,
+          fields: rule.fields,
+        },
+        rule.deciders[key],
+        (r) => judgeOutcome(r, rule.outcome[behaviour]),
       ),
     );
   }

@@ -1,4 +1,4 @@
-import type { AccessMode, FailoverPath } from "../scenario/types.ts";
+import type { AccessMode, FailoverPath, ScenarioId } from "../scenario/types.ts";
 
 /**
  * A vendor profile: what a storage vendor claims about its storage classes'
@@ -30,7 +30,31 @@ export interface StorageClassClaims {
   failover?: FailoverBudgets;
   /** required: once the volume moved, the failed node writes nothing more; not-required: no such claim. */
   fencing?: Fencing;
+  /** Which rollouts of a workload holding a claim of the class complete, and which stall. */
+  rollout?: RolloutClaims;
 }
+
+/** A rollout claim: the rollout completes, or stalls (its new pod kept from the volume). */
+export type RolloutBehaviour = "completes" | "stalls";
+
+/**
+ * Per update strategy: rollingUpdate, noSurge and recreate move a
+ * Deployment's pod (RWO claim) to another node; rwopRollingUpdate and
+ * rwopRecreate update one on an RWOP claim on the same node;
+ * statefulSetMove moves a StatefulSet's pod (RWO claim) to another node.
+ */
+export type RolloutClaims = Partial<Record<RolloutClaimKey, RolloutBehaviour>>;
+
+export const rolloutClaimScenarios = {
+  rollingUpdate: "rwo-rollout",
+  noSurge: "rwo-rollout-no-surge",
+  recreate: "rwo-rollout-recreate",
+  rwopRollingUpdate: "rwop-rollout",
+  rwopRecreate: "rwop-rollout-recreate",
+  statefulSetMove: "rwo-statefulset-reschedule",
+} as const satisfies Record<string, ScenarioId>;
+
+export type RolloutClaimKey = keyof typeof rolloutClaimScenarios;
 
 export type FailoverBudgets = Partial<Record<FailoverPath, string>>;
 

@@ -108,7 +108,8 @@ export type ClaimKind =
   | "rwo-cross-node"
   | "handoff-budget"
   | "failover-budget"
-  | "fencing";
+  | "fencing"
+  | "rollout";
 export type ClaimStatus = "held" | "broken" | "not-checked";
 
 export interface ClaimEvidence {

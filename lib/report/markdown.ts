@@ -38,6 +38,8 @@ export const shortOutcome: Record<Outcome, string> = {
   "attached-to-two-nodes": "attached to two nodes",
   "failed-over": "failed over",
   "not-failed-over": "not failed over",
+  "rollout-completed": "rollout completed",
+  "rollout-stalled": "rollout stalled",
 };
 
 export const verdictWord: Record<Verdict | "not-run", string> = {

@@ -60,7 +60,8 @@ export function dataSharedNotApplicable(
   if (fidelity !== "full") {
     return { ...DATA_SHARED, status: "not-applicable", detail: "needs real kubelets to mount the volume" };
   }
-  if (observed?.outcome !== "admitted") {
+  // A completed rollout's new pod is pod B: the data must have moved with the volume.
+  if (observed?.outcome !== "admitted" && observed?.outcome !== "rollout-completed") {
     return { ...DATA_SHARED, status: "not-applicable", detail: "pod B was not admitted" };
   }
   return undefined;
@@ -75,5 +76,48 @@ export function dataSharedCheck(token: string, read: { stdout: string; stderr: s
     detail: shared
       ? `pod B read the token ${token}`
       : `pod B read "${read.stdout.trim()}" ${read.stderr.trim()}`,
+  };
+}
+
+const PROGRESS_DEADLINE = {
+  id: "progress-deadline-exceeded",
+  title: "the stalled Deployment reports ProgressDeadlineExceeded",
+} as const;
+
+/**
+ * Whether the Deployment's own status can show the stall: not on simulated
+ * nodes when Multi-Attach is what stalls it (kwok reports the new pod Ready
+ * without its volume, so the Deployment goes on); the check that says so, or
+ * undefined when the suite should wait for the condition.
+ */
+export function progressDeadlineNotApplicable(
+  fidelity: Fidelity,
+  observed: Pick<Decision, "event">,
+): Check | undefined {
+  if (fidelity === "full" || observed.event?.reason !== "FailedAttachVolume") return undefined;
+  return {
+    ...PROGRESS_DEADLINE,
+    status: "not-applicable",
+    detail:
+      "on simulated nodes kwok reports the new pod Ready without its volume, so the Deployment itself goes on; on real kubelets the pod waits in ContainerCreating and the Deployment stalls",
+  };
+}
+
+/** The Deployment's Progressing condition as seen (undefined: not within the wait). */
+export function progressDeadlineCheck(
+  condition: { message: string } | undefined,
+  deadlineSeconds: number,
+): Check {
+  if (!condition) {
+    return {
+      ...PROGRESS_DEADLINE,
+      status: "inconclusive",
+      detail: `the Deployment did not report ProgressDeadlineExceeded within the wait (progressDeadlineSeconds ${deadlineSeconds})`,
+    };
+  }
+  return {
+    ...PROGRESS_DEADLINE,
+    status: "passed",
+    detail: `Progressing=False, ProgressDeadlineExceeded (progressDeadlineSeconds ${deadlineSeconds}): ${condition.message}`,
   };
 }

@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  V1Deployment,
   V1PersistentVolumeClaim,
   V1Pod,
   V1VolumeAttachment,
@@ -37,6 +38,8 @@ export interface Observations {
   events: readonly CoreV1Event[];
   attachments: readonly V1VolumeAttachment[];
   claim?: V1PersistentVolumeClaim;
+  /** The namespace's Deployments, by name (watched by the workloads family only). */
+  deployments?: ReadonlyMap<string, V1Deployment>;
 }
 
 export interface Decision {
@@ -205,5 +208,107 @@ export function preempted(
     outcome: "holder-preempted",
     summary: `the scheduler preempted ${holder} and admitted ${preemptor} on ${node}`,
     ...(preemption ? { event: preemption } : {}),
+  };
+}
+
+/** A rollout under way: the pod it replaces, and the node the change sends the new pod to. */
+export interface RolloutSubject {
+  oldPod: { name: string; uid: string; node: string };
+  targetNode: string;
+}
+
+export interface RolloutProgress {
+  /** No pod with the old pod's uid is left. */
+  oldPodGone: boolean;
+  /** The volume's attachment to the old pod's node is gone (meaningful on attachable storage). */
+  oldAttachmentGone: boolean;
+  /** The volume is attached to the target node (where it is another node than the old one). */
+  newAttached: boolean;
+  /** The replacement pod, once created (a StatefulSet's has the old pod's name, not its uid). */
+  newPod?: string;
+  /** Set once the rollout completed or stalled. */
+  decision?: Decision;
+}
+
+/**
+ * The `roll` step: whether the workload's update completed (a new pod
+ * admitted on the target node, the old pod gone) or stalled (the new pod kept
+ * from the volume). A node-affinity refusal never changes, so it is a stall
+ * at once. Multi-Attach and a ReadWriteOncePod refusal are a stall only
+ * while the old pod holds the volume and is not on its way out: a rollout
+ * that stops the old pod first (Recreate, maxSurge 0, a StatefulSet) may meet
+ * either for a moment while the old pod terminates and its volume detaches.
+ */
+export function rolloutProgress(observations: Observations, subject: RolloutSubject): RolloutProgress {
+  const { oldPod, targetNode } = subject;
+  const pods = [...observations.pods.values()];
+  const old = pods.find((p) => p.metadata?.uid === oldPod.uid);
+  const oldHolds = old !== undefined && !old.metadata?.deletionTimestamp;
+  const newPods = pods.filter((p) => p.metadata?.uid !== oldPod.uid && !p.metadata?.deletionTimestamp);
+  const newPod = newPods[0]?.metadata?.name;
+  const volume = observations.claim?.spec?.volumeName;
+  const attachment = (node: string) =>
+    observations.attachments.find(
+      (va) => va.spec.source.persistentVolumeName === volume && va.spec.nodeName === node,
+    );
+  const progress: RolloutProgress = {
+    oldPodGone: old === undefined,
+    oldAttachmentGone: volume !== undefined && !attachment(oldPod.node),
+    newAttached: attachment(targetNode)?.status?.attached === true,
+    ...(newPod ? { newPod } : {}),
+  };
+  const newUids = new Set(newPods.map((p) => p.metadata?.uid));
+  const aboutNew = observations.events.filter(
+    (e) => e.involvedObject.kind === "Pod" && newUids.has(e.involvedObject.uid),
+  );
+  const affinity = firstMatching(aboutNew, "FailedScheduling", messages.nodeAffinityConflict);
+  const rwop = firstMatching(aboutNew, "FailedScheduling", messages.rwopScheduler);
+  const multiAttach = firstMatching(aboutNew, "FailedAttachVolume", messages.multiAttach);
+  const blocking = affinity ?? (oldHolds ? (rwop ?? multiAttach) : undefined);
+  if (blocking) {
+    const pod = blocking.involvedObject.name ?? "the new pod";
+    const how =
+      blocking === multiAttach
+        ? "blocked by Multi-Attach"
+        : blocking === affinity
+          ? "refused by the scheduler (PV node affinity)"
+          : "refused by the scheduler (ReadWriteOncePod)";
+    const holder = oldHolds ? ` while ${oldPod.name} holds the volume on ${oldPod.node}` : "";
+    return {
+      ...progress,
+      decision: {
+        outcome: "rollout-stalled",
+        summary: `the new pod ${pod} was ${how}${holder}`,
+        event: blocking,
+      },
+    };
+  }
+  const admittedPod = newPods.find(
+    (p) => p.metadata?.name && admittedOn(observations, p.metadata.name) === targetNode,
+  );
+  if (admittedPod && progress.oldPodGone) {
+    return {
+      ...progress,
+      decision: {
+        outcome: "rollout-completed",
+        summary: `the new pod ${admittedPod.metadata?.name} was admitted on ${targetNode} and ${oldPod.name} is gone`,
+      },
+    };
+  }
+  return progress;
+}
+
+/** The Deployment's Progressing condition once it says the rollout exceeded its progress deadline. */
+export function progressDeadlineExceeded(
+  observations: Observations,
+  deployment: string,
+): { message: string; lastTransitionTime?: Date } | undefined {
+  const condition = observations.deployments
+    ?.get(deployment)
+    ?.status?.conditions?.find((c) => c.type === "Progressing");
+  if (condition?.status !== "False" || condition.reason !== "ProgressDeadlineExceeded") return undefined;
+  return {
+    message: condition.message ?? "",
+    ...(condition.lastTransitionTime ? { lastTransitionTime: condition.lastTransitionTime } : {}),
   };
 }

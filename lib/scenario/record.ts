@@ -7,6 +7,7 @@ import type { MeasuredTimings } from "./timing.ts";
 import {
   type Check,
   type ObjectEvidence,
+  type RolloutStrategy,
   SCENARIO_RECORD_SCHEMA,
   type ScenarioRecord,
   type StepTiming,
@@ -60,8 +61,21 @@ export function describeStep(step: Step, { names, scenario, storage, nodes }: St
       return `delete ${names[step.from]} and wait for the volume to reach ${names[step.to]}'s node`;
     case "preempt":
       return `place ${names[step.by]} (high priority) and wait for it to preempt ${names[step.holder]}`;
+    case "workload": {
+      const strategy = step.strategy ? ` (strategy ${strategyWords[step.strategy]})` : "";
+      return `create a ${step.kind === "deployment" ? "Deployment" : "StatefulSet"} of one replica${strategy} on ${nodeFor(nodes, "first")} and wait for its pod`;
+    }
+    case "roll":
+      return `change its pod template so that the next pod runs on ${nodeFor(nodes, step.to)}, and wait for the rollout to complete or stall`;
   }
 }
+
+/** How a rollout strategy reads in reports. */
+export const strategyWords: Record<RolloutStrategy, string> = {
+  "rolling-update": "RollingUpdate, the default maxSurge 25%",
+  "no-surge": "RollingUpdate, maxSurge 0, maxUnavailable 1",
+  recreate: "Recreate",
+};
 
 /** A wait's timeout as the record's reason: its message, and the objects' states when it was last seen. */
 export function timeoutReason(message: string, objects: readonly ObjectEvidence[]): string {

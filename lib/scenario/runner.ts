@@ -121,7 +121,13 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         serviceAccount,
         waitUntil: scenarioWaiter({
           kube,
-          scope: { namespace, claim: names.claim, fidelity: cluster.fidelity, storage },
+          scope: {
+            namespace,
+            claim: names.claim,
+            fidelity: cluster.fidelity,
+            storage,
+            deployments: scenario.steps.some((s) => s.do === "workload" && s.kind === "deployment"),
+          },
           label,
           signal: input.signal,
           events: state.events,

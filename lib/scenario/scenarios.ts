@@ -1,4 +1,12 @@
-import type { AccessMode, Expectation, FailoverPath, ScenarioId, StorageProfile } from "./types.ts";
+import type {
+  AccessMode,
+  Expectation,
+  FailoverPath,
+  RolloutStrategy,
+  ScenarioId,
+  StorageProfile,
+  WorkloadKind,
+} from "./types.ts";
 
 /**
  * The article's experiment as data. Each scenario is a list of steps that one
@@ -32,13 +40,32 @@ export type Step =
   /** Delete the holder, then wait for the volume to move to the waiting pod's node (the handoff). */
   | { do: "hand-over"; from: PodSlot; to: PodSlot }
   /** Create the higher-priority pod and wait for it to preempt the holder. */
-  | { do: "preempt"; holder: PodSlot; by: PodSlot };
+  | { do: "preempt"; holder: PodSlot; by: PodSlot }
+  /**
+   * Create a workload of one replica holding the claim on the first node and
+   * wait until its pod is admitted: that pod is pod A (workload.ts).
+   */
+  | { do: "workload"; kind: WorkloadKind; strategy?: RolloutStrategy }
+  /**
+   * Change the workload's pod template so that its next pod must run on the
+   * first or second node, then wait until the rollout completes (its new pod,
+   * pod B, admitted there and the old pod gone) or stalls (the new pod kept
+   * from the volume while the old one holds it).
+   */
+  | { do: "roll"; to: "first" | "second" };
 
 export type ExpectationOrNot = Expectation | { notApplicable: string } | { inconclusive: string };
 
 export interface Scenario {
   id: ScenarioId;
   title: string;
+  /**
+   * The suite file that runs it: the access-mode families (by access mode,
+   * suites/rwo|rwop|rwx.e2e.test.ts), what workloads hit through their
+   * controllers (suites/workloads.e2e.test.ts); the node-failure family is
+   * `failover`'s.
+   */
+  family?: "workloads";
   accessMode: AccessMode;
   placement: "same-node" | "cross-node";
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
@@ -222,6 +249,141 @@ export const scenarios: readonly Scenario[] = [
   },
 ];
 
+const rolloutStalls = (because: string): Expectation => ({ outcome: "rollout-stalled", because });
+const rolloutCompletes = (because: string, finding?: string): Expectation => ({
+  outcome: "rollout-completed",
+  because,
+  ...(finding ? { finding } : {}),
+});
+
+/** What a rollout that moves the pod to another node leads to, by strategy and storage family. */
+function rolloutToAnotherNode(storage: StorageProfile, strategy: RolloutStrategy): ExpectationOrNot {
+  switch (storage.family) {
+    case "attachable":
+      return strategy === "rolling-update"
+        ? rolloutStalls(
+            "RollingUpdate's default maxSurge starts the new pod before the old one stops; on another node the attach/detach controller refuses to attach the ReadWriteOnce volume the old pod still holds (Multi-Attach), so the new pod never becomes Ready and the rollout stalls until its progress deadline (ProgressDeadlineExceeded): Kubernetes' documented behaviour (kubernetes/kubernetes#26567); use Recreate, or maxSurge 0, with RWO claims on attachable storage",
+          )
+        : rolloutCompletes(
+            `${strategy === "recreate" ? "Recreate" : "maxSurge 0"} stops the old pod before the new one starts: the volume is detached from the old node and attached to the new one`,
+          );
+    case "node-local":
+      return strategy === "rolling-update"
+        ? rolloutStalls(
+            "the volume exists on one node only: the scheduler refuses the new pod on any other (PV node affinity) and the rollout stalls until its progress deadline, whatever the strategy",
+          )
+        : {
+            notApplicable: `the volume of ${storage.className} exists on one node only (${storage.familyReason}): no strategy moves its pod to another node, the scheduler refuses every other node (rwo-rollout shows it); a rollout on the volume's own node is the only one that completes`,
+          };
+    case "shared":
+      return strategy === "rolling-update"
+        ? rolloutCompletes(
+            "nothing enforces ReadWriteOnce across nodes for storage without attach: the new pod starts on the other node while the old one still runs, and the rollout completes",
+            `RWO does not keep a rolling update off a second node on ${storage.className}: the old and the new pod held the volume on two nodes at once during the rollout`,
+          )
+        : rolloutCompletes(
+            "storage without attach and without node affinity is reachable from every node: the new pod starts on the other node once the old one stops",
+          );
+    case "unknown":
+      return unknownFamily(storage);
+  }
+}
+
+const rolloutSteps = (strategy: RolloutStrategy, to: "first" | "second"): Step[] => [
+  { do: "claim" },
+  { do: "workload", kind: "deployment", strategy },
+  { do: "write-token", pod: "a" },
+  { do: "roll", to },
+  { do: "read-token", pod: "b" },
+];
+
+/** What workloads hit through their controllers: rollouts and rescheduling on RWO and RWOP claims. */
+export const workloadScenarios: readonly Scenario[] = [
+  {
+    id: "rwo-rollout",
+    family: "workloads",
+    title: "RWO: a Deployment's rolling update (default strategy) moves its pod to another node",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: rolloutSteps("rolling-update", "second"),
+    expect: (storage) => rolloutToAnotherNode(storage, "rolling-update"),
+  },
+  {
+    id: "rwo-rollout-recreate",
+    family: "workloads",
+    title: "RWO: a Deployment with the Recreate strategy moves its pod to another node",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: rolloutSteps("recreate", "second"),
+    expect: (storage) => rolloutToAnotherNode(storage, "recreate"),
+  },
+  {
+    id: "rwo-rollout-no-surge",
+    family: "workloads",
+    title: "RWO: a Deployment's rolling update with maxSurge 0 moves its pod to another node",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: rolloutSteps("no-surge", "second"),
+    expect: (storage) => rolloutToAnotherNode(storage, "no-surge"),
+  },
+  {
+    id: "rwop-rollout",
+    family: "workloads",
+    title: "RWOP: a Deployment's rolling update (default strategy) on the same node",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    steps: rolloutSteps("rolling-update", "first"),
+    expect: () =>
+      rolloutStalls(
+        "RollingUpdate's default maxSurge starts the new pod before the old one stops, and the old pod holds the ReadWriteOncePod claim: the scheduler refuses the new pod on every node, its own included, and the rollout stalls until its progress deadline (ProgressDeadlineExceeded); use Recreate with RWOP claims",
+      ),
+  },
+  {
+    id: "rwop-rollout-recreate",
+    family: "workloads",
+    title: "RWOP: a Deployment with the Recreate strategy on the same node",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    steps: rolloutSteps("recreate", "first"),
+    expect: () =>
+      rolloutCompletes(
+        "Recreate removes the old pod before it creates the new one: the ReadWriteOncePod claim is free when the new pod is scheduled",
+      ),
+  },
+  {
+    id: "rwo-statefulset-reschedule",
+    family: "workloads",
+    title: "RWO: a StatefulSet's pod must move to another node",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-node",
+    steps: [
+      { do: "claim" },
+      { do: "workload", kind: "statefulset" },
+      { do: "write-token", pod: "a" },
+      { do: "roll", to: "second" },
+      { do: "read-token", pod: "b" },
+    ],
+    expect: (storage) => {
+      switch (storage.family) {
+        case "attachable":
+          return rolloutCompletes(
+            "a StatefulSet deletes its pod before it creates the replacement (same name): the volume is detached from the old node and attached to the new one",
+          );
+        case "node-local":
+          return rolloutStalls(
+            "the volume exists on one node only: the StatefulSet's replacement pod stays Pending, the scheduler refusing every other node (PV node affinity)",
+          );
+        case "shared":
+          return rolloutCompletes(
+            "a StatefulSet deletes its pod before it creates the replacement, and storage without attach is reachable from every node",
+          );
+        case "unknown":
+          return unknownFamily(storage);
+      }
+    },
+  },
+];
+
 /**
  * What a node failure leads to on each storage family, on each path: whether
  * the workload runs elsewhere, and the finding when that is worth reporting.
@@ -285,7 +447,7 @@ export const failoverScenarios: readonly Scenario[] = [
   ),
 ];
 
-export const allScenarios: readonly Scenario[] = [...scenarios, ...failoverScenarios];
+export const allScenarios: readonly Scenario[] = [...scenarios, ...workloadScenarios, ...failoverScenarios];
 
 export function scenarioById(id: string): Scenario | undefined {
   return allScenarios.find((s) => s.id === id);

@@ -14,6 +14,8 @@ export interface Timeouts {
   handover: number;
   /** The higher-priority pod to preempt the holder. */
   preemption: number;
+  /** A workload's rollout to complete or stall (a completion includes the volume's detach and attach). */
+  rollout: number;
   /** A command run in a pod (kubelet-level checks). */
   exec: number;
   /** A scenario's namespace and its volumes to be gone. */
@@ -26,6 +28,7 @@ export const defaultTimeouts: Timeouts = {
   decision: 120_000,
   handover: 8 * 60_000,
   preemption: 120_000,
+  rollout: 5 * 60_000,
   exec: 30_000,
   cleanup: 180_000,
 };

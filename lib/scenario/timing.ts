@@ -72,3 +72,33 @@ export function handoverTimings(startedMs: number, doneMs: number, seen: Handove
 export function stepTiming(step: string, startedAt: Date, endedAtMs: number): StepTiming {
   return { step, startedAt: startedAt.toISOString(), ms: endedAtMs - startedAt.getTime() };
 }
+
+/** When a rollout's milestones were first seen (epoch ms), from the template's change. */
+export interface RolloutSeen {
+  started: number;
+  oldPodGone?: number;
+  oldAttachmentGone?: number;
+  newAttached?: number;
+  /** The new pod admitted on another node while the old one was still there (storage that does not keep RWO to a node). */
+  bothAdmitted?: { at: number; pod: string };
+}
+
+/**
+ * A completed rollout's timings: the old pod gone to the new pod admitted
+ * (rolloutMs, when the old pod went first); when the volume moved between
+ * nodes by attach, the old pod gone to its attachment gone (detach) and that
+ * to the new one attached (attach).
+ */
+export function rolloutTimings(doneMs: number, seen: RolloutSeen, attachMoved: boolean): MeasuredTimings {
+  const timings: MeasuredTimings = {};
+  if (seen.oldPodGone !== undefined && seen.bothAdmitted === undefined) {
+    timings.rolloutMs = Math.round(doneMs - seen.oldPodGone);
+  }
+  if (attachMoved && seen.oldPodGone !== undefined && seen.oldAttachmentGone !== undefined) {
+    timings.detachMs = Math.max(0, Math.round(seen.oldAttachmentGone - seen.oldPodGone));
+  }
+  if (attachMoved && seen.oldAttachmentGone !== undefined && seen.newAttached !== undefined) {
+    timings.attachMs = Math.round(seen.newAttached - seen.oldAttachmentGone);
+  }
+  return timings;
+}

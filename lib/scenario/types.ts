@@ -22,9 +22,27 @@ export type ScenarioId =
   | "rwop-preemption"
   | "rwop-kubelet-guard"
   | "rwx-cross-node"
+  | "rwo-rollout"
+  | "rwo-rollout-recreate"
+  | "rwo-rollout-no-surge"
+  | "rwop-rollout"
+  | "rwop-rollout-recreate"
+  | "rwo-statefulset-reschedule"
   | "rwo-node-loss"
   | "rwo-node-loss-force-delete"
   | "rwo-node-out-of-service";
+
+/** The controllers of the workloads family. */
+export type WorkloadKind = "deployment" | "statefulset";
+
+/**
+ * A Deployment's update strategy: `rolling-update` is Kubernetes' default
+ * (maxSurge 25% and maxUnavailable 25%: with one replica, the new pod starts
+ * before the old one stops); `no-surge` is RollingUpdate with maxSurge 0 and
+ * maxUnavailable 1 (the old pod stops first); `recreate` is Recreate (every
+ * old pod is gone before a new one is created).
+ */
+export type RolloutStrategy = "rolling-update" | "no-surge" | "recreate";
 
 /**
  * How the storage behind a class behaves across nodes, from what the cluster
@@ -85,7 +103,11 @@ export type Outcome =
   /** After its node failed, the workload ran (and wrote) on another node. */
   | "failed-over"
   /** After its node failed, the workload did not run elsewhere within the budget. */
-  | "not-failed-over";
+  | "not-failed-over"
+  /** The workload's update finished: its new pod runs where the change put it and the old pod is gone. */
+  | "rollout-completed"
+  /** The workload's update cannot finish: its new pod is kept from the volume while the old pod holds it. */
+  | "rollout-stalled";
 
 export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";
 
@@ -147,6 +169,8 @@ export interface RunTimings {
   /** rwo-handoff: holder gone -> old attachment gone, and old attachment gone -> new one attached. */
   detachMs?: number;
   attachMs?: number;
+  /** A workload's update that completed: from the old pod gone to the new pod Ready (admitted). */
+  rolloutMs?: number;
   steps: StepTiming[];
 }
 

@@ -34,6 +34,8 @@ export const outcomeText: Record<Outcome, string> = {
   "attached-to-two-nodes": "attached to two nodes",
   "failed-over": "failed over to another node",
   "not-failed-over": "not failed over",
+  "rollout-completed": "the rollout completed",
+  "rollout-stalled": "the rollout stalled",
 };
 
 /** What was observed, as far as the verdict is concerned (a Decision, or a record's `observed`). */

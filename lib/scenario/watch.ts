@@ -1,5 +1,6 @@
 import type {
   CoreV1Event,
+  V1Deployment,
   V1PersistentVolumeClaim,
   V1Pod,
   V1VolumeAttachment,
@@ -7,7 +8,7 @@ import type {
 import type { Fidelity } from "../cluster/fidelity.ts";
 import type { Kube } from "../kube/client.ts";
 import { resources } from "../kube/resources.ts";
-import { type Snapshot, watchUntil } from "../kube/wait.ts";
+import { type Snapshot, type Source, watchUntil } from "../kube/wait.ts";
 import { heartbeat } from "../progress.ts";
 import type { Observations } from "./classify.ts";
 import { attachmentState, type EventLog, podState } from "./evidence.ts";
@@ -19,7 +20,7 @@ import type { ObjectEvidence, StorageProfile } from "./types.ts";
  * turned into what the classifier reads (classify.ts, Observations).
  */
 
-type Sources = "pods" | "events" | "claims" | "attachments";
+type Sources = "pods" | "events" | "claims" | "attachments" | "deployments";
 
 /** Waits until `until` answers (not undefined), or throws WaitTimeoutError after `timeoutMs`. */
 export type Waiter = <R>(
@@ -33,10 +34,15 @@ export interface ObservedScope {
   claim: string;
   fidelity: Fidelity;
   storage: Pick<StorageProfile, "csiDriver" | "family">;
+  /** Watch the namespace's Deployments too (the workloads family's rollouts). */
+  deployments?: boolean;
 }
 
 /** What the classifier reads from a snapshot: the claim, the namespace's pods and events, the claim's volume's attachments. */
-export function observationsOf(snapshot: Snapshot<Sources>, scope: ObservedScope): Observations {
+export function observationsOf(
+  snapshot: Snapshot<Sources> | Snapshot<Exclude<Sources, "deployments">>,
+  scope: ObservedScope,
+): Observations {
   const claim = snapshot.claims.get(`${scope.namespace}/${scope.claim}`) as
     | V1PersistentVolumeClaim
     | undefined;
@@ -51,6 +57,13 @@ export function observationsOf(snapshot: Snapshot<Sources>, scope: ObservedScope
       (va) => volume !== undefined && va.spec.source.persistentVolumeName === volume,
     ),
     ...(claim ? { claim } : {}),
+    ...("deployments" in snapshot
+      ? {
+          deployments: new Map(
+            [...snapshot.deployments.values()].map((d) => [d.metadata?.name ?? "", d as V1Deployment]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -69,11 +82,15 @@ export function scenarioWaiter(options: {
   now: () => number;
 }): Waiter {
   const { kube, scope, label, signal, events, objects, now } = options;
-  const sources = {
+  const sources: Partial<Record<Sources, Source>> = {
     pods: { resource: resources.pods, namespace: scope.namespace },
     events: { resource: resources.events, namespace: scope.namespace },
     claims: { resource: resources.persistentVolumeClaims, namespace: scope.namespace },
     attachments: { resource: resources.volumeAttachments },
+    // Only the scenarios that need them pay for another watch.
+    ...(scope.deployments
+      ? { deployments: { resource: resources.deployments, namespace: scope.namespace } }
+      : {}),
   };
   const recordStates = (observations: Observations) => {
     const at = new Date();
@@ -90,7 +107,7 @@ export function scenarioWaiter(options: {
     try {
       return await watchUntil<Sources, R>(
         kube,
-        sources,
+        sources as Record<Sources, Source>,
         {
           description: what,
           timeoutMs,

@@ -9,7 +9,7 @@ import type { ScenarioNames } from "../record.ts";
 import type { PodSlot, Scenario, Step } from "../scenarios.ts";
 import type { Timeouts } from "../timeouts.ts";
 import type { MeasuredTimings } from "../timing.ts";
-import type { Check, ObjectEvidence, StorageProfile } from "../types.ts";
+import type { Check, ObjectEvidence, StorageProfile, WorkloadKind } from "../types.ts";
 import type { Waiter } from "../watch.ts";
 
 /**
@@ -63,6 +63,8 @@ export interface RunState {
   createdAtMs: Partial<Record<PodSlot, number>>;
   /** The run's PriorityClasses, cluster-scoped: the clean-up removes them. */
   priorityClasses: string[];
+  /** The workloads family's Deployment or StatefulSet, and the pod it ran first (pod A). */
+  workload?: { kind: WorkloadKind; name: string; oldPod: { name: string; uid: string; node: string } };
 }
 
 /** One step kind's code: whether the scenario goes on after it. */

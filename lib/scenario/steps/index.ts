@@ -7,6 +7,8 @@ import { decide } from "./decide.ts";
 import { handOver } from "./hand-over.ts";
 import { pod } from "./pod.ts";
 import { preempt } from "./preempt.ts";
+import { roll } from "./roll.ts";
+import { workload } from "./workload.ts";
 
 /** Every step kind's code, one module each: the runner (runner.ts) interprets a scenario's steps through here. */
 const stepCode: { [K in Step["do"]]: StepCode<K> } = {
@@ -18,6 +20,8 @@ const stepCode: { [K in Step["do"]]: StepCode<K> } = {
   "read-token": readToken,
   "hand-over": handOver,
   preempt,
+  workload,
+  roll,
 };
 
 /** Runs one step; false when the scenario ends here. */

@@ -5,17 +5,22 @@ import type { Kube } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { type MentioningProcess, processesMentioning } from "../lib/processes.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
-import { scenarios } from "../lib/scenario/scenarios.ts";
+import { type Scenario, scenarios, workloadScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
 import type { ScenarioRecord } from "../lib/scenario/types.ts";
 import type { Settings } from "../lib/settings.ts";
 
 /**
  * What the matrix benchmarks share (local-matrix.ts, local-scale.ts): one
- * round of the steady-state matrix (every scenario x class side by side, each
- * case with its namespace's clean-up), the figures taken from its records,
- * and the CPU and memory the cluster's processes used meanwhile.
+ * round of the matrix (every scenario but the node-failure ones x class side
+ * by side, each case with its namespace's clean-up), the figures taken from
+ * its records, and the CPU and memory the cluster's processes used meanwhile.
  */
+
+/** The matrix's scenarios: the access-mode families and the workloads family (AMC_BENCH_FAMILIES=access-modes: the first alone). */
+export function matrixScenarios(): readonly Scenario[] {
+  return process.env.AMC_BENCH_FAMILIES === "access-modes" ? scenarios : [...scenarios, ...workloadScenarios];
+}
 
 export interface MatrixRound {
   runId: string;
@@ -44,7 +49,9 @@ export async function matrixRound(
 ): Promise<MatrixRound> {
   const run = await newRunContext({ reportDir: "reports/bench", image: "alpine" });
   const prepared = await prepareRun(kube, handle, run, settings);
-  const cases = scenarios.flatMap((scenario) => prepared.storage.map((storage) => ({ scenario, storage })));
+  const cases = matrixScenarios().flatMap((scenario) =>
+    prepared.storage.map((storage) => ({ scenario, storage })),
+  );
   const started = Date.now();
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();

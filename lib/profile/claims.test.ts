@@ -4,6 +4,7 @@ import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import {
   kindFailover,
+  kindWorkloads,
   localFailover,
   recordedEnd,
   recordedPlan,
@@ -367,5 +368,48 @@ describe("failover and fencing claims", () => {
     expect(halfway?.reason).toBe(
       "rwo-node-out-of-service @ amc-block (kubelet-stopped): not run: the run was interrupted before it",
     );
+  });
+});
+
+/** Rollout claims against the workloads family's recorded run on kind (lib/report/testdata/kind-workloads). */
+describe("rollout claims", () => {
+  const claims = (profile: StoredProfile) => claimsOf(profile, kindWorkloads.records, kindWorkloads.plan);
+
+  it("hold what each strategy did, and break on a rollout that did otherwise", () => {
+    const results = claims(
+      profileWith(
+        {
+          name: "amc-block",
+          accessModes: ["ReadWriteOnce", "ReadWriteOncePod"],
+          rwoCrossNode: "attach-exclusive",
+          rollout: {
+            rollingUpdate: "stalls",
+            noSurge: "completes",
+            recreate: "completes",
+            statefulSetMove: "completes",
+          },
+        },
+        // Wrong on purpose: shared storage lets a rolling update run on two nodes at once.
+        {
+          name: "amc-shared",
+          accessModes: ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"],
+          rwoCrossNode: "not-enforced",
+          rollout: { rollingUpdate: "stalls", rwopRollingUpdate: "stalls" },
+        },
+      ),
+    );
+    const status = Object.fromEntries(
+      results.filter((c) => c.kind === "rollout").map((c) => [c.id, c.status]),
+    );
+    expect(status).toEqual({
+      "amc-block/rollout/rollingUpdate": "held",
+      "amc-block/rollout/noSurge": "held",
+      "amc-block/rollout/recreate": "held",
+      "amc-block/rollout/statefulSetMove": "held",
+      "amc-shared/rollout/rollingUpdate": "broken",
+      "amc-shared/rollout/rwopRollingUpdate": "held",
+    });
+    const broken = results.find((c) => c.id === "amc-shared/rollout/rollingUpdate");
+    expect(broken?.reason).toMatch(/expected the rollout stalled, observed the rollout completed/);
   });
 });

@@ -23,6 +23,7 @@ import {
   shortOutcome,
   verdictWord,
 } from "./markdown.ts";
+import { rolloutDurations, stalledRolloutSentences } from "./rollouts.ts";
 
 /**
  * certification.html: one self-contained file (inline style and script, no
@@ -391,6 +392,31 @@ ${rows}
 </tbody></table>`;
 }
 
+/** The workloads family: each stalled rollout in a sentence with its remedy, and the completed ones' durations. */
+function rolloutSection(cert: Certification): string {
+  const stalled = stalledRolloutSentences(cert.results);
+  const durations = rolloutDurations(cert.results);
+  if (stalled.length === 0 && durations.length === 0) return "";
+  const ms = (value: number | undefined) => (value !== undefined ? `${value} ms` : "-");
+  const code = (text: string) => h(text).replace(/`([^`]+)`/g, "<code>$1</code>");
+  const rows = durations
+    .map(
+      (d) =>
+        `<tr><td>${h(d.scenario)}</td><td><code>${h(d.storageClass)}</code></td><td>${d.rolloutMs !== undefined ? h(seconds(d.rolloutMs)) : "none: the new pod ran before the old one was deleted"}</td><td>${h(ms(d.detachMs))}</td><td>${h(ms(d.attachMs))}</td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Rollouts</h2>
+${stalled.length > 0 ? `<ul class="rollouts">${stalled.map((s) => `<li>${code(s)}</li>`).join("")}</ul>` : ""}
+${
+  durations.length > 0
+    ? `<p class="muted">Completed rollouts: the old pod's deletion to the new pod admitted, the workload's downtime (detach: the old pod's deletion to its attachment gone; attach: to the new one attached).</p>
+<table class="plain"><thead><tr><th>scenario</th><th>class</th><th>rollout</th><th>detach</th><th>attach</th></tr></thead><tbody>
+${rows}
+</tbody></table>`
+    : ""
+}`;
+}
+
 export function renderHtml(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id));
@@ -469,6 +495,7 @@ ${cert.summary.findings.length > 0 ? `<ul class="findings">${cert.summary.findin
 <h2>Timings</h2>
 ${barChart("Time to decision, from pod B's creation", decisions, "decision")}
 ${barChart("Handoff: holder deleted to volume attached on the other node", handoffs, "handoff")}
+${rolloutSection(cert)}
 ${failoverSection(cert, indexOf)}
 <h2>Storage classes</h2>
 <table class="plain"><thead><tr><th>class</th><th>provisioner</th><th>family</th><th>why</th><th>binding mode</th></tr></thead><tbody>

@@ -18,6 +18,7 @@ import {
   sinceFault,
   totalText,
 } from "./failover-text.ts";
+import { rolloutDurations, stalledRolloutSentences } from "./rollouts.ts";
 
 /**
  * certification.md: the matrix (classes x scenarios, one line per cell), the
@@ -59,7 +60,12 @@ export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function cellText(result: CertificationResult): string {
   const word = verdictWord[result.verdict ?? "not-run"];
   if (!result.observed) return word;
-  const handoff = result.timings?.handoffMs !== undefined ? ` in ${seconds(result.timings.handoffMs)}` : "";
+  const handoff =
+    result.timings?.handoffMs !== undefined
+      ? ` in ${seconds(result.timings.handoffMs)}`
+      : result.timings?.rolloutMs !== undefined
+        ? ` in ${seconds(result.timings.rolloutMs)}`
+        : "";
   const failover =
     result.failover?.recovered && result.failover.totalMs !== undefined
       ? ` in ${seconds(result.failover.totalMs)}`
@@ -254,6 +260,33 @@ function failoverSection(cert: Certification): string[] {
   ];
 }
 
+/** The workloads family: each stalled rollout in a sentence with its remedy, and the completed ones' durations. */
+function rolloutSection(cert: Certification): string[] {
+  const stalled = stalledRolloutSentences(cert.results);
+  const durations = rolloutDurations(cert.results);
+  if (stalled.length === 0 && durations.length === 0) return [];
+  const ms = (value: number | undefined) => (value !== undefined ? `${value} ms` : "-");
+  return [
+    "## Rollouts",
+    "",
+    ...stalled.map((s) => `- ${s}`),
+    ...(stalled.length > 0 ? [""] : []),
+    ...(durations.length > 0
+      ? [
+          "Completed rollouts: the old pod's deletion to the new pod admitted, the workload's downtime (detach: the old pod's deletion to its attachment gone; attach: to the new one attached).",
+          "",
+          "| scenario | class | rollout | detach | attach |",
+          "|---|---|---|---|---|",
+          ...durations.map(
+            (d) =>
+              `| ${d.scenario} | \`${d.storageClass}\` | ${d.rolloutMs !== undefined ? seconds(d.rolloutMs) : "none: the new pod ran before the old one was deleted"} | ${ms(d.detachMs)} | ${ms(d.attachMs)} |`,
+          ),
+          "",
+        ]
+      : []),
+  ];
+}
+
 export function renderMarkdown(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   const scenarioIds = cert.scenarios.map((s) => s.id).filter((id) => !isFailoverScenario(id));
@@ -318,6 +351,7 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
         ]
       : ["None measured (no attachable class, or no handoff ran)."]),
     "",
+    ...rolloutSection(cert),
     ...failoverSection(cert),
   ];
   return lines.join("\n");

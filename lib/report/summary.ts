@@ -3,6 +3,7 @@ import { caseName } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
 import { dataWord, fencingWord, recoveryWords, totalText } from "./failover-text.ts";
 import { claimCountsLine, claimWord, countsLine, seconds, verdictWord } from "./markdown.ts";
+import { rolloutDurations, stalledRolloutSentences } from "./rollouts.ts";
 
 /**
  * The end-of-run summary printed to the terminal: one line per scenario and
@@ -42,6 +43,8 @@ export function summarize(cert: Certification): string {
     (h) =>
       `  ${h.storageClass}: ${seconds(h.handoffMs)} (detach ${h.detachMs ?? "?"} ms, attach ${h.attachMs ?? "?"} ms)`,
   );
+  const stalled = stalledRolloutSentences(cert.results);
+  const durations = rolloutDurations(cert.results);
   // The results that failed over (the others say so above): how fast, and the data and fencing verdicts.
   const failovers = (summary.failovers ?? [])
     .filter((f) => f.recovered)
@@ -65,6 +68,18 @@ export function summarize(cert: Certification): string {
     ...(summary.findings.length > 0 ? ["findings:", ...summary.findings.map((f) => `  ${f}`)] : []),
     ...(handoffs.length > 0
       ? ["handoff times (holder deleted to volume attached on the other node):", ...handoffs]
+      : []),
+    ...(stalled.length > 0
+      ? ["rollouts that stall:", ...stalled.map((s) => `  ${s.replaceAll("`", "")}`)]
+      : []),
+    ...(durations.length > 0
+      ? [
+          "rollouts that completed (the old pod's deletion to the new pod admitted):",
+          ...durations.map(
+            (d) =>
+              `  ${`${d.scenario} @ ${d.storageClass}`.padEnd(width)}  ${d.rolloutMs !== undefined ? seconds(d.rolloutMs) : "none: the new pod ran before the old one was deleted"}${d.attachMs !== undefined ? ` (detach ${d.detachMs ?? "?"} ms, attach ${d.attachMs} ms)` : ""}`,
+          ),
+        ]
       : []),
     ...(failovers.length > 0 ? [`node failure (${recoveryWords(cert)}):`, ...failovers] : []),
     ...claims,

@@ -220,6 +220,8 @@ export interface RolloutSubject {
 export interface RolloutProgress {
   /** No pod with the old pod's uid is left. */
   oldPodGone: boolean;
+  /** The old pod is being deleted (or gone): it no longer holds the volume for good. */
+  oldPodLeaving: boolean;
   /** The volume's attachment to the old pod's node is gone (meaningful on attachable storage). */
   oldAttachmentGone: boolean;
   /** The volume is attached to the target node (where it is another node than the old one). */
@@ -253,6 +255,7 @@ export function rolloutProgress(observations: Observations, subject: RolloutSubj
     );
   const progress: RolloutProgress = {
     oldPodGone: old === undefined,
+    oldPodLeaving: !oldHolds,
     oldAttachmentGone: volume !== undefined && !attachment(oldPod.node),
     newAttached: attachment(targetNode)?.status?.attached === true,
     ...(newPod ? { newPod } : {}),
@@ -302,13 +305,14 @@ export function rolloutProgress(observations: Observations, subject: RolloutSubj
 export function progressDeadlineExceeded(
   observations: Observations,
   deployment: string,
-): { message: string; lastTransitionTime?: Date } | undefined {
+): { message: string; lastTransitionTime?: string } | undefined {
   const condition = observations.deployments
     ?.get(deployment)
     ?.status?.conditions?.find((c) => c.type === "Progressing");
   if (condition?.status !== "False" || condition.reason !== "ProgressDeadlineExceeded") return undefined;
   return {
     message: condition.message ?? "",
-    ...(condition.lastTransitionTime ? { lastTransitionTime: condition.lastTransitionTime } : {}),
+    // Typed a Date by the client, but a watch hands over the JSON string.
+    ...(condition.lastTransitionTime ? { lastTransitionTime: String(condition.lastTransitionTime) } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { emittedAt } from "./evidence.ts";
 import { recording } from "./testdata/recordings.ts";
-import { decisionTimings, handoverTimings, stepTiming } from "./timing.ts";
+import { decisionTimings, handoverTimings, rolloutTimings, stepTiming } from "./timing.ts";
 
 /** The timings' arithmetic, on given instants and on an event recorded from the local cluster. */
 
@@ -67,6 +67,29 @@ describe("a hand-over's timings", () => {
       detachMs: 500,
     });
     expect(handoverTimings(0, 3_000, {})).toEqual({ handoffMs: 3000 });
+  });
+});
+
+describe("a rollout's timings", () => {
+  // The instants of rwo-statefulset-reschedule @ amc-block on kind (ms since the template's change).
+  const seen = {
+    started: 0,
+    oldPodLeaving: 310.2,
+    oldAttachmentGone: 7_144.1,
+    newAttached: 8_457.3,
+    newAdmitted: 9_260.6,
+  };
+
+  it("measure the old pod's deletion to the new pod admitted, and across nodes the detach and the attach", () => {
+    expect(rolloutTimings(seen, true)).toEqual({ rolloutMs: 8950, detachMs: 6834, attachMs: 1313 });
+  });
+
+  it("leave out the detach and the attach where the volume did not move by attach", () => {
+    expect(rolloutTimings(seen, false)).toEqual({ rolloutMs: 8950 });
+  });
+
+  it("have no duration when the new pod ran before the old one was deleted (a rolling update on shared storage)", () => {
+    expect(rolloutTimings({ started: 0, oldPodLeaving: 5_000, newAdmitted: 4_000 }, false)).toEqual({});
   });
 });
 

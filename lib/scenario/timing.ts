@@ -76,29 +76,35 @@ export function stepTiming(step: string, startedAt: Date, endedAtMs: number): St
 /** When a rollout's milestones were first seen (epoch ms), from the template's change. */
 export interface RolloutSeen {
   started: number;
-  oldPodGone?: number;
+  /** The old pod seen with a deletionTimestamp (or gone). */
+  oldPodLeaving?: number;
   oldAttachmentGone?: number;
   newAttached?: number;
+  /** The new pod admitted on the target node. */
+  newAdmitted?: number;
   /** The new pod admitted on another node while the old one was still there (storage that does not keep RWO to a node). */
   bothAdmitted?: { at: number; pod: string };
 }
 
 /**
- * A completed rollout's timings: the old pod gone to the new pod admitted
- * (rolloutMs, when the old pod went first); when the volume moved between
- * nodes by attach, the old pod gone to its attachment gone (detach) and that
- * to the new one attached (attach).
+ * A completed rollout's timings: the old pod's deletion to the new pod
+ * admitted (rolloutMs, the workload's downtime; none when the new pod ran
+ * before the old one was deleted); when the volume moved between nodes by
+ * attach, the old pod's deletion to its attachment gone (detach: the kubelet
+ * unmounts, and the attach/detach controller detaches, before the pod object
+ * is removed) and that to the new one attached (attach).
  */
-export function rolloutTimings(doneMs: number, seen: RolloutSeen, attachMoved: boolean): MeasuredTimings {
+export function rolloutTimings(seen: RolloutSeen, attachMoved: boolean): MeasuredTimings {
   const timings: MeasuredTimings = {};
-  if (seen.oldPodGone !== undefined && seen.bothAdmitted === undefined) {
-    timings.rolloutMs = Math.round(doneMs - seen.oldPodGone);
+  const { oldPodLeaving, newAdmitted, oldAttachmentGone, newAttached } = seen;
+  if (oldPodLeaving !== undefined && newAdmitted !== undefined && newAdmitted >= oldPodLeaving) {
+    timings.rolloutMs = Math.round(newAdmitted - oldPodLeaving);
   }
-  if (attachMoved && seen.oldPodGone !== undefined && seen.oldAttachmentGone !== undefined) {
-    timings.detachMs = Math.max(0, Math.round(seen.oldAttachmentGone - seen.oldPodGone));
+  if (attachMoved && oldPodLeaving !== undefined && oldAttachmentGone !== undefined) {
+    timings.detachMs = Math.round(oldAttachmentGone - oldPodLeaving);
   }
-  if (attachMoved && seen.oldAttachmentGone !== undefined && seen.newAttached !== undefined) {
-    timings.attachMs = Math.round(seen.newAttached - seen.oldAttachmentGone);
+  if (attachMoved && oldAttachmentGone !== undefined && newAttached !== undefined) {
+    timings.attachMs = Math.round(newAttached - oldAttachmentGone);
   }
   return timings;
 }

@@ -169,7 +169,7 @@ export interface RunTimings {
   /** rwo-handoff: holder gone -> old attachment gone, and old attachment gone -> new one attached. */
   detachMs?: number;
   attachMs?: number;
-  /** A workload's update that completed: from the old pod gone to the new pod Ready (admitted). */
+  /** A workload's update that completed: from the old pod's deletion to the new pod Ready (admitted), its downtime. */
   rolloutMs?: number;
   steps: StepTiming[];
 }

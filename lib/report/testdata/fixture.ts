@@ -15,6 +15,9 @@ import type { RunPlan } from "../plan.ts";
  * - `local-failover/`: run 20261201t225401-5686 on the local cluster `amc-b1ede0` (kwok,
  *   control-plane fidelity): only the kubelet-stopped mode injected; the powered-off cases are
  *   recorded not applicable, as this cluster cannot power a node off.
+ * - `kind-workloads/`: run 20261202t041019-2170 of the workloads family alone (--scenario
+ *   rwo-rollout,rwo-rollout-recreate,rwo-rollout-no-surge,rwop-rollout,rwop-rollout-recreate,
+ *   rwo-statefulset-reschedule) on the kind cluster `amc-wl` (real kubelets), 2026-12-02.
  */
 function recordedRun(name: string) {
   const dir = new URL(`./${name}/`, import.meta.url);
@@ -36,5 +39,7 @@ export const recordedRecords: ScenarioRecord[] = run.records;
 
 /** The node-failure scenarios on kind: 4 classes x 3 scenarios x 2 fault modes. */
 export const kindFailover = recordedRun("kind-failover");
+/** The workloads family on kind: 4 classes x 6 scenarios. */
+export const kindWorkloads = recordedRun("kind-workloads");
 /** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes, powered-off not applicable. */
 export const localFailover = recordedRun("local-failover");

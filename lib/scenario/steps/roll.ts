@@ -44,16 +44,14 @@ export const roll: StepCode<"roll"> = async (context, step) => {
     (o) => {
       const p = rolloutProgress(o, { oldPod: workload.oldPod, targetNode: target });
       const now = context.now();
-      if (p.oldPodGone) seen.oldPodGone ??= now;
+      if (p.oldPodLeaving) seen.oldPodLeaving ??= now;
       if (p.oldAttachmentGone) seen.oldAttachmentGone ??= now;
       if (p.newAttached) seen.newAttached ??= now;
-      if (
-        !p.oldPodGone &&
-        p.newPod &&
-        target !== workload.oldPod.node &&
-        admittedOn(o, p.newPod) === target
-      ) {
-        seen.bothAdmitted ??= { at: now, pod: p.newPod };
+      if (p.newPod && admittedOn(o, p.newPod) === target) {
+        seen.newAdmitted ??= now;
+        // Both pods using the volume on two nodes: the old one not yet on its way out.
+        if (!p.oldPodLeaving && target !== workload.oldPod.node)
+          seen.bothAdmitted ??= { at: now, pod: p.newPod };
       }
       return p.decision ? p : undefined;
     },
@@ -75,7 +73,7 @@ export const roll: StepCode<"roll"> = async (context, step) => {
   if (decision.outcome === "rollout-completed") {
     const attachable = context.storage.csiDriver?.attachRequired ?? context.storage.family === "attachable";
     const moved = target !== workload.oldPod.node;
-    Object.assign(state.timings, rolloutTimings(context.now(), seen, moved && attachable));
+    Object.assign(state.timings, rolloutTimings(seen, moved && attachable));
   } else if (workload.kind === "deployment") {
     await checkProgressDeadline(context, workload.name);
   }

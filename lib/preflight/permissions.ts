@@ -104,7 +104,7 @@ export const suitePermissions: readonly Permission[] = [
     verbs: ["create", "delete"],
     group: "scheduling.k8s.io",
     resource: "priorityclasses",
-    why: "rwop-preemption gives its pods a low and a high PriorityClass of the run's own",
+    why: "rwop-preemption and rwop-preemption-namespaces give their pods a low and a high PriorityClass of the run's own",
     when: "preemption",
   },
   {
@@ -162,7 +162,7 @@ export function neededPermissions(
 ): Permission[] {
   const selected = (ids: readonly string[]) =>
     context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
-  const preemption = selected(["rwop-preemption"]);
+  const preemption = selected(["rwop-preemption", "rwop-preemption-namespaces"]);
   const workloads = selected(workloadScenarios.map((s) => s.id));
   const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(

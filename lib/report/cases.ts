@@ -1,5 +1,5 @@
 import type { NodeFaultMode } from "../cluster/contract.ts";
-import { failoverScenarios } from "../scenario/scenarios.ts";
+import { allScenarios, failoverScenarios } from "../scenario/scenarios.ts";
 import type { FailoverPath } from "../scenario/types.ts";
 
 /**
@@ -34,6 +34,18 @@ const failoverIds: ReadonlySet<string> = new Set(failoverScenarios.map((s) => s.
 /** A node-failure scenario (its results are per fault mode, and reported in their own section). */
 export function isFailoverScenario(id: string): boolean {
   return failoverIds.has(id);
+}
+
+const controlPlaneIds: ReadonlySet<string> = new Set(
+  allScenarios.filter((s) => s.subject === "control-plane").map((s) => s.id),
+);
+
+/**
+ * A scenario about the control plane, not the storage (rwop-preemption-namespaces):
+ * its results are kept out of the storage matrix and counts, in a section of their own.
+ */
+export function isControlPlaneScenario(id: string): boolean {
+  return controlPlaneIds.has(id);
 }
 
 /** "rwo-node-loss (kubelet stopped)", or the scenario id alone. */

@@ -1,5 +1,5 @@
 import type { ScenarioRecord, StorageProfile } from "../scenario/types.ts";
-import { caseKey, caseName, sameCase } from "./cases.ts";
+import { caseKey, caseName, isControlPlaneScenario, sameCase } from "./cases.ts";
 import {
   CERTIFICATION_SCHEMA,
   type Certification,
@@ -38,6 +38,7 @@ function fromRecord(record: ScenarioRecord): CertificationResult {
     timings: record.timings,
     ...(record.cleanupNotes ? { cleanupNotes: record.cleanupNotes } : {}),
     ...(record.failover ? { failover: record.failover } : {}),
+    ...(record.subject ? { subject: record.subject } : {}),
   };
 }
 
@@ -158,7 +159,16 @@ export function buildCertification(
     summary: {
       counts,
       // The two fault modes of a node-failure scenario often find the same thing: it is said once.
-      findings: [...new Set(results.filter((r) => r.verdict === "finding").map(findingText))],
+      findings: [
+        ...new Set(
+          results
+            .filter((r) => r.verdict === "finding" && !isControlPlaneScenario(r.scenario))
+            .map(findingText),
+        ),
+      ],
+      clusterFindings: results
+        .filter((r) => r.verdict === "finding" && isControlPlaneScenario(r.scenario))
+        .map((r) => `Kubernetes ${plan.cluster.kubernetesVersion}, ${caseName(r)}: ${r.reason}`),
       handoffs: results.flatMap((r) =>
         r.timings?.handoffMs === undefined
           ? []

@@ -48,6 +48,8 @@ export interface CertificationResult {
   cleanupNotes?: string[];
   /** The node-failure scenarios: the fault, the path, the timeline, the data and the fencing. */
   failover?: FailoverRecord;
+  /** Set when the verdict is about the cluster's control plane, not the storage class (rwop-preemption-namespaces). */
+  subject?: "control-plane";
 }
 
 /** One node-failure result in a line: how long the workload took to write elsewhere, and its two verdicts. */
@@ -92,7 +94,10 @@ export interface Certification {
   results: CertificationResult[];
   summary: {
     counts: Record<Verdict | "not-run", number>;
+    /** The findings about the storage. */
     findings: string[];
+    /** The findings about the cluster's control plane (its Kubernetes), kept apart from the storage's. */
+    clusterFindings: string[];
     handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
     /** Every node-failure result that ran a fault, in the results' order. */
     failovers: FailoverSummary[];

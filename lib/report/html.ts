@@ -1,5 +1,13 @@
 import type { FailoverPhase, FailoverRecord, Verdict } from "../scenario/types.ts";
-import { caseKey, caseName, faultModeWords, isFailoverScenario, pathWords, scenarioLabel } from "./cases.ts";
+import {
+  caseKey,
+  caseName,
+  faultModeWords,
+  isControlPlaneScenario,
+  isFailoverScenario,
+  pathWords,
+  scenarioLabel,
+} from "./cases.ts";
 import type { Certification, CertificationClaims, CertificationResult } from "./document.ts";
 import {
   dataWord,
@@ -392,6 +400,21 @@ ${rows}
 </tbody></table>`;
 }
 
+/** The results about the cluster's control plane, apart from the storage's. */
+function controlPlaneSection(cert: Certification): string {
+  const results = cert.results.filter((r) => isControlPlaneScenario(r.scenario));
+  if (results.length === 0) return "";
+  const items = results
+    .map(
+      (r) =>
+        `<li><code>${h(caseName(r))}</code>: <span class="v-${r.verdict ?? "not-run"}">${h(verdictWord[r.verdict ?? "not-run"])}</span>: ${h(r.reason)}</li>`,
+    )
+    .join("");
+  return `<h2>The cluster's control plane</h2>
+<p>What these scenarios test is Kubernetes itself (${h(cert.cluster.kubernetesVersion)} here), not the storage: a finding here is about the cluster, whichever class it ran on, and is no verdict on that class.</p>
+<ul class="control-plane">${items}</ul>`;
+}
+
 /** The workloads family: each stalled rollout in a sentence with its remedy, and the completed ones' durations. */
 function rolloutSection(cert: Certification): string {
   const stalled = stalledRolloutSentences(cert.results);
@@ -419,7 +442,8 @@ ${rows}
 
 export function renderHtml(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
-  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id));
+  // The control plane's own scenarios are not about the storage: they have a section of their own.
+  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !isControlPlaneScenario(s.id));
   const indexOf = new Map(cert.results.map((r, i) => [caseKey(r), i]));
   // The access modes over the columns, one group per run of scenarios of the same mode.
   const groups: { accessMode: string; span: number }[] = [];
@@ -492,6 +516,7 @@ ${matrix}
 <div class="legend">${(["conforms", "finding", "deviates", "inconclusive", "not-applicable", "not-run"] as const).map((v) => `<span class="v-${v}">${h(verdictWord[v])}</span>`).join("")}<span class="muted">Select a cell for its evidence.</span></div>
 <h2>Findings</h2>
 ${cert.summary.findings.length > 0 ? `<ul class="findings">${cert.summary.findings.map((f) => `<li>${h(f)}</li>`).join("")}</ul>` : "<p>None.</p>"}
+${controlPlaneSection(cert)}
 <h2>Timings</h2>
 ${barChart("Time to decision, from pod B's creation", decisions, "decision")}
 ${barChart("Handoff: holder deleted to volume attached on the other node", handoffs, "handoff")}

@@ -1,5 +1,5 @@
 import { shortAccessMode } from "../scenario/types.ts";
-import { caseName } from "./cases.ts";
+import { caseName, isControlPlaneScenario } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
 import { evidenceText } from "./evidence-text.ts";
 
@@ -54,12 +54,18 @@ function testcase(suiteName: string, result: CertificationResult): string {
 }
 
 export function renderJUnit(cert: Certification): string {
-  const families = [...new Set(cert.scenarios.map((s) => s.accessMode))];
+  // One suite per access mode; the control plane's own results (not the storage's) in a suite apart.
+  const suiteOf = (r: Pick<CertificationResult, "scenario" | "accessMode">) =>
+    isControlPlaneScenario(r.scenario)
+      ? "control plane"
+      : `${r.accessMode} (${shortAccessMode[r.accessMode]})`;
+  const families = [
+    ...new Set(cert.scenarios.map((s) => suiteOf({ scenario: s.id, accessMode: s.accessMode }))),
+  ];
   const total = (results: CertificationResult[], verdicts: string[]) =>
     results.filter((r) => verdicts.includes(r.verdict ?? "not-run")).length;
-  const suites = families.map((accessMode) => {
-    const name = `${accessMode} (${shortAccessMode[accessMode]})`;
-    const results = cert.results.filter((r) => r.accessMode === accessMode);
+  const suites = families.map((name) => {
+    const results = cert.results.filter((r) => suiteOf(r) === name);
     const time = results.reduce((sum, r) => sum + durationMs(r), 0);
     const properties = [
       ["cluster", `${cert.cluster.provider} ${cert.cluster.name}`],

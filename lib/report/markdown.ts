@@ -1,5 +1,12 @@
 import type { Outcome, Verdict } from "../scenario/types.ts";
-import { caseName, faultModeWords, isFailoverScenario, pathWords, scenarioLabel } from "./cases.ts";
+import {
+  caseName,
+  faultModeWords,
+  isControlPlaneScenario,
+  isFailoverScenario,
+  pathWords,
+  scenarioLabel,
+} from "./cases.ts";
 import type {
   Certification,
   CertificationClaims,
@@ -41,6 +48,7 @@ export const shortOutcome: Record<Outcome, string> = {
   "not-failed-over": "not failed over",
   "rollout-completed": "rollout completed",
   "rollout-stalled": "rollout stalled",
+  "other-namespace-preempted": "another namespace's pod preempted",
 };
 
 export const verdictWord: Record<Verdict | "not-run", string> = {
@@ -260,6 +268,22 @@ function failoverSection(cert: Certification): string[] {
   ];
 }
 
+/** The results about the cluster's control plane, apart from the storage's. */
+function controlPlaneSection(cert: Certification): string[] {
+  const results = cert.results.filter((r) => isControlPlaneScenario(r.scenario));
+  if (results.length === 0) return [];
+  return [
+    "## The cluster's control plane",
+    "",
+    `What these scenarios test is Kubernetes itself (${cert.cluster.kubernetesVersion} here), not the storage: a finding here is about the cluster, whichever class it ran on, and is no verdict on that class.`,
+    "",
+    ...results.map(
+      (r) => `- \`${caseName(r)}\`: ${verdictWord[r.verdict ?? "not-run"]}: ${escapeCell(r.reason)}`,
+    ),
+    "",
+  ];
+}
+
 /** The workloads family: each stalled rollout in a sentence with its remedy, and the completed ones' durations. */
 function rolloutSection(cert: Certification): string[] {
   const stalled = stalledRolloutSentences(cert.results);
@@ -289,7 +313,10 @@ function rolloutSection(cert: Certification): string[] {
 
 export function renderMarkdown(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
-  const scenarioIds = cert.scenarios.map((s) => s.id).filter((id) => !isFailoverScenario(id));
+  // The control plane's own scenarios are not about the storage: their section is theirs too.
+  const scenarioIds = cert.scenarios
+    .map((s) => s.id)
+    .filter((id) => !isFailoverScenario(id) && !isControlPlaneScenario(id));
   const resultOf = (scenario: string, storageClass: string) =>
     cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
   const lines = [
@@ -332,6 +359,7 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
     "",
     ...(cert.summary.findings.length > 0 ? cert.summary.findings.map((f) => `- ${f}`) : ["None."]),
     "",
+    ...controlPlaneSection(cert),
     ...listOf(cert, "deviates", "Deviations"),
     ...listOf(cert, "inconclusive", "Inconclusive"),
     ...listOf(cert, "not-applicable", "Not applicable"),

@@ -66,6 +66,12 @@ export function summarize(cert: Certification): string {
     ...lines,
     countsLine(cert),
     ...(summary.findings.length > 0 ? ["findings:", ...summary.findings.map((f) => `  ${f}`)] : []),
+    ...((summary.clusterFindings ?? []).length > 0
+      ? [
+          "findings about the cluster's control plane (its Kubernetes, not the storage):",
+          ...(summary.clusterFindings ?? []).map((f) => `  ${f}`),
+        ]
+      : []),
     ...(handoffs.length > 0
       ? ["handoff times (holder deleted to volume attached on the other node):", ...handoffs]
       : []),

@@ -40,6 +40,8 @@ export interface Observations {
   claim?: V1PersistentVolumeClaim;
   /** The namespace's Deployments, by name (watched by the workloads family only). */
   deployments?: ReadonlyMap<string, V1Deployment>;
+  /** A second namespace's pods and events (rwop-preemption-namespaces). */
+  neighbour?: { namespace: string; pods: ReadonlyMap<string, V1Pod>; events: readonly CoreV1Event[] };
 }
 
 export interface Decision {
@@ -315,4 +317,37 @@ export function progressDeadlineExceeded(
     // Typed a Date by the client, but a watch hands over the JSON string.
     ...(condition.lastTransitionTime ? { lastTransitionTime: String(condition.lastTransitionTime) } : {}),
   };
+}
+
+/**
+ * The `preempt` step beside another namespace's holder of a claim with the
+ * same name (rwop-preemption-namespaces): that holder preempted (its
+ * Preempted event, or its deletion) is the outcome, whatever else happened;
+ * otherwise as `preempted`.
+ */
+export function preemptedBeside(
+  observations: Observations,
+  holder: string,
+  preemptor: string,
+  neighbourHolder: string,
+): Decision | undefined {
+  const neighbour = observations.neighbour;
+  if (neighbour) {
+    const event = eventsAbout(neighbour.events, "Pod", neighbourHolder).find((e) => e.reason === "Preempted");
+    const pod = neighbour.pods.get(neighbourHolder);
+    if (event || !pod || pod.metadata?.deletionTimestamp) {
+      const holderPod = observations.pods.get(holder);
+      const holderHit =
+        eventsAbout(observations.events, "Pod", holder).some((e) => e.reason === "Preempted") ||
+        !holderPod ||
+        holderPod.metadata?.deletionTimestamp !== undefined;
+      const node = admittedOn(observations, preemptor);
+      return {
+        outcome: "other-namespace-preempted",
+        summary: `the scheduler preempted ${neighbour.namespace}/${neighbourHolder}, whose claim has the same name in another namespace, ${holderHit ? `as well as ${holder}` : `and not ${holder}, the holder of the claim ${preemptor} wants`}; ${preemptor} ${node ? `was admitted on ${node}` : "was not admitted"}`,
+        ...(event ? { event } : {}),
+      };
+    }
+  }
+  return preempted(observations, holder, preemptor);
 }

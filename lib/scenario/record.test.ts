@@ -11,7 +11,7 @@ import {
   scenarioRecord,
   timeoutReason,
 } from "./record.ts";
-import { type Scenario, type Step, scenarios } from "./scenarios.ts";
+import { allScenarios, type Scenario, type Step } from "./scenarios.ts";
 import { observe, plannedProfile, recording, scenarioOf } from "./testdata/recordings.ts";
 import type { ScenarioRecord } from "./types.ts";
 
@@ -214,9 +214,25 @@ describe("the steps' wording", () => {
         { do: "preempt", holder: "a", by: "b" },
         "place pod-b (high priority) and wait for it to preempt pod-a",
       ],
+      [
+        { do: "neighbour" },
+        "in a second namespace, create a claim also named rwo-pvc-03d05d and its holder (low priority) on amc-node-a1",
+      ],
+      [
+        { do: "workload", kind: "deployment", strategy: "no-surge" },
+        "create a Deployment of one replica (strategy RollingUpdate, maxSurge 0, maxUnavailable 1) on amc-node-a1 and wait for its pod",
+      ],
+      [
+        { do: "workload", kind: "statefulset" },
+        "create a StatefulSet of one replica on amc-node-a1 and wait for its pod",
+      ],
+      [
+        { do: "roll", to: "second" },
+        "change its pod template so that the next pod runs on amc-node-a2, and wait for the rollout to complete or stall",
+      ],
     ];
     for (const [step, text] of said) expect(wording(step, cross)).toBe(text);
-    const kinds = new Set(scenarios.flatMap((s) => s.steps.map((step) => step.do)));
+    const kinds = new Set(allScenarios.flatMap((s) => s.steps.map((step) => step.do)));
     expect(new Set(said.map(([step]) => step.do))).toEqual(kinds);
   });
 

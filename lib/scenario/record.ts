@@ -65,6 +65,8 @@ export function describeStep(step: Step, { names, scenario, storage, nodes }: St
       const strategy = step.strategy ? ` (strategy ${strategyWords[step.strategy]})` : "";
       return `create a ${step.kind === "deployment" ? "Deployment" : "StatefulSet"} of one replica${strategy} on ${nodeFor(nodes, "first")} and wait for its pod`;
     }
+    case "neighbour":
+      return `in a second namespace, create a claim also named ${names.claim} and its holder (low priority) on ${nodeFor(nodes, "first")}`;
     case "roll":
       return `change its pod template so that the next pod runs on ${nodeFor(nodes, step.to)}, and wait for the rollout to complete or stall`;
   }
@@ -104,7 +106,7 @@ export function observedRecord(
 /** Everything a scenario's run established, for its record. */
 export interface RecordFacts {
   runId: string;
-  scenario: Pick<Scenario, "id" | "title" | "accessMode">;
+  scenario: Pick<Scenario, "id" | "title" | "accessMode" | "subject">;
   storage: Pick<StorageProfile, "className" | "provisioner" | "family" | "familyReason">;
   cluster: Pick<ClusterInfo, "provider" | "name" | "fidelity" | "kubernetesVersion">;
   /** The scenario's namespace; none when the steps did not run. */
@@ -151,6 +153,7 @@ export function scenarioRecord(facts: RecordFacts): ScenarioRecord {
     reason: verdict.reason,
     checks: facts.checks,
     ...(facts.cleanupNotes.length > 0 ? { cleanupNotes: facts.cleanupNotes } : {}),
+    ...(scenario.subject ? { subject: scenario.subject } : {}),
     evidence: facts.evidence,
     timings: {
       startedAt: timings.startedAt.toISOString(),

@@ -95,6 +95,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const expectation = scenario.expect(storage);
   const gate = scenarioGate(scenario, cluster.fidelity, pool);
   let namespace = "";
+  /** The scenario's second namespace (rwop-preemption-namespaces), removed with the first. */
+  let neighbourNamespace = "";
   let notApplicable: string | undefined;
   let undecided: string | undefined;
   let failure: unknown;
@@ -106,6 +108,15 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       // Awaited by the first pod; a step that fails first must not leave it rejected unheard.
       const serviceAccount = waitForServiceAccount(kube, namespace);
       serviceAccount.catch(() => undefined);
+      let neighbour: StepContext["neighbour"];
+      if (scenario.steps.some((s) => s.do === "neighbour")) {
+        neighbourNamespace = await createNamespace(kube, `amc-${scenario.id}-n`, run, labels);
+        neighbour = {
+          namespace: neighbourNamespace,
+          serviceAccount: waitForServiceAccount(kube, neighbourNamespace),
+        };
+        neighbour.serviceAccount.catch(() => undefined);
+      }
       const context: StepContext = {
         kube,
         namespace,
@@ -127,6 +138,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
             fidelity: cluster.fidelity,
             storage,
             deployments: scenario.steps.some((s) => s.do === "workload" && s.kind === "deployment"),
+            ...(neighbour ? { neighbour: neighbour.namespace } : {}),
           },
           label,
           signal: input.signal,
@@ -136,6 +148,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         }),
         now: nowMs,
         state,
+        ...(neighbour ? { neighbour } : {}),
       };
       for (const step of scenario.steps) {
         const stepStarted = new Date();
@@ -151,7 +164,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       else failure = error;
     } finally {
       if (namespace) {
-        const work = () => cleanUp({ kube, namespace, label, timeouts, state });
+        const namespaces = neighbourNamespace ? [namespace, neighbourNamespace] : [namespace];
+        const work = () => cleanUp({ kube, namespaces, label, timeouts, state });
         if (input.cleanups) {
           input.cleanups.start(
             recordFileName({ scenario: scenario.id, storageClass: storage.className }),
@@ -203,18 +217,22 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
 /** Removes what the scenario made; returns what could not be removed (volumes kept by their reclaim policy). */
 async function cleanUp(options: {
   kube: Kube;
-  namespace: string;
+  namespaces: string[];
   label: string;
   timeouts: Timeouts;
   state: RunState;
 }): Promise<string[]> {
-  const { kube, namespace, label, timeouts, state } = options;
+  const { kube, namespaces, label, timeouts, state } = options;
   const started = Date.now();
   // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
   for (const name of state.priorityClasses) {
     await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
   }
-  const notes = await deleteNamespaceAndWait(kube, namespace, timeouts.cleanup);
+  const notes = (
+    await Promise.all(
+      namespaces.map((namespace) => deleteNamespaceAndWait(kube, namespace, timeouts.cleanup)),
+    )
+  ).flat();
   for (const note of notes) process.stderr.write(`[amc ${label}] ${note}\n`);
   if (Date.now() - started > 15_000) {
     process.stderr.write(`[amc ${label}] clean-up took ${formatDuration(Date.now() - started)}\n`);

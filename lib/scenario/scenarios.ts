@@ -52,7 +52,12 @@ export type Step =
    * pod B, admitted there and the old pod gone) or stalls (the new pod kept
    * from the volume while the old one holds it).
    */
-  | { do: "roll"; to: "first" | "second" };
+  | { do: "roll"; to: "first" | "second" }
+  /**
+   * In a second namespace of the run: a claim with the same name as the
+   * scenario's, and its holder at low priority on the first node, admitted.
+   */
+  | { do: "neighbour" };
 
 export type ExpectationOrNot = Expectation | { notApplicable: string } | { inconclusive: string };
 
@@ -66,6 +71,8 @@ export interface Scenario {
    * `failover`'s.
    */
   family?: "workloads";
+  /** Set when the scenario tests the control plane, not the storage: its verdicts are reported apart. */
+  subject?: "control-plane";
   accessMode: AccessMode;
   placement: "same-node" | "cross-node";
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
@@ -208,6 +215,26 @@ export const scenarios: readonly Scenario[] = [
       outcome: "holder-preempted",
       because:
         "a ReadWriteOncePod conflict is Unschedulable, not UnschedulableAndUnresolvable: the scheduler preempts a lower-priority holder",
+    }),
+  },
+  {
+    id: "rwop-preemption-namespaces",
+    title: "RWOP: a high-priority pod preempts its own namespace's holder, not another namespace's",
+    accessMode: "ReadWriteOncePod",
+    placement: "same-node",
+    subject: "control-plane",
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first", priority: "low" },
+      { do: "admitted", pod: "a" },
+      { do: "neighbour" },
+      { do: "preempt", holder: "a", by: "b" },
+    ],
+    expect: () => ({
+      outcome: "holder-preempted",
+      because:
+        "preemption frees the claim the preemptor wants: only the holder of that claim, in the preemptor's namespace, is a victim; a claim of the same name in another namespace is another claim",
+      aboutControlPlane: true,
     }),
   },
   {

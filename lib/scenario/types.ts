@@ -21,6 +21,7 @@ export type ScenarioId =
   | "rwop-cross-node"
   | "rwop-preemption"
   | "rwop-kubelet-guard"
+  | "rwop-preemption-namespaces"
   | "rwx-cross-node"
   | "rwo-rollout"
   | "rwo-rollout-recreate"
@@ -107,7 +108,9 @@ export type Outcome =
   /** The workload's update finished: its new pod runs where the change put it and the old pod is gone. */
   | "rollout-completed"
   /** The workload's update cannot finish: its new pod is kept from the volume while the old pod holds it. */
-  | "rollout-stalled";
+  | "rollout-stalled"
+  /** The scheduler preempted a pod of another namespace, whose claim has the same name as the preemptor's. */
+  | "other-namespace-preempted";
 
 export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";
 
@@ -117,6 +120,12 @@ export interface Expectation {
   because: string;
   /** Set when the expected behaviour is itself worth reporting (RWO not enforced across nodes). */
   finding?: string;
+  /**
+   * Set when what is tested is the control plane, not the storage: another
+   * outcome is a finding about the cluster's Kubernetes, never the class's
+   * deviation.
+   */
+  aboutControlPlane?: true;
 }
 
 export interface EventEvidence {
@@ -280,4 +289,9 @@ export interface ScenarioRecord {
   timings: RunTimings;
   /** The node-failure scenarios: one record per class, scenario and fault mode. */
   failover?: FailoverRecord;
+  /**
+   * What the verdict is about: the storage class (absent), or the cluster's
+   * control plane (rwop-preemption-namespaces): reports keep those apart.
+   */
+  subject?: "control-plane";
 }

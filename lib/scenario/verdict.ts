@@ -36,6 +36,7 @@ export const outcomeText: Record<Outcome, string> = {
   "not-failed-over": "not failed over",
   "rollout-completed": "the rollout completed",
   "rollout-stalled": "the rollout stalled",
+  "other-namespace-preempted": "a pod of another namespace preempted",
 };
 
 /** What was observed, as far as the verdict is concerned (a Decision, or a record's `observed`). */
@@ -58,6 +59,13 @@ export function judge(
   if (observed.outcome === expectation.outcome) {
     if (expectation.finding) return { verdict: "finding", reason: expectation.finding };
     return { verdict: "conforms", reason: `${observed.summary}, as expected: ${expectation.because}` };
+  }
+  // The control plane did otherwise than documented: a finding about the cluster, not the storage.
+  if (expectation.aboutControlPlane) {
+    return {
+      verdict: "finding",
+      reason: `the control plane, not the storage, did otherwise than documented: ${observed.summary} (expected ${outcomeText[expectation.outcome]}: ${expectation.because})`,
+    };
   }
   return {
     verdict: "deviates",

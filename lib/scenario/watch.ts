@@ -20,7 +20,14 @@ import type { ObjectEvidence, StorageProfile } from "./types.ts";
  * turned into what the classifier reads (classify.ts, Observations).
  */
 
-type Sources = "pods" | "events" | "claims" | "attachments" | "deployments";
+type Sources =
+  | "pods"
+  | "events"
+  | "claims"
+  | "attachments"
+  | "deployments"
+  | "neighbourPods"
+  | "neighbourEvents";
 
 /** Waits until `until` answers (not undefined), or throws WaitTimeoutError after `timeoutMs`. */
 export type Waiter = <R>(
@@ -36,11 +43,15 @@ export interface ObservedScope {
   storage: Pick<StorageProfile, "csiDriver" | "family">;
   /** Watch the namespace's Deployments too (the workloads family's rollouts). */
   deployments?: boolean;
+  /** A second namespace of the scenario whose pods and events are watched too (rwop-preemption-namespaces). */
+  neighbour?: string;
 }
 
 /** What the classifier reads from a snapshot: the claim, the namespace's pods and events, the claim's volume's attachments. */
 export function observationsOf(
-  snapshot: Snapshot<Sources> | Snapshot<Exclude<Sources, "deployments">>,
+  snapshot:
+    | Snapshot<Sources>
+    | Snapshot<Exclude<Sources, "deployments" | "neighbourPods" | "neighbourEvents">>,
   scope: ObservedScope,
 ): Observations {
   const claim = snapshot.claims.get(`${scope.namespace}/${scope.claim}`) as
@@ -62,6 +73,17 @@ export function observationsOf(
           deployments: new Map(
             [...snapshot.deployments.values()].map((d) => [d.metadata?.name ?? "", d as V1Deployment]),
           ),
+        }
+      : {}),
+    ...(scope.neighbour && "neighbourPods" in snapshot
+      ? {
+          neighbour: {
+            namespace: scope.neighbour,
+            pods: new Map(
+              [...snapshot.neighbourPods.values()].map((p) => [p.metadata?.name ?? "", p as V1Pod]),
+            ),
+            events: [...snapshot.neighbourEvents.values()] as CoreV1Event[],
+          },
         }
       : {}),
   };
@@ -91,10 +113,23 @@ export function scenarioWaiter(options: {
     ...(scope.deployments
       ? { deployments: { resource: resources.deployments, namespace: scope.namespace } }
       : {}),
+    ...(scope.neighbour
+      ? {
+          neighbourPods: { resource: resources.pods, namespace: scope.neighbour },
+          neighbourEvents: { resource: resources.events, namespace: scope.neighbour },
+        }
+      : {}),
   };
   const recordStates = (observations: Observations) => {
     const at = new Date();
     for (const pod of observations.pods.values()) objects.push(podState(pod, at));
+    // The other namespace's pods by namespace and name: the two namespaces' names may be alike.
+    for (const pod of observations.neighbour?.pods.values() ?? []) {
+      objects.push({
+        ...podState(pod, at),
+        name: `${observations.neighbour?.namespace}/${pod.metadata?.name}`,
+      });
+    }
     for (const attachment of observations.attachments) objects.push(attachmentState(attachment, at));
   };
   return async <R>(
@@ -113,7 +148,8 @@ export function scenarioWaiter(options: {
           timeoutMs,
           ...(signal ? { signal } : {}),
           observe: (source, _type, object, receivedAt) => {
-            if (source === "events") events.add(object as CoreV1Event, receivedAt, now());
+            if (source === "events" || source === "neighbourEvents")
+              events.add(object as CoreV1Event, receivedAt, now());
           },
         },
         (snapshot) => {

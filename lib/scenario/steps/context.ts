@@ -39,6 +39,8 @@ export interface StepContext {
    */
   serviceAccount: Promise<void>;
   waitUntil: Waiter;
+  /** The scenario's second namespace, when its steps need one (rwop-preemption-namespaces). */
+  neighbour?: { namespace: string; serviceAccount: Promise<void> };
   /** The clock (epoch ms with a sub-millisecond fraction). */
   now: () => number;
   state: RunState;

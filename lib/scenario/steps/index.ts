@@ -5,6 +5,7 @@ import type { StepCode, StepContext } from "./context.ts";
 import { readToken, writeToken } from "./data-check.ts";
 import { decide } from "./decide.ts";
 import { handOver } from "./hand-over.ts";
+import { neighbour } from "./neighbour.ts";
 import { pod } from "./pod.ts";
 import { preempt } from "./preempt.ts";
 import { roll } from "./roll.ts";
@@ -22,6 +23,7 @@ const stepCode: { [K in Step["do"]]: StepCode<K> } = {
   preempt,
   workload,
   roll,
+  neighbour,
 };
 
 /** Runs one step; false when the scenario ends here. */

@@ -48,7 +48,7 @@ export async function createPod(
 }
 
 /** The run's PriorityClasses for preemption (cluster-scoped, labelled, removed at the end). */
-async function priorityClass(context: StepContext, level: "low" | "high"): Promise<string> {
+export async function priorityClass(context: StepContext, level: "low" | "high"): Promise<string> {
   const { state } = context;
   const name = `${context.namespace}-${level}`;
   if (!state.priorityClasses.includes(name)) {

@@ -90,7 +90,7 @@ export const ROLLOUT_ANNOTATION = "access-mode-conformance/rollout";
  * that takes longer and then goes on (a slow attach) is still a completed
  * rollout: the verdict reads the pods, the condition is evidence of a stall.
  */
-export const PROGRESS_DEADLINE_SECONDS = 5;
+export const PROGRESS_DEADLINE_SECONDS = 3;
 
 export interface WorkloadOptions extends Omit<PodOptions, "bypassScheduler" | "priorityClassName"> {
   kind: WorkloadKind;

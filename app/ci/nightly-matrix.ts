@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { pins } from "../../clusters/binaries/pins.ts";
 import { HOSTNAME_LABEL } from "../../lib/labels.ts";
-import { scenarios } from "../../lib/scenario/scenarios.ts";
+import { allScenarios } from "../../lib/scenario/scenarios.ts";
 
 /**
  * What the nightly workflow (.github/workflows/nightly.yml) refers to, checked
@@ -83,7 +83,7 @@ export function nightlyMatrixProblems(workflowText: string, root: string): strin
 
   const drivers = (Array.isArray(matrix.driver) ? matrix.driver : []).map(String);
   const include = (Array.isArray(matrix.include) ? matrix.include : []) as MatrixEntry[];
-  const known = new Set(scenarios.map((s) => s.id as string));
+  const known = new Set(allScenarios.map((s) => s.id as string));
   for (const entry of include) {
     const nodes = typeof entry.nodes === "string" ? entry.nodes.split(",").map((n) => n.trim()) : [];
     for (const node of nodes.filter(unknownNode)) {

@@ -16,7 +16,7 @@ export const WORKLOAD_NAME = "app";
  * the controller decides. Real kubelets need no such help: there the new
  * pod is not Ready until its volume is mounted.
  */
-export const SIMULATED_MIN_READY_SECONDS = 3;
+export const SIMULATED_MIN_READY_SECONDS = 2;
 
 /**
  * Creates the Deployment or StatefulSet of one replica holding the claim on

@@ -105,11 +105,13 @@ describe("the local cluster's node faults", () => {
     await expect(faults.fail(node, "kubelet-stopped")).rejects.toThrow(/already failed/);
     // --node-monitor-grace-period (50 s) after the last renewal, checked every --node-monitor-period (5 s).
     const failed = await watchNode(
-      `node ${node} Ready=Unknown, tainted ${UNREACHABLE}:NoExecute, its pod marked for deletion`,
+      `node ${node} Ready=Unknown, tainted ${UNREACHABLE}:NoExecute and NoSchedule, its pod marked for deletion`,
       120_000,
+      // The two taints come from two passes of the node lifecycle controller: either may be first.
       (current, renewed, pods) =>
         readyOf(current)?.status === "Unknown" &&
         unreachable(current, "NoExecute") &&
+        unreachable(current, "NoSchedule") &&
         pods[0]?.metadata?.deletionTimestamp
           ? { current, renewed, pod: pods[0] }
           : undefined,

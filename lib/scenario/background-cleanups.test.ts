@@ -21,10 +21,10 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 describe("clean-up off the critical path", () => {
   it("gives every clean-up that is done, with what each noted and how long it took", async () => {
     const cleanups = new BackgroundCleanups();
-    cleanups.start("rwo-same-node@amc-block.json", "amc-rwo-same-node-1", async () => [
+    cleanups.start("rwo-same-node@amc-block.json", ["amc-rwo-same-node-1"], async () => [
       "volume pvc-1 has reclaim policy Retain",
     ]);
-    cleanups.start("rwo-same-node@amc-local.json", "amc-rwo-same-node-2", async () => []);
+    cleanups.start("rwo-same-node@amc-local.json", ["amc-rwo-same-node-2"], async () => []);
     expect(cleanups.finished()).toEqual([]);
     await settle();
     const outcomes = cleanups.finished();
@@ -39,17 +39,22 @@ describe("clean-up off the critical path", () => {
   it("tells the clean-ups that are done from those still going, which a suite file hands over", async () => {
     const cleanups = new BackgroundCleanups();
     let finish = () => {};
-    cleanups.start("rwo-handoff@amc-block.json", "amc-rwo-handoff-1", async () => []);
+    cleanups.start("rwo-handoff@amc-block.json", ["amc-rwo-handoff-1"], async () => []);
     cleanups.start(
-      "rwo-cross-node@amc-block.json",
-      "amc-rwo-cross-node-1",
+      "rwop-preemption-namespaces@amc-block.json",
+      ["amc-rwop-preemption-namespaces-1", "amc-rwop-preemption-namespaces-n-1"],
       () => new Promise<string[]>((resolve) => (finish = () => resolve([]))),
     );
     await settle();
     expect(cleanups.finished().map((o) => o.key)).toEqual(["rwo-handoff@amc-block.json"]);
     const going = cleanups.stillGoing();
-    expect(going.map((g) => [g.key, g.namespace])).toEqual([
-      ["rwo-cross-node@amc-block.json", "amc-rwo-cross-node-1"],
+    // Every namespace of the case is handed over: the run's end removes them all.
+    expect(going.map((g) => [g.key, g.namespace, g.more])).toEqual([
+      [
+        "rwop-preemption-namespaces@amc-block.json",
+        "amc-rwop-preemption-namespaces-1",
+        ["amc-rwop-preemption-namespaces-n-1"],
+      ],
     ]);
     expect(Date.parse(going[0]?.startedAt ?? "")).not.toBeNaN();
     expect(cleanups.stillGoing()).toEqual([]);
@@ -58,7 +63,7 @@ describe("clean-up off the critical path", () => {
 
   it("keeps a failed clean-up's error for the suite to report (nothing throws)", async () => {
     const cleanups = new BackgroundCleanups();
-    cleanups.start("rwop-preemption@amc-block.json", "amc-rwop-preemption-1", async () => {
+    cleanups.start("rwop-preemption@amc-block.json", ["amc-rwop-preemption-1"], async () => {
       throw new Error("namespace amc-rwop-preemption-1 to be gone: timed out after 180 s");
     });
     await settle();

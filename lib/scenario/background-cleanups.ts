@@ -30,6 +30,8 @@ export interface CleanupOutcome {
 export interface HandedOver {
   key: string;
   namespace: string;
+  /** The case's other namespaces (rwop-preemption-namespaces has two), removed with the first. */
+  more?: string[];
   startedAt: string;
 }
 
@@ -51,9 +53,15 @@ export class BackgroundCleanups {
   readonly #running = new Map<string, Running>();
 
   /** Starts `work` (the namespace's removal) now; it returns the notes the record keeps (volumes left, and why). */
-  start(key: string, namespace: string, work: () => Promise<string[]>): void {
+  start(key: string, namespaces: readonly string[], work: () => Promise<string[]>): void {
     const started = new Date();
-    const entry: Running = { key, namespace, startedAt: started.toISOString() };
+    const [namespace = "", ...more] = namespaces;
+    const entry: Running = {
+      key,
+      namespace,
+      ...(more.length > 0 ? { more } : {}),
+      startedAt: started.toISOString(),
+    };
     this.#running.set(key, entry);
     void settled(key, started, work()).then((outcome) => (entry.outcome = outcome));
   }
@@ -67,9 +75,10 @@ export class BackgroundCleanups {
 
   /** The clean-ups still going, taken out of the set: the caller hands them over. */
   stillGoing(): HandedOver[] {
-    const going = [...this.#running.values()].map(({ key, namespace, startedAt }) => ({
+    const going = [...this.#running.values()].map(({ key, namespace, more, startedAt }) => ({
       key,
       namespace,
+      ...(more ? { more } : {}),
       startedAt,
     }));
     this.#running.clear();
@@ -144,8 +153,14 @@ export async function finishHandedOver(
   );
   const outcomes = await awaitWithProgress(
     "clean-up",
-    going.map(({ key, namespace, startedAt }) =>
-      settled(key, new Date(startedAt), deleteNamespaceAndWait(kube, namespace, timeoutMs)),
+    going.map(({ key, namespace, more, startedAt }) =>
+      settled(
+        key,
+        new Date(startedAt),
+        Promise.all(
+          [namespace, ...(more ?? [])].map((ns) => deleteNamespaceAndWait(kube, ns, timeoutMs)),
+        ).then((notes) => notes.flat()),
+      ),
     ),
   );
   const failures = await recordCleanups(reportDir, outcomes, async (key) =>

@@ -169,7 +169,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         if (input.cleanups) {
           input.cleanups.start(
             recordFileName({ scenario: scenario.id, storageClass: storage.className }),
-            namespace,
+            namespaces,
             work,
           );
         } else {

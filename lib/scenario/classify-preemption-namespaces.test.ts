@@ -1,7 +1,7 @@
 import type { CoreV1Event, KubernetesObject, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { objectKey } from "../kube/wait.ts";
-import { admittedOn, type Observations, preempted, preemptedBeside } from "./classify.ts";
+import { admittedOn, type Observations, preempted, preemptedBeside, preemptorAfter } from "./classify.ts";
 import { type Recording, recording } from "./testdata/recordings.ts";
 import { observationsOf } from "./watch.ts";
 
@@ -177,6 +177,12 @@ describe("preemptedBeside: 10 s after the wrong preemption", () => {
     expect(r.neighbourPods).toEqual([]);
   });
 
+  it("has pod-b back in the scheduler's queue: the preempt step's second wait ends on it", () => {
+    expect(preemptorAfter(observe(r), r.preemptor)).toMatch(
+      /^pod-b stays Pending, nominated to amc-node-a1: FailedScheduling ".*ReadWriteOncePod access mode already in-use by another pod/,
+    );
+  });
+
   it("still reads other-namespace-preempted, and the preempt step's second wait sees pod-b not admitted", () => {
     const o = observe(r);
     expect(admittedOn(o, r.preemptor)).toBeUndefined();
@@ -190,6 +196,10 @@ describe("preemptedBeside: 10 s after the wrong preemption", () => {
 
 describe("preemptedBeside: before the scheduler acted on pod-b", () => {
   const r = namespaces("preemption-namespaces-before");
+
+  it("leaves the preemptor's fate open while the scheduler has not yet nominated it", () => {
+    expect(preemptorAfter(observe(r), r.preemptor)).toBeUndefined();
+  });
 
   it("is undecided while both holders run and pod-b waits unscheduled", () => {
     expect(r.events.filter((e) => e.involvedObject.name === r.preemptor)).toEqual([]);
@@ -224,6 +234,10 @@ describe("preemptedBeside: claims of two names in two namespaces (the control)",
     expect(preemptedEvents(r.events).map((e) => [e.involvedObject.name, e.message])).toEqual([
       [r.holder, `Preempted by pod ${preemptorUid} on node amc-node-a1`],
     ]);
+  });
+
+  it("has the preemptor admitted once the scheduler is done with it", () => {
+    expect(preemptorAfter(observe(r), r.preemptor)).toBe("pod-b was admitted on amc-node-a1");
   });
 
   it("is holder-preempted, decided by pod-a's Preempted event", () => {

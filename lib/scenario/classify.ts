@@ -351,3 +351,20 @@ export function preemptedBeside(
   }
   return preempted(observations, holder, preemptor);
 }
+
+/**
+ * What became of a preemptor once its preemption was done: admitted, or
+ * back in the scheduler's queue (nominated to a node, with a FailedScheduling
+ * event); undefined while the scheduler is still at it.
+ */
+export function preemptorAfter(observations: Observations, preemptor: string): string | undefined {
+  const node = admittedOn(observations, preemptor);
+  if (node) return `${preemptor} was admitted on ${node}`;
+  const pod = observations.pods.get(preemptor);
+  const nominated = pod?.status?.nominatedNodeName;
+  const refused = eventsAbout(observations.events, "Pod", preemptor).findLast(
+    (e) => e.reason === "FailedScheduling",
+  );
+  if (!nominated || !refused) return undefined;
+  return `${preemptor} stays Pending, nominated to ${nominated}: FailedScheduling "${refused.message ?? ""}"`;
+}

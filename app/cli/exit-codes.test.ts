@@ -3,7 +3,12 @@ import { withClaims } from "../../lib/profile/claims.ts";
 import { loadProfile } from "../../lib/profile/load-profile.ts";
 import type { StoredProfile } from "../../lib/profile/profile.ts";
 import { buildCertification } from "../../lib/report/certification.ts";
-import { recordedEnd, recordedPlan, recordedRecords } from "../../lib/report/testdata/fixture.ts";
+import {
+  localPreemptionNamespaces,
+  recordedEnd,
+  recordedPlan,
+  recordedRecords,
+} from "../../lib/report/testdata/fixture.ts";
 import type { ScenarioRecord } from "../../lib/scenario/types.ts";
 import { judgeRun } from "./exit-codes.ts";
 
@@ -84,5 +89,17 @@ describe("judgeRun", () => {
     });
     expect(judgeRun(certify(recordedRecords, honest), "certify", true).code).toBe(3);
     expect(judgeRun(certify(firstHalf, local, "interrupted"), "certify").code).toBe(130);
+  });
+});
+
+describe("judgeRun with a finding about the cluster's control plane", () => {
+  const { plan, records, end } = localPreemptionNamespaces;
+  const cert = buildCertification(plan, records, end);
+
+  it("counts it as a finding for amc run, and leaves it to the claims for amc certify", () => {
+    // Every storage verdict conforms; kube-scheduler's cross-namespace defect is what amc run exits 1 on.
+    expect(cert.summary.counts.finding).toBe(0);
+    expect(judgeRun(cert, "run")).toEqual({ code: 1, reasons: ["3 finding(s)"] });
+    expect(judgeRun(cert, "certify").code).toBe(0);
   });
 });

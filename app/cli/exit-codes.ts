@@ -31,7 +31,9 @@ export function judgeRun(
   mode: "run" | "certify",
   failedOutsideVerdicts = false,
 ): RunJudgement {
-  const count = (verdict: keyof Certification["summary"]["counts"]) => cert.summary.counts[verdict];
+  // The control plane's verdicts weigh as the storage's: a finding about the cluster is a finding.
+  const count = (verdict: keyof Certification["summary"]["counts"]) =>
+    cert.summary.counts[verdict] + (cert.summary.clusterCounts?.[verdict] ?? 0);
   if (cert.run.status === "interrupted") {
     return { code: exitCodes.interrupted, reasons: ["the run was interrupted"] };
   }

@@ -175,9 +175,10 @@ export async function createCluster(
         } catch (error) {
           // Stopped while the lock is held, so that none of its components binds a port the next creation picked.
           await deleteCluster(binaries.kwokctl, kwokWorkdir, name, configPath).catch(() => undefined);
-          // kube-controller-manager gives the API server 10 s to report healthy and exits after that
-          // ("failed to wait for apiserver being healthy"); on a machine busy with other clusters'
-          // start-ups the API server can take longer. A start-up race, not a defect: start afresh.
+          // A component that exits while the control plane starts is started afresh, whichever it is.
+          // Seen: kube-controller-manager gives the API server 10 s to report healthy and exits after
+          // that ("failed to wait for apiserver being healthy"); on a machine busy with other
+          // clusters' start-ups the API server can take longer. A start-up race, not a defect.
           if (!(error instanceof ComponentExitedError) || attempt >= CREATE_ATTEMPTS) throw error;
           say(
             "local",

@@ -67,11 +67,16 @@ export async function deleteNamespaceAndWait(
   kube: Kube,
   name: string,
   timeoutMs = 180_000,
+  /** The namespace holds a Deployment or StatefulSet (whether or not it has a pod at this moment). */
+  options: { controllers?: boolean } = {},
 ): Promise<string[]> {
-  // A controller's pods (the node-failure scenarios' writer Deployment) would come back as fast as
-  // they are deleted: then the namespace goes first, and nothing can be created in it any more.
+  // A controller's pods (the node-failure scenarios' writer, the workloads family's Deployments and
+  // StatefulSets) would come back as fast as they are deleted: then the namespace goes first, and
+  // nothing can be created in it any more. A controller caught between two pods has none to show.
   const pods = await kube.core.listNamespacedPod({ namespace: name }).catch(() => undefined);
-  const controlled = pods?.items.some((pod) => pod.metadata?.ownerReferences?.some((o) => o.controller));
+  const controlled =
+    options.controllers ||
+    pods?.items.some((pod) => pod.metadata?.ownerReferences?.some((o) => o.controller));
   if (controlled) await kube.core.deleteNamespace({ name }).catch(ignoreNotFound);
   await kube.core
     .deleteCollectionNamespacedPod({ namespace: name, gracePeriodSeconds: 0 })
@@ -130,4 +135,21 @@ export async function deleteNamespaceAndWait(
     }
   }
   return notes;
+}
+
+/**
+ * Removes several namespaces side by side and returns all their notes; when
+ * one removal fails, the others still finish, and the error names every
+ * namespace that could not be removed.
+ */
+export async function removeNamespaces(
+  namespaces: readonly string[],
+  remove: (namespace: string) => Promise<string[]>,
+): Promise<string[]> {
+  const settled = await Promise.allSettled(namespaces.map(remove));
+  const failed = settled.flatMap((s, i) =>
+    s.status === "rejected" ? [`${namespaces[i]}: ${(s.reason as Error)?.message ?? String(s.reason)}`] : [],
+  );
+  if (failed.length > 0) throw new Error(failed.join("; "));
+  return settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
 }

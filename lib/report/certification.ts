@@ -136,8 +136,13 @@ export function buildCertification(
       results.push(fromRecord(record));
     }
   }
+  // The storage's verdicts and the control plane's are counted apart.
   const counts = { conforms: 0, deviates: 0, finding: 0, "not-applicable": 0, inconclusive: 0, "not-run": 0 };
-  for (const result of results) counts[result.verdict ?? "not-run"]++;
+  const clusterCounts = { ...counts };
+  for (const result of results) {
+    (isControlPlaneScenario(result.scenario) ? clusterCounts : counts)[result.verdict ?? "not-run"]++;
+  }
+  const anyAboutCluster = results.some((r) => isControlPlaneScenario(r.scenario));
   const zones = [...new Set(plan.schedulableNodes.flatMap((n) => (n.zone ? [n.zone] : [])))].sort();
   const certification: Certification = {
     schema: CERTIFICATION_SCHEMA,
@@ -158,6 +163,7 @@ export function buildCertification(
     results,
     summary: {
       counts,
+      ...(anyAboutCluster ? { clusterCounts } : {}),
       // The two fault modes of a node-failure scenario often find the same thing: it is said once.
       findings: [
         ...new Set(

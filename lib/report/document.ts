@@ -93,11 +93,14 @@ export interface Certification {
   scenarios: PlannedScenario[];
   results: CertificationResult[];
   summary: {
+    /** The verdicts about the storage. */
     counts: Record<Verdict | "not-run", number>;
+    /** The verdicts about the cluster's control plane (rwop-preemption-namespaces), when the run had such results. */
+    clusterCounts?: Record<Verdict | "not-run", number>;
     /** The findings about the storage. */
     findings: string[];
     /** The findings about the cluster's control plane (its Kubernetes), kept apart from the storage's. */
-    clusterFindings: string[];
+    clusterFindings?: string[];
     handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
     /** Every node-failure result that ran a fault, in the results' order. */
     failovers: FailoverSummary[];

@@ -162,7 +162,10 @@ function claimsSection(claims: CertificationClaims): string[] {
 }
 
 function listOf(cert: Certification, verdict: Verdict | "not-run", heading: string): string[] {
-  const results = cert.results.filter((r) => (r.verdict ?? "not-run") === verdict);
+  // The control plane's results are listed in their own section.
+  const results = cert.results.filter(
+    (r) => (r.verdict ?? "not-run") === verdict && !isControlPlaneScenario(r.scenario),
+  );
   if (results.length === 0) return [];
   return [`## ${heading}`, "", ...results.map((r) => `- \`${caseName(r)}\`: ${r.reason}`), ""];
 }

@@ -1,3 +1,4 @@
+import { messages } from "../scenario/classify.ts";
 import type { CertificationResult } from "./document.ts";
 
 /**
@@ -11,9 +12,12 @@ type Blocker = "multi-attach" | "rwop" | "node-affinity";
 
 function blockerOf(result: CertificationResult): Blocker | undefined {
   const event = result.observed?.decidedBy;
-  if (event?.reason === "FailedAttachVolume") return "multi-attach";
-  if (event?.reason === "FailedScheduling")
-    return /ReadWriteOncePod/.test(event.message) ? "rwop" : "node-affinity";
+  if (!event) return undefined;
+  if (event.reason === "FailedAttachVolume" && messages.multiAttach.test(event.message))
+    return "multi-attach";
+  if (event.reason !== "FailedScheduling") return undefined;
+  if (messages.nodeAffinityConflict.test(event.message)) return "node-affinity";
+  if (messages.rwopScheduler.test(event.message)) return "rwop";
   return undefined;
 }
 

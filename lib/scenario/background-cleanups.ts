@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InfrastructureError } from "../errors.ts";
 import type { Kube } from "../kube/client.ts";
-import { deleteNamespaceAndWait } from "../kube/namespaces.ts";
+import { deleteNamespaceAndWait, removeNamespaces } from "../kube/namespaces.ts";
 import { formatDuration, heartbeat, say } from "../progress.ts";
 import { recordsDir, writeRecord } from "./records.ts";
 import { stepTiming } from "./timing.ts";
@@ -157,9 +157,7 @@ export async function finishHandedOver(
       settled(
         key,
         new Date(startedAt),
-        Promise.all(
-          [namespace, ...(more ?? [])].map((ns) => deleteNamespaceAndWait(kube, ns, timeoutMs)),
-        ).then((notes) => notes.flat()),
+        removeNamespaces([namespace, ...(more ?? [])], (ns) => deleteNamespaceAndWait(kube, ns, timeoutMs)),
       ),
     ),
   );

@@ -103,16 +103,21 @@ export function progressDeadlineNotApplicable(
   };
 }
 
-/** The Deployment's Progressing condition as seen (undefined: not within the wait). */
+/**
+ * The Deployment's Progressing condition as seen (undefined: not within the
+ * wait). On real kubelets a stalled Deployment must report it: its absence
+ * fails the check. On simulated nodes the condition is evidence only.
+ */
 export function progressDeadlineCheck(
   condition: { message: string } | undefined,
   deadlineSeconds: number,
+  fidelity: Fidelity,
 ): Check {
   if (!condition) {
     return {
       ...PROGRESS_DEADLINE,
-      status: "inconclusive",
-      detail: `the Deployment did not report ProgressDeadlineExceeded within the wait (progressDeadlineSeconds ${deadlineSeconds})`,
+      status: fidelity === "full" ? "failed" : "inconclusive",
+      detail: `the stalled Deployment did not report ProgressDeadlineExceeded within the wait (progressDeadlineSeconds ${deadlineSeconds})`,
     };
   }
   return {

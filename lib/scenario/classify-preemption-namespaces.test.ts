@@ -125,6 +125,14 @@ describe("preemptedBeside: claims of one name in two namespaces (kube-scheduler 
     expect(decision?.event).toBe(preemptedEvents(r.neighbourEvents)[0]);
   });
 
+  it("has, in the same snapshot, the preemptor nominated and refused: the state the preempt step adds", () => {
+    // The scheduler nominates and refuses the preemptor in the cycle that preempts (its FailedScheduling
+    // event is even older than the Preempted one), so the step needs no second wait.
+    expect(preemptorAfter(observe(r), r.preemptor)).toMatch(
+      /^pod-b is Pending, nominated to amc-node-a1: FailedScheduling "0\/3 nodes are available/,
+    );
+  });
+
   it("is invisible without the second namespace: plain preempted waits for pod-b, which is not admitted", () => {
     const o = observe(r, { neighbour: false });
     expect(o.neighbour).toBeUndefined();
@@ -177,13 +185,13 @@ describe("preemptedBeside: 10 s after the wrong preemption", () => {
     expect(r.neighbourPods).toEqual([]);
   });
 
-  it("has pod-b back in the scheduler's queue: the preempt step's second wait ends on it", () => {
+  it("still has pod-b Pending, nominated and refused: the scheduler did not try it again", () => {
     expect(preemptorAfter(observe(r), r.preemptor)).toMatch(
-      /^pod-b stays Pending, nominated to amc-node-a1: FailedScheduling ".*ReadWriteOncePod access mode already in-use by another pod/,
+      /^pod-b is Pending, nominated to amc-node-a1: FailedScheduling ".*ReadWriteOncePod access mode already in-use by another pod/,
     );
   });
 
-  it("still reads other-namespace-preempted, and the preempt step's second wait sees pod-b not admitted", () => {
+  it("still reads other-namespace-preempted, with pod-b not admitted", () => {
     const o = observe(r);
     expect(admittedOn(o, r.preemptor)).toBeUndefined();
     const decision = preemptedBeside(o, r.holder, r.preemptor, r.neighbourHolder);

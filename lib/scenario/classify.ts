@@ -353,9 +353,9 @@ export function preemptedBeside(
 }
 
 /**
- * What became of a preemptor once its preemption was done: admitted, or
- * back in the scheduler's queue (nominated to a node, with a FailedScheduling
- * event); undefined while the scheduler is still at it.
+ * The preemptor's state as the scheduler left it: admitted, or nominated to a
+ * node with its FailedScheduling event (the scheduler writes both in the
+ * cycle that preempts); undefined before either.
  */
 export function preemptorAfter(observations: Observations, preemptor: string): string | undefined {
   const node = admittedOn(observations, preemptor);
@@ -366,5 +366,5 @@ export function preemptorAfter(observations: Observations, preemptor: string): s
     (e) => e.reason === "FailedScheduling",
   );
   if (!nominated || !refused) return undefined;
-  return `${preemptor} stays Pending, nominated to ${nominated}: FailedScheduling "${refused.message ?? ""}"`;
+  return `${preemptor} is Pending, nominated to ${nominated}: FailedScheduling "${refused.message ?? ""}"`;
 }

@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import type { ClusterInfo } from "../cluster/contract.ts";
 import type { Kube } from "../kube/client.ts";
 import { ignoreNotFound } from "../kube/errors.ts";
-import { createNamespace, deleteNamespaceAndWait, waitForServiceAccount } from "../kube/namespaces.ts";
+import {
+  createNamespace,
+  deleteNamespaceAndWait,
+  removeNamespaces,
+  waitForServiceAccount,
+} from "../kube/namespaces.ts";
 import { WaitTimeoutError } from "../kube/wait.ts";
 import { CLASS_LABEL, SCENARIO_LABEL } from "../labels.ts";
 import { formatDuration } from "../progress.ts";
@@ -165,7 +170,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     } finally {
       if (namespace) {
         const namespaces = neighbourNamespace ? [namespace, neighbourNamespace] : [namespace];
-        const work = () => cleanUp({ kube, namespaces, label, timeouts, state });
+        const controllers = scenario.steps.some((s) => s.do === "workload");
+        const work = () => cleanUp({ kube, namespaces, controllers, label, timeouts, state });
         if (input.cleanups) {
           input.cleanups.start(
             recordFileName({ scenario: scenario.id, storageClass: storage.className }),
@@ -218,21 +224,21 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
 async function cleanUp(options: {
   kube: Kube;
   namespaces: string[];
+  /** The scenario made a Deployment or StatefulSet. */
+  controllers: boolean;
   label: string;
   timeouts: Timeouts;
   state: RunState;
 }): Promise<string[]> {
-  const { kube, namespaces, label, timeouts, state } = options;
+  const { kube, namespaces, controllers, label, timeouts, state } = options;
   const started = Date.now();
   // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
   for (const name of state.priorityClasses) {
     await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
   }
-  const notes = (
-    await Promise.all(
-      namespaces.map((namespace) => deleteNamespaceAndWait(kube, namespace, timeouts.cleanup)),
-    )
-  ).flat();
+  const notes = await removeNamespaces(namespaces, (namespace) =>
+    deleteNamespaceAndWait(kube, namespace, timeouts.cleanup, { controllers }),
+  );
   for (const note of notes) process.stderr.write(`[amc ${label}] ${note}\n`);
   if (Date.now() - started > 15_000) {
     process.stderr.write(`[amc ${label}] clean-up took ${formatDuration(Date.now() - started)}\n`);

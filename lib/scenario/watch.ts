@@ -148,8 +148,17 @@ export function scenarioWaiter(options: {
           timeoutMs,
           ...(signal ? { signal } : {}),
           observe: (source, _type, object, receivedAt) => {
-            if (source === "events" || source === "neighbourEvents")
-              events.add(object as CoreV1Event, receivedAt, now());
+            if (source === "events") events.add(object as CoreV1Event, receivedAt, now());
+            // The other namespace's objects have the same names: its events name their namespace.
+            if (source === "neighbourEvents") {
+              const event = object as CoreV1Event;
+              const involved = event.involvedObject;
+              events.add(
+                { ...event, involvedObject: { ...involved, name: `${involved.namespace}/${involved.name}` } },
+                receivedAt,
+                now(),
+              );
+            }
           },
         },
         (snapshot) => {

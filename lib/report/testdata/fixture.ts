@@ -18,6 +18,9 @@ import type { RunPlan } from "../plan.ts";
  * - `kind-workloads/`: run 20261202t041019-2170 of the workloads family alone (--scenario
  *   rwo-rollout,rwo-rollout-recreate,rwo-rollout-no-surge,rwop-rollout,rwop-rollout-recreate,
  *   rwo-statefulset-reschedule) on the kind cluster `amc-wl` (real kubelets), 2026-12-02.
+ * - `local-preemption-namespaces/`: a run of rwop-preemption and rwop-preemption-namespaces
+ *   (--scenario) on a local cluster, 2026-12-02: kube-scheduler v1.36.3's cross-namespace
+ *   defect on every class, a finding about the cluster.
  */
 function recordedRun(name: string) {
   const dir = new URL(`./${name}/`, import.meta.url);
@@ -41,5 +44,7 @@ export const recordedRecords: ScenarioRecord[] = run.records;
 export const kindFailover = recordedRun("kind-failover");
 /** The workloads family on kind: 4 classes x 6 scenarios. */
 export const kindWorkloads = recordedRun("kind-workloads");
+/** rwop-preemption and rwop-preemption-namespaces on the local cluster: 3 classes x 2 scenarios. */
+export const localPreemptionNamespaces = recordedRun("local-preemption-namespaces");
 /** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes, powered-off not applicable. */
 export const localFailover = recordedRun("local-failover");

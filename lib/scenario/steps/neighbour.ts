@@ -1,11 +1,9 @@
 import { setTimeout as delay } from "node:timers/promises";
-import pRetry from "p-retry";
-import { apiErrorMessage } from "../../kube/errors.ts";
 import { hostnameOf, renderClaim, renderPod, toYaml } from "../../manifests.ts";
 import { nodeFor } from "../record.ts";
 import { containersRunning } from "./admitted.ts";
 import type { StepCode } from "./context.ts";
-import { priorityClass } from "./pod.ts";
+import { createPodObject, priorityClass } from "./pod.ts";
 
 /** The other namespace's holder. */
 export const NEIGHBOUR_POD = "neighbour-pod";
@@ -53,16 +51,22 @@ export const neighbour: StepCode<"neighbour"> = async (context) => {
   });
   const untilNextSecond = holderStart + 1000 - Date.now();
   if (untilNextSecond > 0) await delay(untilNextSecond + 50);
-  await pRetry(() => kube.core.createNamespacedPod({ namespace: other.namespace, body: pod }), {
-    retries: 10,
-    minTimeout: 100,
-    maxTimeout: 500,
-    shouldRetry: ({ error }) => /no PriorityClass with name/.test(apiErrorMessage(error)),
-  });
-  await context.waitUntil(`${other.namespace}/${NEIGHBOUR_POD} to run`, context.timeouts.admitted, (o) => {
-    const running = o.neighbour?.pods.get(NEIGHBOUR_POD);
-    if (running?.spec?.nodeName !== node || running.status?.phase !== "Running") return undefined;
-    return o.fidelity !== "full" || containersRunning(running) ? true : undefined;
-  });
+  await createPodObject(kube, other.namespace, pod);
+  const neighbourStart = await context.waitUntil(
+    `${other.namespace}/${NEIGHBOUR_POD} to run`,
+    context.timeouts.admitted,
+    (o) => {
+      const running = o.neighbour?.pods.get(NEIGHBOUR_POD);
+      if (running?.spec?.nodeName !== node || running.status?.phase !== "Running") return undefined;
+      if (o.fidelity === "full" && !containersRunning(running)) return undefined;
+      return running.status?.startTime ? Date.parse(String(running.status.startTime)) : undefined;
+    },
+  );
+  // The premise, checked on the cluster's own clock: without it the victims' order is a tie.
+  if (Math.floor(neighbourStart / 1000) <= Math.floor(holderStart / 1000)) {
+    throw new Error(
+      `${NEIGHBOUR_POD} started in the same second as ${names.a} (${new Date(holderStart).toISOString()}): which of two victims of one priority the scheduler keeps is then a tie, and the scenario cannot decide`,
+    );
+  }
   return true;
 };

@@ -1,3 +1,4 @@
+import type { V1Pod } from "@kubernetes/client-node";
 import pRetry from "p-retry";
 import { apiErrorMessage } from "../../kube/errors.ts";
 import { hostnameOf, renderPod, renderPriorityClass, toYaml } from "../../manifests.ts";
@@ -36,15 +37,26 @@ export async function createPod(
   });
   state.manifests[names[slot]] = toYaml(body);
   await context.serviceAccount;
-  // The API server's Priority admission reads PriorityClasses from a cache that may not have
-  // the one created a moment ago yet ("no PriorityClass with name ... was found").
+  await createPodObject(kube, namespace, body);
+  state.createdAtMs[slot] = context.now();
+}
+
+/**
+ * Creates the pod. The API server's Priority admission reads PriorityClasses
+ * from a cache that may not have the one created a moment ago yet ("no
+ * PriorityClass with name ... was found"): that refusal is tried again.
+ */
+export async function createPodObject(
+  kube: StepContext["kube"],
+  namespace: string,
+  body: V1Pod,
+): Promise<void> {
   await pRetry(() => kube.core.createNamespacedPod({ namespace, body }), {
     retries: 10,
     minTimeout: 100,
     maxTimeout: 500,
     shouldRetry: ({ error }) => /no PriorityClass with name/.test(apiErrorMessage(error)),
   });
-  state.createdAtMs[slot] = context.now();
 }
 
 /** The run's PriorityClasses for preemption (cluster-scoped, labelled, removed at the end). */

@@ -100,5 +100,5 @@ async function checkProgressDeadline(context: StepContext, deployment: string): 
       if (error instanceof WaitTimeoutError) return undefined;
       throw error;
     });
-  state.checks.push(progressDeadlineCheck(condition, PROGRESS_DEADLINE_SECONDS));
+  state.checks.push(progressDeadlineCheck(condition, PROGRESS_DEADLINE_SECONDS, context.cluster.fidelity));
 }

@@ -1,5 +1,5 @@
 import type { NodeFaultMode } from "../cluster/contract.ts";
-import { allScenarios, failoverScenarios } from "../scenario/scenarios.ts";
+import { failoverScenarios } from "../scenario/scenarios.ts";
 import type { FailoverPath } from "../scenario/types.ts";
 
 /**
@@ -36,16 +36,14 @@ export function isFailoverScenario(id: string): boolean {
   return failoverIds.has(id);
 }
 
-const controlPlaneIds: ReadonlySet<string> = new Set(
-  allScenarios.filter((s) => s.subject === "control-plane").map((s) => s.id),
-);
-
 /**
- * A scenario about the control plane, not the storage (rwop-preemption-namespaces):
- * its results are kept out of the storage matrix and counts, in a section of their own.
+ * A planned scenario or a result about the control plane, not the storage
+ * (rwop-preemption-namespaces): as the run's plan and records say, so that
+ * reports stay a function of them. Kept out of the storage matrix and counts,
+ * in a section of their own.
  */
-export function isControlPlaneScenario(id: string): boolean {
-  return controlPlaneIds.has(id);
+export function aboutControlPlane(item: { subject?: "control-plane" | undefined }): boolean {
+  return item.subject === "control-plane";
 }
 
 /** "rwo-node-loss (kubelet stopped)", or the scenario id alone. */

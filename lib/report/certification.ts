@@ -1,5 +1,5 @@
 import type { ScenarioRecord, StorageProfile } from "../scenario/types.ts";
-import { caseKey, caseName, isControlPlaneScenario, sameCase } from "./cases.ts";
+import { aboutControlPlane, caseKey, caseName, sameCase } from "./cases.ts";
 import {
   CERTIFICATION_SCHEMA,
   type Certification,
@@ -56,6 +56,7 @@ function notRun(planned: PlannedCase, status: RunStatus): CertificationResult {
     accessMode: planned.scenario.accessMode,
     storageClass: planned.storageClass,
     ...(planned.faultMode ? { faultMode: planned.faultMode } : {}),
+    ...(planned.scenario.subject ? { subject: planned.scenario.subject } : {}),
     status: "not-run",
     reason: `not run: the run ${status === "complete" ? "did not reach it" : `was ${status} before it`}`,
     checks: [],
@@ -140,9 +141,9 @@ export function buildCertification(
   const counts = { conforms: 0, deviates: 0, finding: 0, "not-applicable": 0, inconclusive: 0, "not-run": 0 };
   const clusterCounts = { ...counts };
   for (const result of results) {
-    (isControlPlaneScenario(result.scenario) ? clusterCounts : counts)[result.verdict ?? "not-run"]++;
+    (aboutControlPlane(result) ? clusterCounts : counts)[result.verdict ?? "not-run"]++;
   }
-  const anyAboutCluster = results.some((r) => isControlPlaneScenario(r.scenario));
+  const anyAboutCluster = results.some((r) => aboutControlPlane(r));
   const zones = [...new Set(plan.schedulableNodes.flatMap((n) => (n.zone ? [n.zone] : [])))].sort();
   const certification: Certification = {
     schema: CERTIFICATION_SCHEMA,
@@ -166,14 +167,10 @@ export function buildCertification(
       ...(anyAboutCluster ? { clusterCounts } : {}),
       // The two fault modes of a node-failure scenario often find the same thing: it is said once.
       findings: [
-        ...new Set(
-          results
-            .filter((r) => r.verdict === "finding" && !isControlPlaneScenario(r.scenario))
-            .map(findingText),
-        ),
+        ...new Set(results.filter((r) => r.verdict === "finding" && !aboutControlPlane(r)).map(findingText)),
       ],
       clusterFindings: results
-        .filter((r) => r.verdict === "finding" && isControlPlaneScenario(r.scenario))
+        .filter((r) => r.verdict === "finding" && aboutControlPlane(r))
         .map((r) => `Kubernetes ${plan.cluster.kubernetesVersion}, ${caseName(r)}: ${r.reason}`),
       handoffs: results.flatMap((r) =>
         r.timings?.handoffMs === undefined

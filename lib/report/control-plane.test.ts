@@ -47,4 +47,15 @@ describe("a finding about the cluster's control plane", () => {
       "findings about the cluster's control plane (its Kubernetes, not the storage):",
     );
   });
+
+  it("is known from the plan and the records, also for a case that did not run", () => {
+    // The run's plan says which scenarios are about the control plane: no record needed.
+    const interrupted = buildCertification(run.plan, [], {
+      finishedAt: run.end.finishedAt,
+      status: "interrupted",
+    });
+    expect(interrupted.summary.counts["not-run"]).toBe(3);
+    expect(interrupted.summary.clusterCounts?.["not-run"]).toBe(3);
+    expect(renderMarkdown(interrupted)).toContain("| class | rwop-preemption |\n");
+  });
 });

@@ -1,9 +1,9 @@
 import type { FailoverPhase, FailoverRecord, Verdict } from "../scenario/types.ts";
 import {
+  aboutControlPlane,
   caseKey,
   caseName,
   faultModeWords,
-  isControlPlaneScenario,
   isFailoverScenario,
   pathWords,
   scenarioLabel,
@@ -402,7 +402,7 @@ ${rows}
 
 /** The results about the cluster's control plane, apart from the storage's. */
 function controlPlaneSection(cert: Certification): string {
-  const results = cert.results.filter((r) => isControlPlaneScenario(r.scenario));
+  const results = cert.results.filter((r) => aboutControlPlane(r));
   if (results.length === 0) return "";
   const items = results
     .map(
@@ -443,7 +443,7 @@ ${rows}
 export function renderHtml(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   // The control plane's own scenarios are not about the storage: they have a section of their own.
-  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !isControlPlaneScenario(s.id));
+  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s));
   const indexOf = new Map(cert.results.map((r, i) => [caseKey(r), i]));
   // The access modes over the columns, one group per run of scenarios of the same mode.
   const groups: { accessMode: string; span: number }[] = [];

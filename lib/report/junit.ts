@@ -1,5 +1,5 @@
 import { shortAccessMode } from "../scenario/types.ts";
-import { caseName, isControlPlaneScenario } from "./cases.ts";
+import { aboutControlPlane, caseName } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
 import { evidenceText } from "./evidence-text.ts";
 
@@ -55,13 +55,9 @@ function testcase(suiteName: string, result: CertificationResult): string {
 
 export function renderJUnit(cert: Certification): string {
   // One suite per access mode; the control plane's own results (not the storage's) in a suite apart.
-  const suiteOf = (r: Pick<CertificationResult, "scenario" | "accessMode">) =>
-    isControlPlaneScenario(r.scenario)
-      ? "control plane"
-      : `${r.accessMode} (${shortAccessMode[r.accessMode]})`;
-  const families = [
-    ...new Set(cert.scenarios.map((s) => suiteOf({ scenario: s.id, accessMode: s.accessMode }))),
-  ];
+  const suiteOf = (r: Pick<CertificationResult, "accessMode" | "subject">) =>
+    aboutControlPlane(r) ? "control plane" : `${r.accessMode} (${shortAccessMode[r.accessMode]})`;
+  const families = [...new Set(cert.scenarios.map((s) => suiteOf(s)))];
   const total = (results: CertificationResult[], verdicts: string[]) =>
     results.filter((r) => verdicts.includes(r.verdict ?? "not-run")).length;
   const suites = families.map((name) => {

@@ -1,8 +1,8 @@
 import type { Outcome, Verdict } from "../scenario/types.ts";
 import {
+  aboutControlPlane,
   caseName,
   faultModeWords,
-  isControlPlaneScenario,
   isFailoverScenario,
   pathWords,
   scenarioLabel,
@@ -163,9 +163,7 @@ function claimsSection(claims: CertificationClaims): string[] {
 
 function listOf(cert: Certification, verdict: Verdict | "not-run", heading: string): string[] {
   // The control plane's results are listed in their own section.
-  const results = cert.results.filter(
-    (r) => (r.verdict ?? "not-run") === verdict && !isControlPlaneScenario(r.scenario),
-  );
+  const results = cert.results.filter((r) => (r.verdict ?? "not-run") === verdict && !aboutControlPlane(r));
   if (results.length === 0) return [];
   return [`## ${heading}`, "", ...results.map((r) => `- \`${caseName(r)}\`: ${r.reason}`), ""];
 }
@@ -273,7 +271,7 @@ function failoverSection(cert: Certification): string[] {
 
 /** The results about the cluster's control plane, apart from the storage's. */
 function controlPlaneSection(cert: Certification): string[] {
-  const results = cert.results.filter((r) => isControlPlaneScenario(r.scenario));
+  const results = cert.results.filter((r) => aboutControlPlane(r));
   if (results.length === 0) return [];
   return [
     "## The cluster's control plane",
@@ -318,8 +316,8 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   // The control plane's own scenarios are not about the storage: their section is theirs too.
   const scenarioIds = cert.scenarios
-    .map((s) => s.id)
-    .filter((id) => !isFailoverScenario(id) && !isControlPlaneScenario(id));
+    .filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s))
+    .map((s) => s.id);
   const resultOf = (scenario: string, storageClass: string) =>
     cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
   const lines = [

@@ -38,6 +38,8 @@ export interface PlannedScenario {
    * node-failure scenario planned without modes (one case per class then).
    */
   faultModes?: NodeFaultMode[];
+  /** The scenario tests the cluster's control plane, not the storage: its results are reported apart. */
+  subject?: "control-plane";
 }
 
 /**
@@ -48,14 +50,15 @@ export interface PlannedScenario {
  * would be missing from an interrupted run's report instead of not run.
  */
 export function plannedScenarios(
-  scenarios: readonly Pick<Scenario, "id" | "title" | "accessMode" | "failover">[],
+  scenarios: readonly Pick<Scenario, "id" | "title" | "accessMode" | "failover" | "subject">[],
   faultModes: readonly NodeFaultMode[],
 ): PlannedScenario[] {
-  return scenarios.map(({ id, title, accessMode, failover }) => ({
+  return scenarios.map(({ id, title, accessMode, failover, subject }) => ({
     id,
     title,
     accessMode,
     ...(failover && faultModes.length > 0 ? { faultModes: [...faultModes] } : {}),
+    ...(subject ? { subject } : {}),
   }));
 }
 

@@ -49,11 +49,10 @@ describe("clean-up off the critical path", () => {
     expect(cleanups.finished().map((o) => o.key)).toEqual(["rwo-handoff@amc-block.json"]);
     const going = cleanups.stillGoing();
     // Every namespace of the case is handed over: the run's end removes them all.
-    expect(going.map((g) => [g.key, g.namespace, g.more])).toEqual([
+    expect(going.map((g) => [g.key, g.namespaces])).toEqual([
       [
         "rwop-preemption-namespaces@amc-block.json",
-        "amc-rwop-preemption-namespaces-1",
-        ["amc-rwop-preemption-namespaces-n-1"],
+        ["amc-rwop-preemption-namespaces-1", "amc-rwop-preemption-namespaces-n-1"],
       ],
     ]);
     expect(Date.parse(going[0]?.startedAt ?? "")).not.toBeNaN();

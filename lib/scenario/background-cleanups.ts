@@ -29,9 +29,8 @@ export interface CleanupOutcome {
 /** A clean-up a suite file left going: what the run's end needs to finish it. */
 export interface HandedOver {
   key: string;
-  namespace: string;
-  /** The case's other namespaces (rwop-preemption-namespaces has two), removed with the first. */
-  more?: string[];
+  /** The case's namespaces (rwop-preemption-namespaces has two). */
+  namespaces: string[];
   startedAt: string;
 }
 
@@ -55,13 +54,7 @@ export class BackgroundCleanups {
   /** Starts `work` (the namespace's removal) now; it returns the notes the record keeps (volumes left, and why). */
   start(key: string, namespaces: readonly string[], work: () => Promise<string[]>): void {
     const started = new Date();
-    const [namespace = "", ...more] = namespaces;
-    const entry: Running = {
-      key,
-      namespace,
-      ...(more.length > 0 ? { more } : {}),
-      startedAt: started.toISOString(),
-    };
+    const entry: Running = { key, namespaces: [...namespaces], startedAt: started.toISOString() };
     this.#running.set(key, entry);
     void settled(key, started, work()).then((outcome) => (entry.outcome = outcome));
   }
@@ -75,10 +68,9 @@ export class BackgroundCleanups {
 
   /** The clean-ups still going, taken out of the set: the caller hands them over. */
   stillGoing(): HandedOver[] {
-    const going = [...this.#running.values()].map(({ key, namespace, more, startedAt }) => ({
+    const going = [...this.#running.values()].map(({ key, namespaces, startedAt }) => ({
       key,
-      namespace,
-      ...(more ? { more } : {}),
+      namespaces,
       startedAt,
     }));
     this.#running.clear();
@@ -153,11 +145,11 @@ export async function finishHandedOver(
   );
   const outcomes = await awaitWithProgress(
     "clean-up",
-    going.map(({ key, namespace, more, startedAt }) =>
+    going.map(({ key, namespaces, startedAt }) =>
       settled(
         key,
         new Date(startedAt),
-        removeNamespaces([namespace, ...(more ?? [])], (ns) => deleteNamespaceAndWait(kube, ns, timeoutMs)),
+        removeNamespaces(namespaces, (ns) => deleteNamespaceAndWait(kube, ns, timeoutMs)),
       ),
     ),
   );

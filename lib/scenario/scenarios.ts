@@ -316,9 +316,13 @@ function rolloutToAnotherNode(storage: StorageProfile, strategy: RolloutStrategy
   }
 }
 
-const rolloutSteps = (strategy: RolloutStrategy, to: "first" | "second"): Step[] => [
+/** The workloads family's steps: the workload on the first node, its token, the rollout to `to`, the token read back. */
+const rolloutSteps = (
+  workload: { kind: WorkloadKind; strategy?: RolloutStrategy },
+  to: "first" | "second",
+): Step[] => [
   { do: "claim" },
-  { do: "workload", kind: "deployment", strategy },
+  { do: "workload", ...workload },
   { do: "write-token", pod: "a" },
   { do: "roll", to },
   { do: "read-token", pod: "b" },
@@ -332,7 +336,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWO: a Deployment's rolling update (default strategy) moves its pod to another node",
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
-    steps: rolloutSteps("rolling-update", "second"),
+    steps: rolloutSteps({ kind: "deployment", strategy: "rolling-update" }, "second"),
     expect: (storage) => rolloutToAnotherNode(storage, "rolling-update"),
   },
   {
@@ -341,7 +345,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWO: a Deployment with the Recreate strategy moves its pod to another node",
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
-    steps: rolloutSteps("recreate", "second"),
+    steps: rolloutSteps({ kind: "deployment", strategy: "recreate" }, "second"),
     expect: (storage) => rolloutToAnotherNode(storage, "recreate"),
   },
   {
@@ -350,7 +354,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWO: a Deployment's rolling update with maxSurge 0 moves its pod to another node",
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
-    steps: rolloutSteps("no-surge", "second"),
+    steps: rolloutSteps({ kind: "deployment", strategy: "no-surge" }, "second"),
     expect: (storage) => rolloutToAnotherNode(storage, "no-surge"),
   },
   {
@@ -359,7 +363,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWOP: a Deployment's rolling update (default strategy) on the same node",
     accessMode: "ReadWriteOncePod",
     placement: "same-node",
-    steps: rolloutSteps("rolling-update", "first"),
+    steps: rolloutSteps({ kind: "deployment", strategy: "rolling-update" }, "first"),
     expect: () =>
       rolloutStalls(
         "RollingUpdate's default maxSurge starts the new pod before the old one stops, and the old pod holds the ReadWriteOncePod claim: the scheduler refuses the new pod on every node, its own included, and the rollout stalls until its progress deadline (ProgressDeadlineExceeded); use Recreate with RWOP claims",
@@ -371,7 +375,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWOP: a Deployment with the Recreate strategy on the same node",
     accessMode: "ReadWriteOncePod",
     placement: "same-node",
-    steps: rolloutSteps("recreate", "first"),
+    steps: rolloutSteps({ kind: "deployment", strategy: "recreate" }, "first"),
     expect: () =>
       rolloutCompletes(
         "Recreate removes the old pod before it creates the new one: the ReadWriteOncePod claim is free when the new pod is scheduled",
@@ -383,13 +387,7 @@ export const workloadScenarios: readonly Scenario[] = [
     title: "RWO: a StatefulSet's pod must move to another node",
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
-    steps: [
-      { do: "claim" },
-      { do: "workload", kind: "statefulset" },
-      { do: "write-token", pod: "a" },
-      { do: "roll", to: "second" },
-      { do: "read-token", pod: "b" },
-    ],
+    steps: rolloutSteps({ kind: "statefulset" }, "second"),
     expect: (storage) => {
       switch (storage.family) {
         case "attachable":

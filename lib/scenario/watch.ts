@@ -47,6 +47,11 @@ export interface ObservedScope {
   neighbour?: string;
 }
 
+/** Whether the class's volumes are attached to nodes: its CSIDriver says, else its family. */
+export function attachRequiredOf(storage: Pick<StorageProfile, "csiDriver" | "family">): boolean {
+  return storage.csiDriver?.attachRequired ?? storage.family === "attachable";
+}
+
 /** What the classifier reads from a snapshot: the claim, the namespace's pods and events, the claim's volume's attachments. */
 export function observationsOf(
   snapshot:
@@ -61,7 +66,7 @@ export function observationsOf(
   const pods = new Map([...snapshot.pods.values()].map((p) => [p.metadata?.name ?? "", p as V1Pod]));
   return {
     fidelity: scope.fidelity,
-    attachRequired: scope.storage.csiDriver?.attachRequired ?? scope.storage.family === "attachable",
+    attachRequired: attachRequiredOf(scope.storage),
     pods,
     events: [...snapshot.events.values()] as CoreV1Event[],
     attachments: ([...snapshot.attachments.values()] as V1VolumeAttachment[]).filter(

@@ -1,5 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import { admittedOn, provisioningRefusal } from "../classify.ts";
+import { admittedOn, type Observations, provisioningRefusal } from "../classify.ts";
 import { refusal, type StepCode } from "./context.ts";
 
 /**
@@ -16,14 +16,23 @@ import { refusal, type StepCode } from "./context.ts";
 export const admitted: StepCode<"admitted"> = async (context, step) => {
   const name = context.names[step.pod];
   await context.waitUntil(`${name} to be admitted`, context.timeouts.admitted, (o) => {
-    const node = admittedOn(o, name);
-    if (node && (o.fidelity !== "full" || containersRunning(o.pods.get(name)))) return node;
+    const node = runningOn(o, name);
+    if (node) return node;
     const refused = provisioningRefusal(o);
     if (refused) throw refusal(context, refused);
     return undefined;
   });
   return true;
 };
+
+/** The node the pod was admitted on, once (on real kubelets) its containers run too. */
+export function runningOn(observations: Observations, name: string): string | undefined {
+  const node = admittedOn(observations, name);
+  if (!node) return undefined;
+  return observations.fidelity !== "full" || containersRunning(observations.pods.get(name))
+    ? node
+    : undefined;
+}
 
 /** Whether every container of the pod runs now (not waiting to start or restart, not terminated). */
 export function containersRunning(pod: V1Pod | undefined): boolean {

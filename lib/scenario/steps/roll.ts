@@ -5,6 +5,7 @@ import { progressDeadlineCheck, progressDeadlineNotApplicable } from "../checks.
 import { admittedOn, progressDeadlineExceeded, rolloutProgress } from "../classify.ts";
 import { nodeFor } from "../record.ts";
 import { type RolloutSeen, rolloutTimings } from "../timing.ts";
+import { attachRequiredOf } from "../watch.ts";
 import type { StepCode, StepContext } from "./context.ts";
 import { keepDecision } from "./decide.ts";
 
@@ -71,7 +72,7 @@ export const roll: StepCode<"roll"> = async (context, step) => {
     "b",
   );
   if (decision.outcome === "rollout-completed") {
-    const attachable = context.storage.csiDriver?.attachRequired ?? context.storage.family === "attachable";
+    const attachable = attachRequiredOf(context.storage);
     const moved = target !== workload.oldPod.node;
     Object.assign(state.timings, rolloutTimings(seen, moved && attachable));
   } else if (workload.kind === "deployment") {

@@ -1,7 +1,7 @@
 import { hostnameOf, renderWorkload, toYaml } from "../../manifests.ts";
-import { admittedOn, provisioningRefusal } from "../classify.ts";
+import { provisioningRefusal } from "../classify.ts";
 import { nodeFor } from "../record.ts";
-import { containersRunning } from "./admitted.ts";
+import { runningOn } from "./admitted.ts";
 import { refusal, type StepCode } from "./context.ts";
 
 /** The name of the workloads family's Deployment or StatefulSet (each scenario has its own namespace). */
@@ -53,8 +53,8 @@ export const workload: StepCode<"workload"> = async (context, step) => {
       for (const candidate of o.pods.values()) {
         const name = candidate.metadata?.name;
         if (!name || candidate.metadata?.deletionTimestamp) continue;
-        const on = admittedOn(o, name);
-        if (on && (o.fidelity !== "full" || containersRunning(candidate))) return { name, on, candidate };
+        const on = runningOn(o, name);
+        if (on) return { name, on, candidate };
       }
       const refused = provisioningRefusal(o);
       if (refused) throw refusal(context, refused);

@@ -26,8 +26,11 @@ export interface ClaimOptions {
   name: string;
   namespace: string;
   labels: Record<string, string>;
-  accessMode: AccessMode;
+  /** One mode, or every mode the claim asks for (a mixed-mode claim). */
+  accessMode: AccessMode | readonly AccessMode[];
   storageClassName: string;
+  /** Bind to this PersistentVolume (spec.volumeName): a volume re-bound to a new claim. */
+  volumeName?: string;
 }
 
 export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
@@ -35,8 +38,9 @@ export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
   claim.metadata = { name: options.name, namespace: options.namespace, labels: { ...options.labels } };
   claim.spec = {
     ...claim.spec,
-    accessModes: [options.accessMode],
+    accessModes: typeof options.accessMode === "string" ? [options.accessMode] : [...options.accessMode],
     storageClassName: options.storageClassName,
+    ...(options.volumeName ? { volumeName: options.volumeName } : {}),
   };
   return claim;
 }
@@ -59,6 +63,8 @@ export interface PodOptions {
   /** spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
   bypassScheduler?: boolean;
   priorityClassName?: string;
+  /** `readOnly: true` on the claim reference: the kubelet mounts the volume read-only. */
+  readOnly?: boolean;
 }
 
 export function renderPod(options: PodOptions): V1Pod {
@@ -66,7 +72,10 @@ export function renderPod(options: PodOptions): V1Pod {
   const spec = pod.spec as NonNullable<V1Pod["spec"]>;
   pod.metadata = { name: options.name, namespace: options.namespace, labels: { ...options.labels } };
   for (const volume of spec.volumes ?? []) {
-    if (volume.persistentVolumeClaim) volume.persistentVolumeClaim.claimName = options.claimName;
+    if (volume.persistentVolumeClaim) {
+      volume.persistentVolumeClaim.claimName = options.claimName;
+      if (options.readOnly) volume.persistentVolumeClaim.readOnly = true;
+    }
   }
   for (const container of spec.containers) container.image = options.image;
   if (options.bypassScheduler) spec.nodeName = options.node;

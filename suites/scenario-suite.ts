@@ -54,12 +54,20 @@ async function attachToReport(record: ScenarioRecord): Promise<void> {
 
 /**
  * A suite file's family: the scenarios of one access mode (the access-mode
- * families), or the workloads family (rollouts and rescheduling, every mode).
+ * families), claims asking for several modes (mixed-modes), or the workloads
+ * family (rollouts and rescheduling, every mode).
  */
-export type SuiteFamily = AccessMode | "workloads";
+export type SuiteFamily = AccessMode | "mixed-modes" | "workloads";
 
 const familyTitle = (family: SuiteFamily) =>
-  family === "workloads" ? "workloads (rollouts and rescheduling)" : `${family} (${shortAccessMode[family]})`;
+  family === "workloads"
+    ? "workloads (rollouts and rescheduling)"
+    : family === "mixed-modes"
+      ? "mixed modes (claims asking for several access modes)"
+      : `${family} (${shortAccessMode[family]})`;
+
+const isScenarioFamily = (family: SuiteFamily): family is "mixed-modes" | "workloads" =>
+  family === "mixed-modes" || family === "workloads";
 
 export function scenarioSuite(family: SuiteFamily): void {
   const cluster = inject("cluster");
@@ -72,8 +80,7 @@ export function scenarioSuite(family: SuiteFamily): void {
   // The node-failure scenarios run in their own suite, after these (suites/node-failure.disruptive.test.ts).
   const selected = selectScenarios(filter).filter(
     (s) =>
-      !s.failover &&
-      (family === "workloads" ? s.family === "workloads" : s.accessMode === family && !s.family),
+      !s.failover && (isScenarioFamily(family) ? s.family === family : s.accessMode === family && !s.family),
   );
   const cleanups = new BackgroundCleanups();
   const records = new Map<string, ScenarioRecord>();
@@ -82,7 +89,7 @@ export function scenarioSuite(family: SuiteFamily): void {
     // vitest fails a file without a test ("No test found in suite"): a filter (AMC_SCENARIOS) that
     // selects none of this access mode's scenarios is no failure, so the file says so in a skipped case.
     if (selected.length === 0 || storage.length === 0) {
-      const name = family === "workloads" ? "workloads" : shortAccessMode[family];
+      const name = isScenarioFamily(family) ? family : shortAccessMode[family];
       const why =
         selected.length === 0
           ? `no ${name} scenario selected (AMC_SCENARIOS=${filter.join(",")})`

@@ -109,6 +109,8 @@ describe("suitesFor", () => {
       "suites/rwo.e2e.test.ts",
       "suites/rwop.e2e.test.ts",
       "suites/rwx.e2e.test.ts",
+      "suites/rox.e2e.test.ts",
+      "suites/mixed-modes.e2e.test.ts",
       "suites/workloads.e2e.test.ts",
       "suites/node-failure.disruptive.test.ts",
     ]);

@@ -33,11 +33,13 @@ const suiteFiles: Record<AccessMode, string> = {
   ReadWriteOnce: "suites/rwo.e2e.test.ts",
   ReadWriteOncePod: "suites/rwop.e2e.test.ts",
   ReadWriteMany: "suites/rwx.e2e.test.ts",
+  ReadOnlyMany: "suites/rox.e2e.test.ts",
 };
 
 /** The node-failure scenarios' suite: vitest's "disruptive" project runs it after the others. */
 const disruptiveSuite = "suites/node-failure.disruptive.test.ts";
 const workloadsSuite = "suites/workloads.e2e.test.ts";
+const mixedModesSuite = "suites/mixed-modes.e2e.test.ts";
 
 /** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
 export function suitesFor(scenarioFilter: readonly string[]): string[] {
@@ -45,6 +47,7 @@ export function suitesFor(scenarioFilter: readonly string[]): string[] {
   const modes = new Set(selected.filter((s) => !s.failover && !s.family).map((s) => s.accessMode));
   return [
     ...[...modes].map((mode) => suiteFiles[mode]),
+    ...(selected.some((s) => s.family === "mixed-modes") ? [mixedModesSuite] : []),
     ...(selected.some((s) => s.family === "workloads") ? [workloadsSuite] : []),
     ...(selected.some((s) => s.failover) ? [disruptiveSuite] : []),
   ];

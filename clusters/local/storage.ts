@@ -22,6 +22,13 @@ export interface LocalStorageClass {
   accessModes: readonly CsiAccessMode[];
 }
 
+/**
+ * The single-node modes and ReadOnlyMany: what block storage that attaches
+ * read-only to many nodes offers (GCE PD, Ceph RBD), and what node-local
+ * storage can serve to the pods of its one node.
+ */
+const singleNodeAndReadOnlyMany: readonly CsiAccessMode[] = [...singleNodeModes, "MULTI_NODE_READER_ONLY"];
+
 export const localStorageClasses: readonly LocalStorageClass[] = [
   {
     className: "amc-block",
@@ -31,7 +38,7 @@ export const localStorageClasses: readonly LocalStorageClass[] = [
     volumeBindingMode: "Immediate",
     bindingModeReason:
       "topology is off: like Ceph RBD or an NVMe-over-TCP array, every node can reach the volume, so it can be created before a consumer exists (zonal cloud disks use WaitForFirstConsumer because they carry zone topology)",
-    accessModes: singleNodeModes,
+    accessModes: singleNodeAndReadOnlyMany,
   },
   {
     className: "amc-local",
@@ -42,7 +49,7 @@ export const localStorageClasses: readonly LocalStorageClass[] = [
     volumeBindingMode: "WaitForFirstConsumer",
     bindingModeReason:
       "node-local volumes must be created on the node the first consumer is scheduled to, as local-path, TopoLVM and the local static provisioner all require",
-    accessModes: singleNodeModes,
+    accessModes: singleNodeAndReadOnlyMany,
   },
   {
     className: "amc-shared",

@@ -72,6 +72,7 @@ function usedByCode(): Map<string, string> {
       if (/"Deployment"|renderWriter\(|renderWorkload\(/.test(text))
         used.set(`${verb} deployments.apps`, where);
       if (/"StatefulSet"|renderWorkload\(/.test(text)) used.set(`${verb} statefulsets.apps`, where);
+      if (/kind: "PersistentVolume"/.test(text)) used.set(`${verb} persistentvolumes`, where);
     }
   }
   return used;

@@ -1,5 +1,5 @@
 import type { Fidelity } from "../cluster/fidelity.ts";
-import { failoverScenarios, workloadScenarios } from "../scenario/scenarios.ts";
+import { failoverScenarios, scenarios, workloadScenarios } from "../scenario/scenarios.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list
@@ -16,8 +16,12 @@ export interface Permission {
   resource: string;
   subresource?: string;
   why: string;
-  /** Needed only on real kubelets (kubelet-level checks), or only when the preemption, workloads or node-failure scenarios run. */
-  when?: "real-kubelets" | "preemption" | "workloads" | "node-failure";
+  /**
+   * Needed only on real kubelets (kubelet-level checks), or only when the
+   * preemption, ReadOnlyMany (their seeded volume), workloads or node-failure
+   * scenarios run.
+   */
+  when?: "real-kubelets" | "preemption" | "seeded" | "workloads" | "node-failure";
   /** Set when the run works without it: what is lost then. */
   optional?: string;
 }
@@ -142,6 +146,20 @@ export const suitePermissions: readonly Permission[] = [
     why: "the node-failure scenarios read which volume their writer's claim is bound to",
     when: "node-failure",
   },
+  {
+    verbs: ["delete"],
+    group: "",
+    resource: "persistentvolumeclaims",
+    why: "the ReadOnlyMany scenarios fill a volume through a ReadWriteOnce claim, then delete that claim to re-bind the volume",
+    when: "seeded",
+  },
+  {
+    verbs: ["patch"],
+    group: "",
+    resource: "persistentvolumes",
+    why: "the ReadOnlyMany scenarios re-bind the volume the run provisioned: its reclaim policy kept for the move, its access modes and claimRef set, its reclaim policy restored",
+    when: "seeded",
+  },
 ];
 
 export interface PermissionContext {
@@ -164,12 +182,16 @@ export function neededPermissions(
     context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
   const preemption = selected(["rwop-preemption", "rwop-preemption-namespaces"]);
   const workloads = selected(workloadScenarios.map((s) => s.id));
+  const seeded = selected(
+    scenarios.filter((s) => s.steps.some((step) => step.do === "seed")).map((s) => s.id),
+  );
   const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(
     (p) =>
       (p.when !== "real-kubelets" || context.fidelity === "full") &&
       (p.when !== "preemption" || preemption) &&
       (p.when !== "workloads" || workloads) &&
+      (p.when !== "seeded" || seeded) &&
       (p.when !== "node-failure" || nodeFailure),
   );
 }

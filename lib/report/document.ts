@@ -32,6 +32,8 @@ export interface CertificationResult {
   scenario: ScenarioId;
   title: string;
   accessMode: AccessMode;
+  /** Every access mode the claim asked for, when more than one (the mixed-mode scenarios). */
+  accessModes?: AccessMode[];
   storageClass: string;
   /** The node-failure scenarios: the fault mode of this result (one result per class and mode). */
   faultMode?: NodeFaultMode;
@@ -117,7 +119,8 @@ export type ClaimKind =
   | "handoff-budget"
   | "failover-budget"
   | "fencing"
-  | "rollout";
+  | "rollout"
+  | "read-only-many";
 export type ClaimStatus = "held" | "broken" | "not-checked";
 
 export interface ClaimEvidence {

@@ -49,6 +49,7 @@ export const shortOutcome: Record<Outcome, string> = {
   "rollout-completed": "rollout completed",
   "rollout-stalled": "rollout stalled",
   "other-namespace-preempted": "another namespace's pod preempted",
+  "attach-refused": "attach refused (access modes)",
 };
 
 export const verdictWord: Record<Verdict | "not-run", string> = {

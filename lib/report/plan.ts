@@ -32,6 +32,10 @@ export interface PlannedScenario {
   id: ScenarioId;
   title: string;
   accessMode: AccessMode;
+  /** Every access mode the claim asks for, when more than one (the mixed-mode scenarios). */
+  accessModes?: AccessMode[];
+  /** The scenario's group besides its access mode (Scenario.family). */
+  family?: "mixed-modes" | "workloads";
   /**
    * A node-failure scenario: the fault modes the run injects, one case (and
    * one record) per mode and class. Absent on the other scenarios, and on a
@@ -50,13 +54,18 @@ export interface PlannedScenario {
  * would be missing from an interrupted run's report instead of not run.
  */
 export function plannedScenarios(
-  scenarios: readonly Pick<Scenario, "id" | "title" | "accessMode" | "failover" | "subject">[],
+  scenarios: readonly Pick<
+    Scenario,
+    "id" | "title" | "accessMode" | "accessModes" | "family" | "failover" | "subject"
+  >[],
   faultModes: readonly NodeFaultMode[],
 ): PlannedScenario[] {
-  return scenarios.map(({ id, title, accessMode, failover, subject }) => ({
+  return scenarios.map(({ id, title, accessMode, accessModes, family, failover, subject }) => ({
     id,
     title,
     accessMode,
+    ...(accessModes ? { accessModes: [...accessModes] } : {}),
+    ...(family ? { family } : {}),
     ...(failover && faultModes.length > 0 ? { faultModes: [...faultModes] } : {}),
     ...(subject ? { subject } : {}),
   }));

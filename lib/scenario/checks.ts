@@ -79,6 +79,98 @@ export function dataSharedCheck(token: string, read: { stdout: string; stderr: s
   };
 }
 
+const DATA_SEEDED = {
+  id: "data-seeded",
+  title: "the pods read the data written before the volume was re-bound read-only",
+} as const;
+
+/** data-seeded cannot be checked on simulated nodes (nothing is mounted): the check that says so, or undefined. */
+export function dataSeededNotApplicable(fidelity: Fidelity): Check | undefined {
+  if (fidelity === "full") return undefined;
+  return { ...DATA_SEEDED, status: "not-applicable", detail: "needs real kubelets to mount the volume" };
+}
+
+/** Each pod read `stdout` from the volume, where the seed writer wrote `token`. */
+export function dataSeededCheck(
+  token: string,
+  reads: readonly { pod: string; stdout: string; stderr: string }[],
+): Check {
+  const wrong = reads.filter((r) => r.stdout.trim() !== token);
+  return {
+    ...DATA_SEEDED,
+    status: wrong.length === 0 ? "passed" : "failed",
+    detail:
+      wrong.length === 0
+        ? `${reads.map((r) => r.pod).join(" and ")} read the token ${token}`
+        : wrong.map((r) => `${r.pod} read "${r.stdout.trim()}" ${r.stderr.trim()}`.trim()).join("; "),
+  };
+}
+
+const WRITE_REFUSED = {
+  id: "write-refused",
+  title: "a pod that mounted the claim readOnly cannot write to it",
+} as const;
+const WRITE_WITHOUT_READ_ONLY = {
+  id: "write-without-read-only",
+  title: "whether a pod that mounted the ReadOnlyMany claim without readOnly can write to it",
+} as const;
+
+/** The write checks cannot run on simulated nodes: the check that says so, or undefined. */
+export function writeAttemptNotApplicable(fidelity: Fidelity, readOnly: boolean): Check | undefined {
+  if (fidelity === "full") return undefined;
+  return {
+    ...(readOnly ? WRITE_REFUSED : WRITE_WITHOUT_READ_ONLY),
+    status: "not-applicable",
+    detail: "needs real kubelets to mount the volume",
+  };
+}
+
+/** The shell's words for a write refused by a read-only mount (EROFS). */
+const readOnlyFileSystem = /Read-only file system/i;
+
+/**
+ * What a write into the ReadOnlyMany volume from `pod` showed. With
+ * readOnly, the write must fail with EROFS. Without it, Kubernetes promises
+ * nothing (an access mode is not a mount option: kubernetes/kubernetes#37465):
+ * a write that succeeds is the finding; one the class refuses is kept as its
+ * own enforcement.
+ */
+export function writeAttemptCheck(options: {
+  readOnly: boolean;
+  className: string;
+  pod: string;
+  result: { stdout: string; stderr: string; status: { status?: string } };
+}): Check {
+  const { readOnly, className, pod, result } = options;
+  const written = result.status.status === "Success";
+  const error = result.stderr.trim() || result.stdout.trim() || "no output";
+  if (readOnly) {
+    if (written) {
+      return { ...WRITE_REFUSED, status: "failed", detail: `${pod} wrote to the volume mounted readOnly` };
+    }
+    return readOnlyFileSystem.test(error)
+      ? { ...WRITE_REFUSED, status: "passed", detail: `${pod}'s write failed: ${error}` }
+      : {
+          ...WRITE_REFUSED,
+          status: "inconclusive",
+          detail: `${pod}'s write failed, but not because the file system is read-only: ${error}`,
+        };
+  }
+  if (written) {
+    return {
+      ...WRITE_WITHOUT_READ_ONLY,
+      status: "passed",
+      detail: `${pod} wrote to the ReadOnlyMany volume`,
+      finding: `ReadOnlyMany does not make a volume read-only on ${className}: ${pod}, which mounted it without readOnly, wrote to it`,
+    };
+  }
+  return {
+    ...WRITE_WITHOUT_READ_ONLY,
+    status: "passed",
+    detail: `${className} refused the write although the pod did not ask for readOnly: ${error}`,
+  };
+}
+
 const PROGRESS_DEADLINE = {
   id: "progress-deadline-exceeded",
   title: "the stalled Deployment reports ProgressDeadlineExceeded",

@@ -28,6 +28,8 @@ export const messages = {
   /** Reworded by kubernetes/kubernetes#129145; both wordings name the access mode. */
   rwopScheduler: /ReadWriteOncePod/,
   rwopKubelet: /ReadWriteOncePod access mode and is already in use by another pod/,
+  /** csi-lib-utils accessmodes: a PV's modes that map to no one CSI mode ("CSI does not support ReadOnlyMany and ReadWriteOnce ..."). */
+  csiAccessModes: /CSI does not support|does not support use of ReadWriteOncePod with other access modes/,
 } as const;
 
 export interface Observations {
@@ -133,6 +135,14 @@ export function decide(observations: Observations, subject: string, holder: stri
       event: multiAttach,
     };
   }
+  const modes = firstMatching(events, "FailedAttachVolume", messages.csiAccessModes);
+  if (modes) {
+    return {
+      outcome: "attach-refused",
+      summary: `the attach/detach controller's CSI attacher refused to attach ${subject}'s volume for its access modes`,
+      event: modes,
+    };
+  }
   const kubelet = firstMatching(events, "FailedMount", messages.rwopKubelet);
   if (kubelet)
     return { outcome: "rwop-kubelet-rejected", summary: `the kubelet refused ${subject}`, event: kubelet };
@@ -150,7 +160,8 @@ export function decide(observations: Observations, subject: string, holder: stri
   }
   const how =
     observations.fidelity === "full" ? "running" : "scheduled, and its volume attached where needed";
-  return { outcome: "admitted", summary: `${subject} was admitted on ${node} next to ${holder} (${how})` };
+  const beside = observations.pods.has(holder) ? ` next to ${holder}` : "";
+  return { outcome: "admitted", summary: `${subject} was admitted on ${node}${beside} (${how})` };
 }
 
 export interface HandoverProgress {

@@ -230,6 +230,19 @@ describe("the steps' wording", () => {
         { do: "roll", to: "second" },
         "change its pod template so that the next pod runs on amc-node-a2, and wait for the rollout to complete or stall",
       ],
+      [
+        { do: "seed" },
+        "fill a volume of class amc-block through a ReadWriteOnce claim, then re-bind it to PVC rwo-pvc-03d05d (ReadWriteOnce)",
+      ],
+      [
+        { do: "pod", pod: "b", node: "second", readOnly: true },
+        "place pod-b, its claim readOnly, on amc-node-a2",
+      ],
+      [{ do: "read-seed" }, "read the data written before the re-binding from the pods the volume reached"],
+      [
+        { do: "write-attempt", readOnly: false },
+        "try to write to the volume (the pods mounted it without readOnly)",
+      ],
     ];
     for (const [step, text] of said) expect(wording(step, cross)).toBe(text);
     const kinds = new Set(allScenarios.flatMap((s) => s.steps.map((step) => step.do)));

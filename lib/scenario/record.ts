@@ -2,7 +2,7 @@ import type { ClusterInfo } from "../cluster/contract.ts";
 import type { Decision } from "./classify.ts";
 import { toEventEvidence } from "./evidence.ts";
 import type { NodeChoice } from "./nodes.ts";
-import type { ExpectationOrNot, PodSlot, Scenario, Step } from "./scenarios.ts";
+import { claimModes, type ExpectationOrNot, type PodSlot, type Scenario, type Step } from "./scenarios.ts";
 import type { MeasuredTimings } from "./timing.ts";
 import {
   type Check,
@@ -34,7 +34,7 @@ export function nodeFor(nodes: NodeChoice | undefined, slot: "first" | "second")
 
 export interface StepWording {
   names: ScenarioNames;
-  scenario: Pick<Scenario, "accessMode">;
+  scenario: Pick<Scenario, "accessMode" | "accessModes">;
   storage: Pick<StorageProfile, "className">;
   /** The nodes chosen so far (by the claim step). */
   nodes?: NodeChoice | undefined;
@@ -44,10 +44,17 @@ export interface StepWording {
 export function describeStep(step: Step, { names, scenario, storage, nodes }: StepWording): string {
   switch (step.do) {
     case "claim":
-      return `create PVC ${names.claim} (${scenario.accessMode}, class ${storage.className})`;
+      return `create PVC ${names.claim} (${claimModes(scenario).join(", ")}, class ${storage.className})`;
+    case "seed":
+      return `fill a volume of class ${storage.className} through a ReadWriteOnce claim, then re-bind it to PVC ${names.claim} (${claimModes(scenario).join(", ")})`;
+    case "read-seed":
+      return "read the data written before the re-binding from the pods the volume reached";
+    case "write-attempt":
+      return `try to write to the volume (the pods mounted it ${step.readOnly ? "readOnly" : "without readOnly"})`;
     case "pod": {
       const how = step.bypassScheduler ? " with spec.nodeName, bypassing the scheduler" : "";
-      return `place ${names[step.pod]}${step.priority ? ` (${step.priority} priority)` : ""} on ${nodeFor(nodes, step.node)}${how}`;
+      const readOnly = step.readOnly ? ", its claim readOnly," : "";
+      return `place ${names[step.pod]}${step.priority ? ` (${step.priority} priority)` : ""}${readOnly} on ${nodeFor(nodes, step.node)}${how}`;
     }
     case "admitted":
       return `wait for ${names[step.pod]} to be admitted`;
@@ -106,7 +113,7 @@ export function observedRecord(
 /** Everything a scenario's run established, for its record. */
 export interface RecordFacts {
   runId: string;
-  scenario: Pick<Scenario, "id" | "title" | "accessMode" | "subject">;
+  scenario: Pick<Scenario, "id" | "title" | "accessMode" | "accessModes" | "subject">;
   storage: Pick<StorageProfile, "className" | "provisioner" | "family" | "familyReason">;
   cluster: Pick<ClusterInfo, "provider" | "name" | "fidelity" | "kubernetesVersion">;
   /** The scenario's namespace; none when the steps did not run. */
@@ -131,6 +138,7 @@ export function scenarioRecord(facts: RecordFacts): ScenarioRecord {
     scenario: scenario.id,
     title: scenario.title,
     accessMode: scenario.accessMode,
+    ...(scenario.accessModes ? { accessModes: [...scenario.accessModes] } : {}),
     storageClass: storage.className,
     provisioner: storage.provisioner,
     storageFamily: storage.family,

@@ -18,8 +18,15 @@ import type {
 export type PodSlot = "a" | "b";
 
 export type Step =
-  /** Create the claim in the scenario's access mode; a class that refuses the mode makes the scenario not applicable. */
+  /** Create the claim in the scenario's access modes; a class that refuses them makes the scenario not applicable. */
   | { do: "claim" }
+  /**
+   * Fill a volume of the class through a ReadWriteOnce claim (a writer pod on
+   * the first node writes the token), then re-bind that volume to the
+   * scenario's claim in its access mode (ReadOnlyMany): how a read-only
+   * claim gets known data on any class (seed.ts says how).
+   */
+  | { do: "seed" }
   /** Create a pod using the claim, on the first or second chosen node. */
   | {
       do: "pod";
@@ -28,6 +35,8 @@ export type Step =
       priority?: "low" | "high";
       /** Set spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
       bypassScheduler?: boolean;
+      /** Set `readOnly: true` on the pod's claim reference: the kubelet mounts the volume read-only. */
+      readOnly?: boolean;
     }
   /** Wait until the control plane admitted the pod: scheduled, its volume attached where needed, running. */
   | { do: "admitted"; pod: PodSlot }
@@ -37,6 +46,13 @@ export type Step =
   | { do: "write-token"; pod: PodSlot }
   /** Kubelet level: read the token back from another pod sharing the volume. */
   | { do: "read-token"; pod: PodSlot }
+  /** Kubelet level: read the seeded token from pod A and, if it was admitted, pod B. */
+  | { do: "read-seed" }
+  /**
+   * Kubelet level: try to write to the volume from pod B if it was admitted,
+   * else pod A. `readOnly`: whether the pods asked for a read-only mount.
+   */
+  | { do: "write-attempt"; readOnly: boolean }
   /** Delete the holder, then wait for the volume to move to the waiting pod's node (the handoff). */
   | { do: "hand-over"; from: PodSlot; to: PodSlot }
   /** Create the higher-priority pod and wait for it to preempt the holder. */
@@ -66,14 +82,17 @@ export interface Scenario {
   title: string;
   /**
    * The suite file that runs it: the access-mode families (by access mode,
-   * suites/rwo|rwop|rwx.e2e.test.ts), what workloads hit through their
+   * suites/rwo|rwop|rwx|rox.e2e.test.ts), claims asking for several modes
+   * (suites/mixed-modes.e2e.test.ts), what workloads hit through their
    * controllers (suites/workloads.e2e.test.ts); the node-failure family is
    * `failover`'s.
    */
-  family?: "workloads";
+  family?: "workloads" | "mixed-modes";
   /** Set when the scenario tests the control plane, not the storage: its verdicts are reported apart. */
   subject?: "control-plane";
   accessMode: AccessMode;
+  /** Every access mode the claim asks for, when more than one (the mixed-mode scenarios); `accessMode` is the first. */
+  accessModes?: readonly AccessMode[];
   placement: "same-node" | "cross-node";
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
   needsKubelet?: string;
@@ -274,6 +293,131 @@ export const scenarios: readonly Scenario[] = [
     steps: pairSteps("second"),
     expect: () => admitted("ReadWriteMany admits pods on any number of nodes"),
   },
+  {
+    id: "rox-cross-node",
+    title: "ROX: two pods on two nodes read known data, mounted readOnly",
+    accessMode: "ReadOnlyMany",
+    placement: "cross-node",
+    steps: roxSteps(true),
+    expect: (storage) => roxAcrossNodes(storage),
+  },
+  {
+    id: "rox-cross-node-writable",
+    title: "ROX: two pods on two nodes, without readOnly: can they write?",
+    accessMode: "ReadOnlyMany",
+    placement: "cross-node",
+    steps: roxSteps(false),
+    expect: (storage) => roxAcrossNodes(storage),
+  },
+];
+
+/** The ReadOnlyMany scenarios' steps: a seeded volume, pods on two nodes (readOnly or not), the data read, a write tried. */
+function roxSteps(readOnly: boolean): Step[] {
+  return [
+    { do: "seed" },
+    { do: "pod", pod: "a", node: "first", readOnly },
+    { do: "admitted", pod: "a" },
+    { do: "pod", pod: "b", node: "second", readOnly },
+    { do: "decide", pod: "b" },
+    { do: "read-seed" },
+    { do: "write-attempt", readOnly },
+  ];
+}
+
+/** What a ReadOnlyMany volume on two nodes meets, by storage family. */
+function roxAcrossNodes(storage: StorageProfile): ExpectationOrNot {
+  switch (storage.family) {
+    case "attachable":
+      return {
+        outcome: "attached-to-two-nodes",
+        because:
+          "ReadOnlyMany is a multi-node mode: the attach/detach controller skips its Multi-Attach check (IsMultiAttachAllowed) and attaches the volume to both nodes",
+      };
+    case "node-local":
+      return {
+        outcome: "node-affinity-conflict",
+        because:
+          "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
+      };
+    case "shared":
+      return admitted("ReadOnlyMany admits pods on any number of nodes");
+    case "unknown":
+      return unknownFamily(storage);
+  }
+}
+
+/** Whether the class's provisioner is a CSI driver: a CSIDriver object, or the probe volume's source. */
+const isCsi = (storage: StorageProfile): boolean =>
+  storage.csiDriver !== undefined || (storage.probe.provisioned && storage.probe.volumeSource === "csi");
+
+/** Claims that ask for more than one access mode: what the control plane and CSI make of the combination. */
+export const mixedModeScenarios: readonly Scenario[] = [
+  {
+    id: "mixed-rwo-rwx-cross-node",
+    family: "mixed-modes",
+    title: "RWO+RWX: a claim asking for both, pods on two nodes",
+    accessMode: "ReadWriteOnce",
+    accessModes: ["ReadWriteOnce", "ReadWriteMany"],
+    placement: "cross-node",
+    steps: pairSteps("second"),
+    expect: (storage) => {
+      const notEnforced = `RWO is not enforced across nodes on ${storage.className} when the claim also lists ReadWriteMany: two pods on two nodes use the volume`;
+      switch (storage.family) {
+        case "attachable":
+          return {
+            outcome: "attached-to-two-nodes",
+            because:
+              "the attach/detach controller skips its Multi-Attach check when a volume lists ReadWriteMany or ReadOnlyMany anywhere (IsMultiAttachAllowed), ReadWriteOnce beside it or not; CSI maps the pair to MULTI_NODE_MULTI_WRITER",
+            finding: notEnforced,
+          };
+        case "node-local":
+          return {
+            outcome: "node-affinity-conflict",
+            because:
+              "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
+          };
+        case "shared":
+          return admitted(
+            "nothing enforces ReadWriteOnce across nodes: ReadWriteMany beside it lifts the attach/detach controller's Multi-Attach check, and storage without attach never had it",
+            notEnforced,
+          );
+        case "unknown":
+          return unknownFamily(storage);
+      }
+    },
+  },
+  {
+    id: "mixed-rwo-rox",
+    family: "mixed-modes",
+    title: "RWO+ROX: a claim asking for both, one pod",
+    accessMode: "ReadWriteOnce",
+    accessModes: ["ReadWriteOnce", "ReadOnlyMany"],
+    placement: "same-node",
+    steps: [{ do: "claim" }, { do: "pod", pod: "a", node: "first" }, { do: "decide", pod: "a" }],
+    expect: (storage) => {
+      if (!isCsi(storage)) {
+        return {
+          notApplicable: `CSI's rule for ReadWriteOnce with ReadOnlyMany is what this tests; ${storage.className}'s provisioner ${storage.provisioner} is not a CSI driver (no CSIDriver object, no CSI probe volume)`,
+        };
+      }
+      switch (storage.family) {
+        case "attachable":
+          return {
+            outcome: "attach-refused",
+            because:
+              'CSI has no one mode for ReadWriteOnce with ReadOnlyMany: the external-provisioner asks the driver for each mode apart and the volume is created, but Kubernetes\' CSI attacher refuses to attach it ("CSI does not support ReadOnlyMany and ReadWriteOnce on the same PersistentVolume", csi-lib-utils accessmodes)',
+            finding: `a claim asking for ReadWriteOnce and ReadOnlyMany is provisioned on ${storage.className}, but its volume is never attached: the pod waits for it for good`,
+          };
+        case "node-local":
+        case "shared":
+          return admitted(
+            "without attach nothing checks the pair: the kubelet hands the driver the claim's first access mode only (ReadWriteOnce)",
+          );
+        case "unknown":
+          return unknownFamily(storage);
+      }
+    },
+  },
 ];
 
 const rolloutStalls = (because: string): Expectation => ({ outcome: "rollout-stalled", because });
@@ -472,7 +616,17 @@ export const failoverScenarios: readonly Scenario[] = [
   ),
 ];
 
-export const allScenarios: readonly Scenario[] = [...scenarios, ...workloadScenarios, ...failoverScenarios];
+export const allScenarios: readonly Scenario[] = [
+  ...scenarios,
+  ...mixedModeScenarios,
+  ...workloadScenarios,
+  ...failoverScenarios,
+];
+
+/** The access modes a scenario's claim asks for. */
+export function claimModes(scenario: Pick<Scenario, "accessMode" | "accessModes">): readonly AccessMode[] {
+  return scenario.accessModes ?? [scenario.accessMode];
+}
 
 export function scenarioById(id: string): Scenario | undefined {
   return allScenarios.find((s) => s.id === id);

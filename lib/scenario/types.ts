@@ -5,12 +5,13 @@ import type { Fidelity, NodeFaultMode, ProviderId } from "../cluster/fidelity.ts
  * produces. Reports are built from ScenarioRecord and nothing else.
  */
 
-export type AccessMode = "ReadWriteOnce" | "ReadWriteOncePod" | "ReadWriteMany";
+export type AccessMode = "ReadWriteOnce" | "ReadWriteOncePod" | "ReadWriteMany" | "ReadOnlyMany";
 
 export const shortAccessMode: Record<AccessMode, string> = {
   ReadWriteOnce: "RWO",
   ReadWriteOncePod: "RWOP",
   ReadWriteMany: "RWX",
+  ReadOnlyMany: "ROX",
 };
 
 export type ScenarioId =
@@ -23,6 +24,10 @@ export type ScenarioId =
   | "rwop-kubelet-guard"
   | "rwop-preemption-namespaces"
   | "rwx-cross-node"
+  | "rox-cross-node"
+  | "rox-cross-node-writable"
+  | "mixed-rwo-rwx-cross-node"
+  | "mixed-rwo-rox"
   | "rwo-rollout"
   | "rwo-rollout-recreate"
   | "rwo-rollout-no-surge"
@@ -110,7 +115,9 @@ export type Outcome =
   /** The workload's update cannot finish: its new pod is kept from the volume while the old pod holds it. */
   | "rollout-stalled"
   /** The scheduler preempted a pod of another namespace, whose claim has the same name as the preemptor's. */
-  | "other-namespace-preempted";
+  | "other-namespace-preempted"
+  /** Kubernetes' CSI attacher refused to attach the volume for its access modes (FailedAttachVolume, not Multi-Attach). */
+  | "attach-refused";
 
 export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";
 
@@ -157,6 +164,12 @@ export interface Check {
   /** inconclusive: the kubelet never reported what the check needs, within the wait. */
   status: "passed" | "failed" | "not-applicable" | "inconclusive";
   detail: string;
+  /**
+   * Set when what the check saw is worth reporting although nothing failed
+   * (a pod wrote to a ReadOnlyMany volume): a verdict that conforms becomes
+   * a finding with this reason (verdict.ts, withKubeletChecks).
+   */
+  finding?: string;
 }
 
 export interface StepTiming {
@@ -262,6 +275,8 @@ export interface ScenarioRecord {
   scenario: ScenarioId;
   title: string;
   accessMode: AccessMode;
+  /** Every access mode the claim asked for, when it asked for more than one (the mixed-mode scenarios). */
+  accessModes?: AccessMode[];
   storageClass: string;
   provisioner: string;
   storageFamily: StorageFamily;

@@ -37,6 +37,7 @@ export const outcomeText: Record<Outcome, string> = {
   "rollout-completed": "the rollout completed",
   "rollout-stalled": "the rollout stalled",
   "other-namespace-preempted": "a pod of another namespace preempted",
+  "attach-refused": "refused attach for its access modes",
 };
 
 /** What was observed, as far as the verdict is concerned (a Decision, or a record's `observed`). */
@@ -95,12 +96,16 @@ export function runsSteps(gate: string | undefined, expectation: ExpectationOrNo
 /**
  * A kubelet-level check that failed turns a verdict the control plane earned
  * (conforms, finding) into a deviation: the first failed check is the reason.
+ * Otherwise a check that saw something worth reporting (its `finding`) turns
+ * a verdict that conforms into a finding.
  */
 export function withKubeletChecks(judged: Judged, checks: readonly Check[]): Judged {
   const failedCheck = checks.find((c) => c.status === "failed");
   if (failedCheck && (judged.verdict === "conforms" || judged.verdict === "finding")) {
     return { verdict: "deviates", reason: `${failedCheck.title}: no, ${failedCheck.detail}` };
   }
+  const finding = checks.find((c) => c.finding !== undefined)?.finding;
+  if (finding && judged.verdict === "conforms") return { verdict: "finding", reason: finding };
   return judged;
 }
 

@@ -2,34 +2,48 @@ import { renderClaim, toYaml } from "../../manifests.ts";
 import { volumeReach, zoneKeyOf } from "../../storage/family.ts";
 import { provisioningRefusal } from "../classify.ts";
 import { chooseNodes } from "../nodes.ts";
-import { NotApplicable, refusal, type StepCode } from "./context.ts";
+import { claimModes } from "../scenarios.ts";
+import { NotApplicable, refusal, type StepCode, type StepContext } from "./context.ts";
 
 /**
- * Creates the claim in the scenario's access mode, then chooses the nodes.
+ * Creates the claim in the scenario's access modes, then chooses the nodes.
  * With Immediate binding the volume exists first: the nodes must reach it.
- * A class that refuses the access mode, or a pool with no nodes that fit,
+ * A class that refuses the access modes, or a pool with no nodes that fit,
  * makes the scenario not applicable.
  */
 export const claim: StepCode<"claim"> = async (context) => {
-  const { kube, namespace, names, storage, scenario, pool, timeouts } = context;
+  const { kube, namespace, names, storage, scenario, timeouts } = context;
   const body = renderClaim({
     name: names.claim,
     namespace,
     labels: context.labels,
-    accessMode: scenario.accessMode,
+    accessMode: claimModes(scenario),
     storageClassName: storage.className,
   });
   context.state.manifests[names.claim] = toYaml(body);
   await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body });
-  let reachableFrom: string[] | undefined;
+  let volume: string | undefined;
   if (storage.volumeBindingMode !== "WaitForFirstConsumer") {
-    const bound = await context.waitUntil(`${names.claim} to bind`, timeouts.claimBound, (o) => {
-      if (o.claim?.status?.phase === "Bound") return { volume: o.claim.spec?.volumeName ?? "" };
+    volume = await context.waitUntil(`${names.claim} to bind`, timeouts.claimBound, (o) => {
+      if (o.claim?.status?.phase === "Bound") return o.claim.spec?.volumeName ?? "";
       const refused = provisioningRefusal(o);
       if (refused) throw refusal(context, refused);
       return undefined;
     });
-    const pv = await kube.core.readPersistentVolume({ name: bound.volume });
+  }
+  await chooseNodesFor(context, volume);
+  return true;
+};
+
+/**
+ * Chooses the scenario's nodes: those the volume reaches (when it exists
+ * already), in one zone for zonal storage. None that fit: not applicable.
+ */
+export async function chooseNodesFor(context: StepContext, volume: string | undefined): Promise<void> {
+  const { kube, storage, scenario, pool } = context;
+  let reachableFrom: string[] | undefined;
+  if (volume !== undefined) {
+    const pv = await kube.core.readPersistentVolume({ name: volume });
     reachableFrom = volumeReach(pv, pool.labels).reachableFrom;
   }
   const zoneKey = zoneKeyOf(storage.family, storage.probe, pool.labels);
@@ -41,5 +55,4 @@ export const claim: StepCode<"claim"> = async (context) => {
   });
   if ("notApplicable" in choice) throw new NotApplicable(choice.notApplicable);
   context.state.nodes = choice;
-  return true;
-};
+}

@@ -6,7 +6,7 @@ import type { Decision } from "../classify.ts";
 import type { EventLog } from "../evidence.ts";
 import type { NodeChoice, NodePool } from "../nodes.ts";
 import type { ScenarioNames } from "../record.ts";
-import type { PodSlot, Scenario, Step } from "../scenarios.ts";
+import { claimModes, type PodSlot, type Scenario, type Step } from "../scenarios.ts";
 import type { Timeouts } from "../timeouts.ts";
 import type { MeasuredTimings } from "../timing.ts";
 import type { Check, ObjectEvidence, StorageProfile, WorkloadKind } from "../types.ts";
@@ -81,6 +81,6 @@ export class NotApplicable extends Error {}
 /** The class refused to provision the claim in the scenario's access mode. */
 export function refusal(context: StepContext, event: CoreV1Event): NotApplicable {
   return new NotApplicable(
-    `${context.storage.className} cannot provision ${context.scenario.accessMode}: ${event.message ?? ""}`,
+    `${context.storage.className} cannot provision ${claimModes(context.scenario).join(" with ")}: ${event.message ?? ""}`,
   );
 }

@@ -1,5 +1,12 @@
 import { execInPod } from "../../kube/exec.ts";
-import { dataSharedCheck, dataSharedNotApplicable } from "../checks.ts";
+import {
+  dataSeededCheck,
+  dataSeededNotApplicable,
+  dataSharedCheck,
+  dataSharedNotApplicable,
+  writeAttemptCheck,
+  writeAttemptNotApplicable,
+} from "../checks.ts";
 import type { PodSlot } from "../scenarios.ts";
 import { containersRunning } from "./admitted.ts";
 import type { StepCode, StepContext } from "./context.ts";
@@ -32,6 +39,67 @@ export const readToken: StepCode<"read-token"> = async (context, step) => {
     context.timeouts.exec,
   );
   state.checks.push(dataSharedCheck(context.token, read));
+  return true;
+};
+
+/** The pods the volume reached: pod A, and pod B when the control plane admitted it too (attached to its node as well). */
+const admittedSlots = (context: StepContext): PodSlot[] => {
+  const outcome = context.state.decision?.outcome;
+  return outcome === "admitted" || outcome === "attached-to-two-nodes" ? ["a", "b"] : ["a"];
+};
+
+/** Kubelet level: the pods read back the token the seed writer wrote before the volume was re-bound (seed.ts). */
+export const readSeed: StepCode<"read-seed"> = async (context) => {
+  const { state, names } = context;
+  const notApplicable = dataSeededNotApplicable(context.cluster.fidelity);
+  if (notApplicable) {
+    state.checks.push(notApplicable);
+    return true;
+  }
+  const reads = [];
+  for (const slot of admittedSlots(context)) {
+    await untilRunning(context, slot);
+    const read = await execInPod(
+      context.kube,
+      context.namespace,
+      names[slot],
+      "app",
+      ["cat", "/data/amc-token"],
+      context.timeouts.exec,
+    );
+    reads.push({ pod: names[slot], ...read });
+  }
+  state.checks.push(dataSeededCheck(context.token, reads));
+  return true;
+};
+
+/** Kubelet level: the last pod the volume reached tries to write to it. */
+export const writeAttempt: StepCode<"write-attempt"> = async (context, step) => {
+  const { state } = context;
+  const notApplicable = writeAttemptNotApplicable(context.cluster.fidelity, step.readOnly);
+  if (notApplicable) {
+    state.checks.push(notApplicable);
+    return true;
+  }
+  const slot = admittedSlots(context).at(-1) ?? "a";
+  await untilRunning(context, slot);
+  const write = ["sh", "-c", "echo amc > /data/amc-write-attempt"];
+  const result = await execInPod(
+    context.kube,
+    context.namespace,
+    context.names[slot],
+    "app",
+    write,
+    context.timeouts.exec,
+  );
+  state.checks.push(
+    writeAttemptCheck({
+      readOnly: step.readOnly,
+      className: context.storage.className,
+      pod: context.names[slot],
+      result,
+    }),
+  );
   return true;
 };
 

@@ -2,13 +2,14 @@ import type { Step } from "../scenarios.ts";
 import { admitted } from "./admitted.ts";
 import { claim } from "./claim.ts";
 import type { StepCode, StepContext } from "./context.ts";
-import { readToken, writeToken } from "./data-check.ts";
+import { readSeed, readToken, writeAttempt, writeToken } from "./data-check.ts";
 import { decide } from "./decide.ts";
 import { handOver } from "./hand-over.ts";
 import { neighbour } from "./neighbour.ts";
 import { pod } from "./pod.ts";
 import { preempt } from "./preempt.ts";
 import { roll } from "./roll.ts";
+import { seed } from "./seed.ts";
 import { workload } from "./workload.ts";
 
 /** Every step kind's code, one module each: the runner (runner.ts) interprets a scenario's steps through here. */
@@ -19,6 +20,9 @@ const stepCode: { [K in Step["do"]]: StepCode<K> } = {
   decide,
   "write-token": writeToken,
   "read-token": readToken,
+  seed,
+  "read-seed": readSeed,
+  "write-attempt": writeAttempt,
   "hand-over": handOver,
   preempt,
   workload,

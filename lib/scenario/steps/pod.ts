@@ -12,6 +12,7 @@ export const pod: StepCode<"pod"> = async (context, step) => {
   await createPod(context, step.pod, nodeFor(context.state.nodes, step.node), {
     ...(step.priority ? { priority: step.priority } : {}),
     ...(step.bypassScheduler ? { bypassScheduler: true } : {}),
+    ...(step.readOnly ? { readOnly: true } : {}),
   });
   return true;
 };
@@ -21,7 +22,7 @@ export async function createPod(
   context: StepContext,
   slot: PodSlot,
   node: string,
-  options: { priority?: "low" | "high"; bypassScheduler?: boolean },
+  options: { priority?: "low" | "high"; bypassScheduler?: boolean; readOnly?: boolean },
 ): Promise<void> {
   const { kube, namespace, names, state } = context;
   const body = renderPod({
@@ -33,6 +34,7 @@ export async function createPod(
     node,
     ...hostnameOf(node, context.pool.labels),
     ...(options.bypassScheduler ? { bypassScheduler: true } : {}),
+    ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.priority ? { priorityClassName: await priorityClass(context, options.priority) } : {}),
   });
   state.manifests[names[slot]] = toYaml(body);

@@ -1,0 +1,156 @@
+import { type CoreV1Event, PatchStrategy, type V1PersistentVolume } from "@kubernetes/client-node";
+import type { Kube } from "../../kube/client.ts";
+import { execInPod } from "../../kube/exec.ts";
+import { hostnameOf, renderClaim, renderPod, toYaml } from "../../manifests.ts";
+import { provisioningRefusal } from "../classify.ts";
+import { nodeFor } from "../record.ts";
+import { claimModes } from "../scenarios.ts";
+import { runningOn } from "./admitted.ts";
+import { chooseNodesFor } from "./claim.ts";
+import { NotApplicable, type StepCode, type StepContext } from "./context.ts";
+import { createPodObject } from "./pod.ts";
+
+/** The pod that writes the known data before the volume is re-bound read-only. */
+export const SEED_POD = "pod-seed";
+
+/**
+ * Gives the scenario's ReadOnlyMany claim a volume that holds known data, on
+ * any class: a ReadOnlyMany claim cannot be written through (that is what it
+ * is for), and not every class can clone or restore a snapshot. So:
+ *
+ * 1. a ReadWriteOnce claim of the class (the scenario's claim name, for now)
+ *    and a writer pod on the first node, which writes the token (real
+ *    kubelets only: simulated nodes mount nothing);
+ * 2. the volume's reclaim policy set to Retain, the writer and the claim
+ *    deleted: the volume is Released, its data kept;
+ * 3. the volume re-bound: its access modes set to the scenario's
+ *    (ReadOnlyMany), its claimRef to a new claim of the same name that
+ *    names it (spec.volumeName); once bound, its reclaim policy restored.
+ *
+ * The PersistentVolume is the run's (provisioned for its claim) and carries
+ * the run's labels from step 2. If seeding fails half-way, the reclaim
+ * policy is restored and the volume deleted, so the storage behind it goes.
+ */
+export const seed: StepCode<"seed"> = async (context) => {
+  const { kube, namespace, names, storage, state, timeouts, labels } = context;
+  const source = renderClaim({
+    name: names.claim,
+    namespace,
+    labels,
+    accessMode: "ReadWriteOnce",
+    storageClassName: storage.className,
+  });
+  state.manifests[`${names.claim} (seed: ReadWriteOnce)`] = toYaml(source);
+  await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body: source });
+  if (storage.volumeBindingMode === "WaitForFirstConsumer") await chooseNodesFor(context, undefined);
+  else {
+    const bound = await context.waitUntil(`${names.claim} to bind`, timeouts.claimBound, (o) => {
+      if (o.claim?.status?.phase === "Bound") return o.claim.spec?.volumeName ?? "";
+      const refused = provisioningRefusal(o);
+      if (refused) throw seedRefused(context, refused);
+      return undefined;
+    });
+    await chooseNodesFor(context, bound);
+  }
+
+  const first = nodeFor(state.nodes, "first");
+  const writer = renderPod({
+    name: SEED_POD,
+    namespace,
+    labels,
+    claimName: names.claim,
+    image: context.run.image,
+    node: first,
+    ...hostnameOf(first, context.pool.labels),
+  });
+  state.manifests[SEED_POD] = toYaml(writer);
+  await context.serviceAccount;
+  await createPodObject(kube, namespace, writer);
+  const volume = await context.waitUntil(`${SEED_POD} to be admitted`, timeouts.admitted, (o) => {
+    const volumeName = o.claim?.spec?.volumeName;
+    if (runningOn(o, SEED_POD) && volumeName) return volumeName;
+    const refused = provisioningRefusal(o);
+    if (refused) throw seedRefused(context, refused);
+    return undefined;
+  });
+  if (context.cluster.fidelity === "full") {
+    const write = ["sh", "-c", `echo ${context.token} > /data/amc-token && sync`];
+    await execInPod(kube, namespace, SEED_POD, "app", write, timeouts.exec);
+  }
+
+  const pv = await kube.core.readPersistentVolume({ name: volume });
+  const policy = pv.spec?.persistentVolumeReclaimPolicy ?? "Delete";
+  await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: "Retain" } }, labels);
+  try {
+    await kube.core.deleteNamespacedPod({ name: SEED_POD, namespace });
+    await kube.core.deleteNamespacedPersistentVolumeClaim({ name: names.claim, namespace });
+    await context.waitUntil(`${SEED_POD} and the seed claim to be gone`, timeouts.admitted, (o) =>
+      !o.pods.has(SEED_POD) && !o.claim ? true : undefined,
+    );
+    await patchVolume(kube, volume, {
+      spec: {
+        accessModes: [...claimModes(context.scenario)],
+        // A claimRef without uid reserves the volume for the claim of that name (a pre-bound volume).
+        claimRef: {
+          apiVersion: "v1",
+          kind: "PersistentVolumeClaim",
+          namespace,
+          name: names.claim,
+          uid: null,
+          resourceVersion: null,
+        },
+      },
+    });
+    const rebound = renderClaim({
+      name: names.claim,
+      namespace,
+      labels,
+      accessMode: claimModes(context.scenario),
+      storageClassName: storage.className,
+      volumeName: volume,
+    });
+    state.manifests[names.claim] = toYaml(rebound);
+    await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body: rebound });
+    await context.waitUntil(`${names.claim} to bind to ${volume}`, timeouts.claimBound, (o) =>
+      o.claim?.status?.phase === "Bound" ? true : undefined,
+    );
+  } catch (error) {
+    // Released or reserved, a Retained volume would outlive the run: give it back to its provisioner.
+    await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: policy } }).catch(
+      () => undefined,
+    );
+    await kube.core.deletePersistentVolume({ name: volume }).catch(() => undefined);
+    throw error;
+  }
+  await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: policy } });
+  return true;
+};
+
+/** The class refused the ReadWriteOnce claim that was to hold the data. */
+function seedRefused(context: StepContext, event: CoreV1Event): NotApplicable {
+  return new NotApplicable(
+    `${context.storage.className} cannot provision the ReadWriteOnce claim that seeds the volume: ${event.message ?? ""}`,
+  );
+}
+
+/** A merge patch of a PersistentVolume's spec (null removes a field), and labels to add. */
+async function patchVolume(
+  kube: Kube,
+  name: string,
+  patch: { spec: object },
+  labels?: Record<string, string>,
+): Promise<void> {
+  await kube.objects.patch(
+    {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name, ...(labels ? { labels } : {}) },
+      ...patch,
+    } as V1PersistentVolume,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    PatchStrategy.MergePatch,
+  );
+}

@@ -4,6 +4,7 @@ import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import {
   kindFailover,
+  kindModes,
   kindWorkloads,
   localFailover,
   recordedEnd,
@@ -192,7 +193,12 @@ describe("claims", () => {
 
   it("maps every claim to the scenarios the suite has", () => {
     const modes = claimTable["access-mode"];
-    expect(Object.keys(modes)).toEqual(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]);
+    expect(Object.keys(modes)).toEqual([
+      "ReadWriteOnce",
+      "ReadWriteOncePod",
+      "ReadWriteMany",
+      "ReadOnlyMany",
+    ]);
     const deciders = [
       ...Object.values(modes).flatMap((m) => m.deciders),
       ...claimTable["rwo-cross-node"].deciders,
@@ -200,9 +206,13 @@ describe("claims", () => {
       ...Object.values(claimTable["failover-budget"].deciders).flat(),
       ...claimTable.fencing.deciders,
       ...Object.values(claimTable.rollout.deciders).flat(),
+      ...Object.values(claimTable["read-only-many"].deciders).flat(),
     ].map((d) => d.scenario);
-    // A scenario about the control plane decides no claim about the storage.
-    const aboutStorage = allScenarios.filter((s) => s.subject !== "control-plane");
+    // A scenario about the control plane decides no claim about the storage; nor do the mixed-mode
+    // scenarios, which show what Kubernetes and CSI make of a claim's modes, not what a vendor offers.
+    const aboutStorage = allScenarios.filter(
+      (s) => s.subject !== "control-plane" && s.family !== "mixed-modes",
+    );
     expect(new Set(deciders)).toEqual(new Set(aboutStorage.map((s) => s.id)));
     expect(allScenarios.filter((s) => s.failover).map((s) => s.failover?.path)).toEqual(
       Object.keys(claimTable["failover-budget"].deciders),
@@ -413,5 +423,63 @@ describe("rollout claims", () => {
     });
     const broken = results.find((c) => c.id === "amc-shared/rollout/rollingUpdate");
     expect(broken?.reason).toMatch(/expected the rollout stalled, observed the rollout completed/);
+  });
+});
+
+/** ReadOnlyMany claims against the ReadOnlyMany and mixed-mode scenarios recorded on kind. */
+describe("ReadOnlyMany claims", () => {
+  const claims = (profile: StoredProfile) => claimsOf(profile, kindModes.records, kindModes.plan);
+
+  it("hold what the write checks showed, and break on a claim that says otherwise", () => {
+    const results = claims(
+      profileWith(
+        {
+          name: "amc-block",
+          accessModes: ["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany"],
+          rwoCrossNode: "attach-exclusive",
+          readOnlyMany: { readOnly: "enforced", withoutReadOnly: "writable" },
+        },
+        // Wrong on purpose: amc-shared mounts a ReadOnlyMany volume writable when readOnly is not asked for.
+        {
+          name: "amc-shared",
+          accessModes: ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany", "ReadOnlyMany"],
+          rwoCrossNode: "not-enforced",
+          readOnlyMany: { readOnly: "ignored", withoutReadOnly: "read-only" },
+        },
+      ),
+    );
+    const status = Object.fromEntries(
+      results
+        .filter((c) => c.kind === "read-only-many" || c.id.endsWith("/access-mode/ReadOnlyMany"))
+        .map((c) => [c.id, c.status]),
+    );
+    expect(status).toEqual({
+      "amc-block/access-mode/ReadOnlyMany": "held",
+      "amc-block/read-only-many/readOnly": "held",
+      "amc-block/read-only-many/withoutReadOnly": "held",
+      "amc-shared/access-mode/ReadOnlyMany": "held",
+      "amc-shared/read-only-many/readOnly": "broken",
+      "amc-shared/read-only-many/withoutReadOnly": "broken",
+    });
+    const refused = results.find((c) => c.id === "amc-block/read-only-many/readOnly");
+    expect(refused?.reason).toMatch(/Read-only file system/);
+    const written = results.find((c) => c.id === "amc-shared/read-only-many/withoutReadOnly");
+    expect(written?.reason).toMatch(/pod-b wrote to the ReadOnlyMany volume/);
+  });
+
+  it("claims nothing about ReadOnlyMany for a class that does not list it", () => {
+    const results = claims(
+      profileWith({ name: "amc-local", accessModes: ["ReadWriteOnce"], rwoCrossNode: "node-local" }),
+    );
+    expect(results.map((c) => c.id)).not.toContain("amc-local/access-mode/ReadOnlyMany");
+    // Node affinity keeps pod B off the other node: what a node-local class's family predicts.
+    const listed = claims(
+      profileWith({
+        name: "amc-local",
+        accessModes: ["ReadWriteOnce", "ReadOnlyMany"],
+        rwoCrossNode: "node-local",
+      }),
+    );
+    expect(listed.find((c) => c.id === "amc-local/access-mode/ReadOnlyMany")?.status).toBe("held");
   });
 });

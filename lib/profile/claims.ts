@@ -11,8 +11,10 @@ import type { AccessMode, FailoverPath, Outcome, ScenarioId } from "../scenario/
 import { outcomeText } from "../scenario/verdict.ts";
 import {
   accessModes,
+  claimedOnlyWhenListed,
   durationMs,
   failoverPaths,
+  type ReadOnlyManyClaims,
   type RolloutBehaviour,
   type RolloutClaimKey,
   type RwoCrossNode,
@@ -69,6 +71,13 @@ export const claimTable = {
       supported: { "rwx-cross-node": "admitted" } as Partial<Record<ScenarioId, Outcome>>,
       fields: accessModeFields,
     },
+    ReadOnlyMany: {
+      deciders: [{ scenario: "rox-cross-node", required: true }] as Decider[],
+      // What pods on two nodes meet depends on the family (attached to both, admitted, or node
+      // affinity): the scenario's verdict says whether that is what the class's family predicts.
+      supported: {} as Partial<Record<ScenarioId, Outcome>>,
+      fields: ["verdict", "observed.outcome"],
+    },
   },
   "rwo-cross-node": {
     deciders: [{ scenario: "rwo-cross-node", required: true }] as Decider[],
@@ -92,6 +101,18 @@ export const claimTable = {
       "out-of-service": [{ scenario: "rwo-node-out-of-service", required: true }],
     } as Record<FailoverPath, Decider[]>,
     fields: ["failover.recovered", "failover.totalMs", "failover.budgetMs"],
+  },
+  /** Each question's scenario and the check that answers it. */
+  "read-only-many": {
+    deciders: {
+      readOnly: [{ scenario: "rox-cross-node", required: true }],
+      withoutReadOnly: [{ scenario: "rox-cross-node-writable", required: true }],
+    } as Record<keyof ReadOnlyManyClaims, Decider[]>,
+    check: { readOnly: "write-refused", withoutReadOnly: "write-without-read-only" } as Record<
+      keyof ReadOnlyManyClaims,
+      string
+    >,
+    fields: ["checks[].status", "checks[].finding"],
   },
   /** Each strategy's one scenario: the rollout completed or stalled. */
   rollout: {
@@ -120,6 +141,7 @@ const claimWords = {
     ReadWriteOnce: "supports ReadWriteOnce: pods on one node share the volume",
     ReadWriteOncePod: "supports ReadWriteOncePod: one pod at a time in the whole cluster",
     ReadWriteMany: "supports ReadWriteMany: pods on several nodes share the volume",
+    ReadOnlyMany: "supports ReadOnlyMany: pods on several nodes read the volume",
   } as Record<AccessMode, string>,
   rwoCrossNode: {
     "attach-exclusive":
@@ -138,6 +160,17 @@ const rolloutClaimWords: Record<RolloutClaimKey, string> = {
   rwopRecreate: "a Deployment's Recreate update on a ReadWriteOncePod claim",
   statefulSetMove: "a StatefulSet's pod moving to another node",
 };
+
+const readOnlyManyWords = {
+  readOnly: {
+    enforced: "a pod that mounts a ReadOnlyMany claim readOnly cannot write to it",
+    ignored: "a pod that mounts a ReadOnlyMany claim readOnly can still write to it",
+  },
+  withoutReadOnly: {
+    writable: "a pod that mounts a ReadOnlyMany claim without readOnly can write to it",
+    "read-only": "a pod cannot write to a ReadOnlyMany volume even without readOnly",
+  },
+} as const;
 
 type Judgement = Pick<ClaimEvidence, "judgement" | "why">;
 
@@ -163,9 +196,37 @@ function judgeOutcome(r: CertificationResult, expected: Outcome, because = ""): 
   };
 }
 
-function judgeSupported(r: CertificationResult, mode: AccessMode, expected: Outcome): Judgement {
+function judgeSupported(r: CertificationResult, mode: AccessMode, expected: Outcome | undefined): Judgement {
   if (refused(r)) return { judgement: "contradicts", why: `the provisioner refused ${mode}: ${r.reason}` };
-  return judgeOutcome(r, expected);
+  if (expected) return judgeOutcome(r, expected);
+  // No one outcome (ReadOnlyMany): what the class's family predicts, as the verdict judged it.
+  if (!decisive(r) || !r.observed) return undecided(r);
+  return r.verdict === "deviates"
+    ? { judgement: "contradicts", why: r.reason }
+    : { judgement: "agrees", why: `${outcomeText[r.observed.outcome]}, as its family predicts` };
+}
+
+/** What a ReadOnlyMany scenario's write check showed, against the claim. */
+function judgeReadOnlyMany(
+  r: CertificationResult,
+  check: string,
+  claimed: NonNullable<ReadOnlyManyClaims[keyof ReadOnlyManyClaims]>,
+): Judgement {
+  const found = r.checks.find((c) => c.id === check);
+  if (r.status !== "run" || !found) return undecided(r);
+  if (found.status !== "passed" && found.status !== "failed") {
+    return { judgement: "undecided", why: `${found.status}: ${found.detail}` };
+  }
+  // write-refused passes when the write failed; write-without-read-only carries a finding when it succeeded.
+  const seen =
+    check === "write-refused"
+      ? found.status === "passed"
+        ? "enforced"
+        : "ignored"
+      : found.finding
+        ? "writable"
+        : "read-only";
+  return { judgement: seen === claimed ? "agrees" : "contradicts", why: found.detail };
 }
 
 function judgeUnsupported(r: CertificationResult, mode: AccessMode): Judgement {
@@ -353,6 +414,7 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
   for (const mode of accessModes) {
     const rule = claimTable["access-mode"][mode];
     const supported = c.accessModes.includes(mode);
+    if (!supported && claimedOnlyWhenListed.includes(mode)) continue;
     results.push(
       checkClaim(
         cert,
@@ -367,9 +429,7 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         },
         rule.deciders,
         (r, scenario) =>
-          supported
-            ? judgeSupported(r, mode, rule.supported[scenario] as Outcome)
-            : judgeUnsupported(r, mode),
+          supported ? judgeSupported(r, mode, rule.supported[scenario]) : judgeUnsupported(r, mode),
       ),
     );
   }
@@ -451,6 +511,26 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         rule.deciders,
         judgeFencing,
         faultModeUnavailable,
+      ),
+    );
+  }
+  for (const [key, claimed] of Object.entries(c.readOnlyMany ?? {}) as [
+    keyof ReadOnlyManyClaims,
+    NonNullable<ReadOnlyManyClaims[keyof ReadOnlyManyClaims]>,
+  ][]) {
+    const rule = claimTable["read-only-many"];
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/read-only-many/${key}`,
+          kind: "read-only-many",
+          claim: (readOnlyManyWords[key] as Record<string, string>)[claimed] ?? claimed,
+          fields: rule.fields,
+        },
+        rule.deciders[key],
+        (r) => judgeReadOnlyMany(r, rule.check[key], claimed),
       ),
     );
   }

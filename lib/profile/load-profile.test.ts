@@ -42,7 +42,7 @@ describe("loadProfile", () => {
   it("points at each schema violation and says what was expected there", async () => {
     expect(await problemsOf(testdata("violations.yaml"))).toEqual([
       'lib/profile/testdata/violations.yaml:5:3: driver: unknown field "colour"; expected one of: name, vendor, version',
-      'lib/profile/testdata/violations.yaml:8:34: storageClasses[0].accessModes[1]: expected one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany (got "ReadWriteTwice")',
+      'lib/profile/testdata/violations.yaml:8:34: storageClasses[0].accessModes[1]: expected one of ReadWriteOnce, ReadWriteOncePod, ReadWriteMany, ReadOnlyMany (got "ReadWriteTwice")',
       'lib/profile/testdata/violations.yaml:9:19: storageClasses[0].rwoCrossNode: expected one of attach-exclusive, node-local, not-enforced (got "exclusive")',
       expect.stringMatching(
         /^lib\/profile\/testdata\/violations\.yaml:10:20: storageClasses\[0\]\.handoffBudget: expected a duration such as 30s, .* \(got "quick"\)$/,

@@ -8,7 +8,20 @@ import type { AccessMode, FailoverPath, ScenarioId } from "../scenario/types.ts"
 
 export const PROFILE_SCHEMA = "access-mode-conformance/profile@1";
 
-export const accessModes: readonly AccessMode[] = ["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"];
+export const accessModes: readonly AccessMode[] = [
+  "ReadWriteOnce",
+  "ReadWriteOncePod",
+  "ReadWriteMany",
+  "ReadOnlyMany",
+];
+
+/**
+ * Modes a class that does not list them makes no claim about: the suite's
+ * ReadOnlyMany volume is filled through a ReadWriteOnce claim and re-bound,
+ * never provisioned as ReadOnlyMany, so no refusal by the provisioner can
+ * show (lib/scenario/steps/seed.ts).
+ */
+export const claimedOnlyWhenListed: readonly AccessMode[] = ["ReadOnlyMany"];
 
 /** What keeps a second pod on another node away from a ReadWriteOnce volume, as claimed. */
 export type RwoCrossNode = "attach-exclusive" | "node-local" | "not-enforced";
@@ -32,6 +45,19 @@ export interface StorageClassClaims {
   fencing?: Fencing;
   /** Which rollouts of a workload holding a claim of the class complete, and which stall. */
   rollout?: RolloutClaims;
+  /** What a pod can do with a ReadOnlyMany volume, mounted readOnly or not. */
+  readOnlyMany?: ReadOnlyManyClaims;
+}
+
+/**
+ * readOnly: a pod that mounts the claim readOnly cannot write (enforced) or
+ * can (ignored); withoutReadOnly: a pod that does not ask for readOnly can
+ * write (writable: Kubernetes' documented behaviour) or cannot (read-only:
+ * the class mounts ReadOnlyMany volumes read-only itself).
+ */
+export interface ReadOnlyManyClaims {
+  readOnly?: "enforced" | "ignored";
+  withoutReadOnly?: "writable" | "read-only";
 }
 
 /** A rollout claim: the rollout completes, or stalls (its new pod kept from the volume). */

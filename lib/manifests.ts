@@ -31,6 +31,8 @@ export interface ClaimOptions {
   storageClassName: string;
   /** Bind to this PersistentVolume (spec.volumeName): a volume re-bound to a new claim. */
   volumeName?: string;
+  /** Block: a raw block device (Kubernetes' default is Filesystem). */
+  volumeMode?: "Block";
 }
 
 export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
@@ -41,6 +43,7 @@ export function renderClaim(options: ClaimOptions): V1PersistentVolumeClaim {
     accessModes: typeof options.accessMode === "string" ? [options.accessMode] : [...options.accessMode],
     storageClassName: options.storageClassName,
     ...(options.volumeName ? { volumeName: options.volumeName } : {}),
+    ...(options.volumeMode ? { volumeMode: options.volumeMode } : {}),
   };
   return claim;
 }
@@ -65,7 +68,12 @@ export interface PodOptions {
   priorityClassName?: string;
   /** `readOnly: true` on the claim reference: the kubelet mounts the volume read-only. */
   readOnly?: boolean;
+  /** Block: the claim is a raw block device, which the container gets at BLOCK_DEVICE_PATH instead of a mount. */
+  volumeMode?: "Block";
 }
+
+/** Where a container finds a raw block volume (volumeDevices), in place of the article's /data mount. */
+export const BLOCK_DEVICE_PATH = "/dev/amc-data";
 
 export function renderPod(options: PodOptions): V1Pod {
   const pod = copy(podTemplate);
@@ -77,7 +85,16 @@ export function renderPod(options: PodOptions): V1Pod {
       if (options.readOnly) volume.persistentVolumeClaim.readOnly = true;
     }
   }
-  for (const container of spec.containers) container.image = options.image;
+  for (const container of spec.containers) {
+    container.image = options.image;
+    if (options.volumeMode === "Block") {
+      container.volumeDevices = (container.volumeMounts ?? []).map((m) => ({
+        name: m.name,
+        devicePath: BLOCK_DEVICE_PATH,
+      }));
+      delete container.volumeMounts;
+    }
+  }
   if (options.bypassScheduler) spec.nodeName = options.node;
   else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node };
   if (options.priorityClassName) spec.priorityClassName = options.priorityClassName;

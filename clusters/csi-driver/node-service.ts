@@ -1,7 +1,8 @@
-import { chmod, mkdir, realpath, rmdir, stat } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { chmod, mkdir, open, realpath, rmdir, stat, unlink } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { type CsiAccessMode, type DriverConfig, unsupportedAccessMode } from "./config.ts";
 import { CsiError } from "./csi-error.ts";
+import { hostLoopDevices, type LoopDevices } from "./loop-devices.ts";
 import { deviceName, hostMounter, type MountEntry, type Mounter, mountAt } from "./mounts.ts";
 
 /**
@@ -10,7 +11,15 @@ import { deviceName, hostMounter, type MountEntry, type Mounter, mountAt } from 
  * mount needs no per-node set-up, so the kubelet calls NodePublishVolume
  * directly. What is published where is read from the mount table, not
  * remembered, so a restarted plugin (or a rebooted node) sees the truth.
+ *
+ * A raw block volume (access type block) is the file `<dataDir>/<volume_id>.img`
+ * behind a loop device of this node (loop-devices.ts; a read-only one for a
+ * read-only publish), bind-mounted onto the target file the kubelet names; a
+ * loop device goes when its last target does.
  */
+
+/** The size of a raw block volume's backing file: sparse, so only what is written takes space. */
+export const BLOCK_FILE_BYTES = 64 * 1024 ** 2;
 
 export interface NodeVolumeCapability {
   access_mode?: { mode?: string } | null;
@@ -48,15 +57,17 @@ export class NodeService {
   private readonly nodeId: string;
   private readonly dataDir: string;
   private readonly mounter: Mounter;
+  private readonly loops: LoopDevices;
   /** Per volume, the tail of its queue: calls for one volume run one at a time (the one-target check needs it). */
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(config: DriverConfig, mounter: Mounter = hostMounter) {
+  constructor(config: DriverConfig, mounter: Mounter = hostMounter, loops: LoopDevices = hostLoopDevices) {
     if (!config.nodeId || !config.dataDir) throw new Error("the node service needs a node ID and a data dir");
     this.config = config;
     this.nodeId = config.nodeId;
     this.dataDir = config.dataDir;
     this.mounter = mounter;
+    this.loops = loops;
   }
 
   nodeGetInfo() {
@@ -82,6 +93,9 @@ export class NodeService {
     const target = this.checkTargetPath(request.target_path, "NodePublishVolume");
     const mode = this.checkCapability(request.volume_capability);
     const readOnly = request.readonly ?? false;
+    if (request.volume_capability?.access_type === "block") {
+      return this.serialized(volumeId, () => this.publishBlock(volumeId, target, readOnly));
+    }
     return this.serialized(volumeId, async () => {
       const volumeDir = await this.volumeDir(volumeId);
       const volume = await stat(volumeDir, { bigint: true });
@@ -133,10 +147,18 @@ export class NodeService {
         if (attempt === 8) throw new Error(`${target} is still a mount point after ${attempt} unmounts`);
         await this.mounter.unmount(targetPath);
       }
-      // rmdir, not rm -r: a directory that still holds files was not our mount, and its files are not ours to delete.
-      await rmdir(target).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== "ENOENT") throw error; // already gone: idempotent
+      const found = await stat(target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined; // already gone: idempotent
+        throw error;
       });
+      if (found?.isFile()) {
+        // A raw block volume's target is a file (its device was mounted on it): an empty file is all that is left.
+        await unlink(target);
+        await this.releaseLoopDevice(volumeId);
+      } else if (found) {
+        // rmdir, not rm -r: a directory that still holds files was not our mount, and its files are not ours to delete.
+        await rmdir(target);
+      }
       return {};
     });
   }
@@ -169,10 +191,7 @@ export class NodeService {
         "NodePublishVolume: volume_capability with an access mode is required",
       );
     }
-    if (capability.access_type === "block") {
-      throw new CsiError("FAILED_PRECONDITION", `driver ${this.config.name} serves filesystem volumes only`);
-    }
-    if (capability.access_type !== "mount") {
+    if (capability.access_type !== "mount" && capability.access_type !== "block") {
       throw new CsiError("INVALID_ARGUMENT", "NodePublishVolume: volume_capability needs an access type");
     }
     const mode = capability.access_mode.mode;
@@ -199,6 +218,54 @@ export class NodeService {
     // Any pod user may write, as on a fresh filesystem of a real volume (fsGroup may narrow it).
     if (created) await chmod(dir, 0o777);
     return dir;
+  }
+
+  /**
+   * Publishes a raw block volume: its loop device (attached on the volume's
+   * first publish on this node) bind-mounted onto the target file. No
+   * one-target check here: the kubelet binds each published device again
+   * (its global map path), so the mount table cannot tell a second publish
+   * from the kubelet's own, and the modes that allow one target
+   * (ReadWriteOncePod) are refused by the kubelet before they reach a driver.
+   */
+  private async publishBlock(volumeId: string, target: string, readOnly: boolean): Promise<object> {
+    const file = await this.blockFile(volumeId);
+    const device = await this.loops.attach(file, readOnly);
+    const targetPath = await canonical(target);
+    const current = mountAt(await this.mounter.mounts(), targetPath);
+    if (current) {
+      if (current.root !== `/${basename(device)}`) {
+        throw new CsiError("FAILED_PRECONDITION", `target_path ${target} has something else mounted on it`);
+      }
+      return {}; // already published there, from the loop device of this access: idempotent
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await (await open(target, "a")).close();
+    await this.mounter.bind(device, target);
+    return {};
+  }
+
+  /** The backing file of a raw block volume, created (sparse) on its first publish. */
+  private async blockFile(volumeId: string): Promise<string> {
+    const file = join(this.dataDir, `${volumeId}.img`);
+    await mkdir(this.dataDir, { recursive: true });
+    const handle = await open(file, "a");
+    try {
+      if ((await handle.stat()).size === 0) await handle.truncate(BLOCK_FILE_BYTES);
+    } finally {
+      await handle.close();
+    }
+    return file;
+  }
+
+  /** Detaches the volume's loop devices that no target on this node has mounted any more. */
+  private async releaseLoopDevice(volumeId: string): Promise<void> {
+    const devices = await this.loops.find(join(this.dataDir, `${volumeId}.img`));
+    const mounts = await this.mounter.mounts();
+    for (const device of devices) {
+      const root = `/${basename(device.name)}`;
+      if (!mounts.some((m) => m.root === root)) await this.loops.detach(device.name);
+    }
   }
 
   private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {

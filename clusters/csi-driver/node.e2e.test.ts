@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { components } from "../binaries/components.ts";
 import { resolveComponent } from "../binaries/resolve.ts";
+import { hostLoopDevices } from "./loop-devices.ts";
 import { parseMountInfo } from "./mounts.ts";
 import { registrationSocketPath } from "./registration.ts";
 import { loadProtoPackage } from "./rpc.ts";
@@ -153,6 +154,10 @@ describe("the CSI driver as a node plugin", () => {
     }
     const still = await mountPointsUnder(dir);
     if (still.length > 0) throw new Error(`left mounted (not removing ${dir}): ${still.join(", ")}`);
+    // Loop devices of raw block volumes a failed test left attached.
+    for (const device of await hostLoopDevices.find(join(dataDir, "vol-3.img")).catch(() => [])) {
+      await hostLoopDevices.detach(device.name);
+    }
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -258,6 +263,45 @@ describe("the CSI driver as a node plugin", () => {
     expect(await mountPointsUnder(dir)).toEqual([]);
     expect(await readFile(join(dataDir, "vol-1", "reply"), "utf8")).toBe("from pod b");
     await call(node, "NodeUnpublishVolume", { volume_id: "vol-1", target_path: target("a") });
+  });
+
+  it("publishes a raw block volume as a loop device over its backing file, shared by the node's pods, and lets it go with the last", async () => {
+    // The kubelet's publish path for a device is a file the driver creates; its parent the kubelet makes.
+    const device = (pod: string) =>
+      join(dir, "plugins", "kubernetes.io", "csi", "volumeDevices", "publish", "pv-3", pod);
+    const block = (mode: string) => ({ block: {}, access_mode: { mode } });
+    await mkdir(join(device("f"), ".."), { recursive: true });
+    const publish = (pod: string, readonly: boolean) =>
+      call(node, "NodePublishVolume", {
+        volume_id: "vol-3",
+        target_path: device(pod),
+        volume_capability: block("SINGLE_NODE_MULTI_WRITER"),
+        readonly,
+      });
+    await publish("f", false);
+    await publish("g", false);
+    await publish("h", true);
+    const loops = () => hostLoopDevices.find(join(dataDir, "vol-3.img"));
+    // The two read-write targets share one loop device; the read-only one has its own, read-only.
+    const attached = await loops();
+    expect(attached.map((d) => d.readOnly).sort()).toEqual([false, true]);
+    expect(attached.every((d) => /^\/dev\/loop[0-9]+$/.test(d.name))).toBe(true);
+    expect((await stat(device("f"))).isBlockDevice()).toBe(true);
+    // What one pod writes to the device, another reads; the backing file holds it.
+    await writeFile(device("f"), "token-3");
+    expect((await readFile(device("g"))).subarray(0, 7).toString()).toBe("token-3");
+    await run("sync");
+    expect((await readFile(join(dataDir, "vol-3.img"))).subarray(0, 7).toString()).toBe("token-3");
+    expect((await readFile(device("h"))).subarray(0, 7).toString()).toBe("token-3");
+    await expect(writeFile(device("h"), "x")).rejects.toMatchObject({ code: "EPERM" });
+    for (const pod of ["f", "g"]) {
+      await call(node, "NodeUnpublishVolume", { volume_id: "vol-3", target_path: device(pod) });
+      expect(existsSync(device(pod)), pod).toBe(false);
+    }
+    // The read-only target is still published: its device stays, the other went with its last target.
+    expect(await loops()).toEqual(attached.filter((d) => d.readOnly));
+    await call(node, "NodeUnpublishVolume", { volume_id: "vol-3", target_path: device("h") });
+    expect(await loops()).toEqual([]);
   });
 
   it("takes the kubelet's registration status, and exits non-zero, its sockets removed, when it was not registered", async () => {

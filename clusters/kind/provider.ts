@@ -21,6 +21,7 @@ import { imageExists, requireDocker } from "./docker.ts";
 import { imagesToLoad, loadGroups } from "./image-load.ts";
 import { buildKindImages } from "./images/build.ts";
 import { KIND_CLUSTER_LABEL } from "./images/image-set.ts";
+import { ensureLoopDeviceNodes } from "./loop-device-nodes.ts";
 import type { KindImageSettings } from "./settings.ts";
 
 /**
@@ -109,8 +110,10 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
     } else {
       await create(options.name, paths, settings);
     }
+    const containers = await nodeContainers(options.name);
+    await ensureLoopDeviceNodes(containers);
     // Also on a reused cluster: the images may have been rebuilt since. Only what a node lacks is sent.
-    await loadImages(options.name, await nodeContainers(options.name), [
+    await loadImages(options.name, containers, [
       settings.workload,
       settings.csiDriver,
       settings.csiProvisioner,

@@ -1,5 +1,5 @@
 import type { Fidelity } from "../cluster/fidelity.ts";
-import { failoverScenarios, scenarios, workloadScenarios } from "../scenario/scenarios.ts";
+import { allScenarios, failoverScenarios, workloadScenarios } from "../scenario/scenarios.ts";
 
 /**
  * The API permissions the suite needs, as data, each with why. The list
@@ -108,7 +108,7 @@ export const suitePermissions: readonly Permission[] = [
     verbs: ["create", "delete"],
     group: "scheduling.k8s.io",
     resource: "priorityclasses",
-    why: "rwop-preemption and rwop-preemption-namespaces give their pods a low and a high PriorityClass of the run's own",
+    why: "the preemption scenarios (rwop-preemption, its raw block twin, rwop-preemption-namespaces) give their pods a low and a high PriorityClass of the run's own",
     when: "preemption",
   },
   {
@@ -180,11 +180,11 @@ export function neededPermissions(
 ): Permission[] {
   const selected = (ids: readonly string[]) =>
     context.scenarios.length === 0 || ids.some((id) => context.scenarios.includes(id));
-  const preemption = selected(["rwop-preemption", "rwop-preemption-namespaces"]);
+  const withStep = (kind: string) =>
+    allScenarios.filter((s) => s.steps.some((step) => step.do === kind)).map((s) => s.id);
+  const preemption = selected(withStep("preempt"));
   const workloads = selected(workloadScenarios.map((s) => s.id));
-  const seeded = selected(
-    scenarios.filter((s) => s.steps.some((step) => step.do === "seed")).map((s) => s.id),
-  );
+  const seeded = selected(withStep("seed"));
   const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
   return permissions.filter(
     (p) =>

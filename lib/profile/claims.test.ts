@@ -76,7 +76,10 @@ describe("the local profile against a recorded run", () => {
 
   it("shows the evidence the broken claim rests on", () => {
     const broken = claims.find((c) => c.id === "amc-shared/rwo-cross-node");
-    expect(broken?.decidedBy).toEqual({ scenarios: ["rwo-cross-node"], fields: ["observed.outcome"] });
+    expect(broken?.decidedBy).toEqual({
+      scenarios: ["rwo-cross-node", "rwo-cross-node-block"],
+      fields: ["observed.outcome"],
+    });
     expect(broken?.evidence).toEqual([
       expect.objectContaining({
         scenario: "rwo-cross-node",
@@ -208,12 +211,17 @@ describe("claims", () => {
       ...Object.values(claimTable.rollout.deciders).flat(),
       ...Object.values(claimTable["read-only-many"].deciders).flat(),
     ].map((d) => d.scenario);
+    // The raw block twins decide the access-mode claims of blockAccessModes, by their base scenario's rule.
+    const blockTwins = Object.values(modes)
+      .flatMap((m) => m.deciders)
+      .map((d) => `${d.scenario}-block`)
+      .filter((id) => allScenarios.some((s) => s.id === id));
     // A scenario about the control plane decides no claim about the storage; nor do the mixed-mode
     // scenarios, which show what Kubernetes and CSI make of a claim's modes, not what a vendor offers.
     const aboutStorage = allScenarios.filter(
       (s) => s.subject !== "control-plane" && s.family !== "mixed-modes",
     );
-    expect(new Set(deciders)).toEqual(new Set(aboutStorage.map((s) => s.id)));
+    expect(new Set([...deciders, ...blockTwins])).toEqual(new Set(aboutStorage.map((s) => s.id)));
     expect(allScenarios.filter((s) => s.failover).map((s) => s.failover?.path)).toEqual(
       Object.keys(claimTable["failover-budget"].deciders),
     );

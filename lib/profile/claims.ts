@@ -80,7 +80,11 @@ export const claimTable = {
     },
   },
   "rwo-cross-node": {
-    deciders: [{ scenario: "rwo-cross-node", required: true }] as Decider[],
+    // The raw block twin takes the same path: it can break the claim, it does not have to run.
+    deciders: [
+      { scenario: "rwo-cross-node", required: true },
+      { scenario: "rwo-cross-node-block", required: false },
+    ] as Decider[],
     outcome: {
       "attach-exclusive": "multi-attach-blocked",
       "node-local": "node-affinity-conflict",
@@ -89,7 +93,10 @@ export const claimTable = {
     fields: ["observed.outcome"],
   },
   "handoff-budget": {
-    deciders: [{ scenario: "rwo-handoff", required: true }] as Decider[],
+    deciders: [
+      { scenario: "rwo-handoff", required: true },
+      { scenario: "rwo-handoff-block", required: false },
+    ] as Decider[],
     outcome: "handed-over" as Outcome,
     fields: ["observed.outcome", "timings.handoffMs"],
   },
@@ -511,6 +518,31 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         rule.deciders,
         judgeFencing,
         faultModeUnavailable,
+      ),
+    );
+  }
+  for (const mode of accessModes.filter((m) => c.blockAccessModes !== undefined && m !== "ReadOnlyMany")) {
+    const rule = claimTable["access-mode"][mode];
+    const supported = c.blockAccessModes?.includes(mode) ?? false;
+    // The same scenarios on raw block volumes: their `-block` twins (scenarios.ts, blockScenarios).
+    const deciders = rule.deciders.map((d) => ({ ...d, scenario: `${d.scenario}-block` as ScenarioId }));
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/access-mode/${mode}/block`,
+          kind: "access-mode",
+          claim: supported
+            ? `${claimWords.supported[mode]}, on raw block volumes`
+            : `does not offer ${mode} on raw block volumes: the provisioner refuses it`,
+          fields: rule.fields,
+        },
+        deciders,
+        (r, scenario) =>
+          supported
+            ? judgeSupported(r, mode, rule.supported[scenario.replace(/-block$/, "") as ScenarioId])
+            : judgeUnsupported(r, mode),
       ),
     );
   }

@@ -32,6 +32,11 @@ export interface StorageClassClaims {
   provisioner?: string;
   /** The modes the class supports; the others are claimed to be refused by the provisioner. */
   accessModes: AccessMode[];
+  /**
+   * The modes the class supports for raw block volumes (volumeMode Block);
+   * the others are claimed to be refused. Absent: no claim about raw block.
+   */
+  blockAccessModes?: AccessMode[];
   rwoCrossNode: RwoCrossNode;
   /** As written ("30s"); durationMs() reads it. */
   handoffBudget?: string;

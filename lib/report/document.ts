@@ -34,6 +34,8 @@ export interface CertificationResult {
   accessMode: AccessMode;
   /** Every access mode the claim asked for, when more than one (the mixed-mode scenarios). */
   accessModes?: AccessMode[];
+  /** Block: the claim was a raw block device. */
+  volumeMode?: "Block";
   storageClass: string;
   /** The node-failure scenarios: the fault mode of this result (one result per class and mode). */
   faultMode?: NodeFaultMode;

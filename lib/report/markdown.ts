@@ -370,7 +370,7 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
     "",
     ...(cert.summary.handoffs.length > 0
       ? [
-          "Holder deleted to volume attached on the other node (detach: holder gone to old attachment gone; attach: to the new one attached).",
+          "Holder deleted to volume attached on the other node (detach: holder deleted to old attachment gone; attach: to the new one attached).",
           "",
           "| class | handoff | detach | attach |",
           "|---|---|---|---|",

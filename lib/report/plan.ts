@@ -36,6 +36,8 @@ export interface PlannedScenario {
   accessModes?: AccessMode[];
   /** The scenario's group besides its access mode (Scenario.family). */
   family?: "mixed-modes" | "workloads";
+  /** Block: its claim is a raw block device. */
+  volumeMode?: "Block";
   /**
    * A node-failure scenario: the fault modes the run injects, one case (and
    * one record) per mode and class. Absent on the other scenarios, and on a
@@ -56,15 +58,16 @@ export interface PlannedScenario {
 export function plannedScenarios(
   scenarios: readonly Pick<
     Scenario,
-    "id" | "title" | "accessMode" | "accessModes" | "family" | "failover" | "subject"
+    "id" | "title" | "accessMode" | "accessModes" | "volumeMode" | "family" | "failover" | "subject"
   >[],
   faultModes: readonly NodeFaultMode[],
 ): PlannedScenario[] {
-  return scenarios.map(({ id, title, accessMode, accessModes, family, failover, subject }) => ({
+  return scenarios.map(({ id, title, accessMode, accessModes, volumeMode, family, failover, subject }) => ({
     id,
     title,
     accessMode,
     ...(accessModes ? { accessModes: [...accessModes] } : {}),
+    ...(volumeMode ? { volumeMode } : {}),
     ...(family ? { family } : {}),
     ...(failover && faultModes.length > 0 ? { faultModes: [...faultModes] } : {}),
     ...(subject ? { subject } : {}),

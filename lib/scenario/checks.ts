@@ -60,8 +60,15 @@ export function dataSharedNotApplicable(
   if (fidelity !== "full") {
     return { ...DATA_SHARED, status: "not-applicable", detail: "needs real kubelets to mount the volume" };
   }
-  // A completed rollout's new pod is pod B: the data must have moved with the volume.
-  if (observed?.outcome !== "admitted" && observed?.outcome !== "rollout-completed") {
+  // A completed rollout's new pod, a handed-over volume's waiting pod and a preemptor are pod B:
+  // the data must have moved with the volume.
+  const reached: readonly Decision["outcome"][] = [
+    "admitted",
+    "rollout-completed",
+    "handed-over",
+    "holder-preempted",
+  ];
+  if (!observed || !reached.includes(observed.outcome)) {
     return { ...DATA_SHARED, status: "not-applicable", detail: "pod B was not admitted" };
   }
   return undefined;

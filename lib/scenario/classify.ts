@@ -143,7 +143,10 @@ export function decide(observations: Observations, subject: string, holder: stri
       event: modes,
     };
   }
-  const kubelet = firstMatching(events, "FailedMount", messages.rwopKubelet);
+  // A filesystem volume is refused at its mount (FailedMount), a raw block one at its map (FailedMapVolume).
+  const kubelet =
+    firstMatching(events, "FailedMount", messages.rwopKubelet) ??
+    firstMatching(events, "FailedMapVolume", messages.rwopKubelet);
   if (kubelet)
     return { outcome: "rwop-kubelet-rejected", summary: `the kubelet refused ${subject}`, event: kubelet };
 

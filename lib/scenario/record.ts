@@ -34,7 +34,7 @@ export function nodeFor(nodes: NodeChoice | undefined, slot: "first" | "second")
 
 export interface StepWording {
   names: ScenarioNames;
-  scenario: Pick<Scenario, "accessMode" | "accessModes">;
+  scenario: Pick<Scenario, "accessMode" | "accessModes" | "volumeMode">;
   storage: Pick<StorageProfile, "className">;
   /** The nodes chosen so far (by the claim step). */
   nodes?: NodeChoice | undefined;
@@ -44,7 +44,7 @@ export interface StepWording {
 export function describeStep(step: Step, { names, scenario, storage, nodes }: StepWording): string {
   switch (step.do) {
     case "claim":
-      return `create PVC ${names.claim} (${claimModes(scenario).join(", ")}, class ${storage.className})`;
+      return `create PVC ${names.claim} (${claimModes(scenario).join(", ")}${scenario.volumeMode === "Block" ? ", raw block" : ""}, class ${storage.className})`;
     case "seed":
       return `fill a volume of class ${storage.className} through a ReadWriteOnce claim, then re-bind it to PVC ${names.claim} (${claimModes(scenario).join(", ")})`;
     case "read-seed":
@@ -113,7 +113,7 @@ export function observedRecord(
 /** Everything a scenario's run established, for its record. */
 export interface RecordFacts {
   runId: string;
-  scenario: Pick<Scenario, "id" | "title" | "accessMode" | "accessModes" | "subject">;
+  scenario: Pick<Scenario, "id" | "title" | "accessMode" | "accessModes" | "volumeMode" | "subject">;
   storage: Pick<StorageProfile, "className" | "provisioner" | "family" | "familyReason">;
   cluster: Pick<ClusterInfo, "provider" | "name" | "fidelity" | "kubernetesVersion">;
   /** The scenario's namespace; none when the steps did not run. */
@@ -139,6 +139,7 @@ export function scenarioRecord(facts: RecordFacts): ScenarioRecord {
     title: scenario.title,
     accessMode: scenario.accessMode,
     ...(scenario.accessModes ? { accessModes: [...scenario.accessModes] } : {}),
+    ...(scenario.volumeMode ? { volumeMode: scenario.volumeMode } : {}),
     storageClass: storage.className,
     provisioner: storage.provisioner,
     storageFamily: storage.family,

@@ -1,5 +1,6 @@
 import type {
   AccessMode,
+  BlockScenarioId,
   Expectation,
   FailoverPath,
   RolloutStrategy,
@@ -93,6 +94,8 @@ export interface Scenario {
   accessMode: AccessMode;
   /** Every access mode the claim asks for, when more than one (the mixed-mode scenarios); `accessMode` is the first. */
   accessModes?: readonly AccessMode[];
+  /** Block: the claim is a raw block device, and the pods get it as a device (blockScenarios). */
+  volumeMode?: "Block";
   placement: "same-node" | "cross-node";
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
   needsKubelet?: string;
@@ -189,7 +192,16 @@ export const scenarios: readonly Scenario[] = [
     title: "RWO: the volume moves to the other node when the holder goes",
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
-    steps: [...pairSteps("second"), { do: "hand-over", from: "a", to: "b" }],
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first" },
+      { do: "admitted", pod: "a" },
+      { do: "write-token", pod: "a" },
+      { do: "pod", pod: "b", node: "second" },
+      { do: "decide", pod: "b" },
+      { do: "hand-over", from: "a", to: "b" },
+      { do: "read-token", pod: "b" },
+    ],
     expect: (storage) =>
       storage.family === "attachable"
         ? {
@@ -228,7 +240,9 @@ export const scenarios: readonly Scenario[] = [
       { do: "claim" },
       { do: "pod", pod: "a", node: "first", priority: "low" },
       { do: "admitted", pod: "a" },
+      { do: "write-token", pod: "a" },
       { do: "preempt", holder: "a", by: "b" },
+      { do: "read-token", pod: "b" },
     ],
     expect: () => ({
       outcome: "holder-preempted",
@@ -290,7 +304,15 @@ export const scenarios: readonly Scenario[] = [
     title: "RWX: two pods on two nodes",
     accessMode: "ReadWriteMany",
     placement: "cross-node",
-    steps: pairSteps("second"),
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first" },
+      { do: "admitted", pod: "a" },
+      { do: "write-token", pod: "a" },
+      { do: "pod", pod: "b", node: "second" },
+      { do: "decide", pod: "b" },
+      { do: "read-token", pod: "b" },
+    ],
     expect: () => admitted("ReadWriteMany admits pods on any number of nodes"),
   },
   {
@@ -310,6 +332,36 @@ export const scenarios: readonly Scenario[] = [
     expect: (storage) => roxAcrossNodes(storage),
   },
 ];
+
+/**
+ * The access-mode scenarios again on raw block volumes (volumeMode Block, the
+ * pods' volumeDevices), crossed as upstream crosses its storage test suites
+ * with test patterns: the same steps and expectations, since Kubernetes takes
+ * the same decisions (Multi-Attach, node affinity, ReadWriteOncePod in the
+ * scheduler and the kubelet) whatever the volume mode; the kubelet's code
+ * path to the device is another one, and the data checks write to the device.
+ */
+const blockCrossed = [
+  "rwo-same-node",
+  "rwo-cross-node",
+  "rwo-handoff",
+  "rwop-same-node",
+  "rwop-cross-node",
+  "rwop-kubelet-guard",
+  "rwop-preemption",
+  "rwx-cross-node",
+] as const;
+
+export const blockScenarios: readonly Scenario[] = blockCrossed.map((id) => {
+  const base = scenarios.find((s) => s.id === id);
+  if (!base) throw new Error(`no scenario ${id} to cross with volumeMode Block`);
+  return {
+    ...base,
+    id: `${id}-block` satisfies BlockScenarioId,
+    title: `${base.title} (raw block)`,
+    volumeMode: "Block",
+  };
+});
 
 /** The ReadOnlyMany scenarios' steps: a seeded volume, pods on two nodes (readOnly or not), the data read, a write tried. */
 function roxSteps(readOnly: boolean): Step[] {
@@ -618,6 +670,7 @@ export const failoverScenarios: readonly Scenario[] = [
 
 export const allScenarios: readonly Scenario[] = [
   ...scenarios,
+  ...blockScenarios,
   ...mixedModeScenarios,
   ...workloadScenarios,
   ...failoverScenarios,

@@ -44,8 +44,6 @@ export function decisionTimings(seen: {
 
 /** When the hand-over's milestones were first seen. */
 export interface HandoverSeen {
-  /** The holder pod gone. */
-  holderGone?: number;
   /** The attachment to the holder's node gone. */
   oldGone?: number;
   /** An attachment to another node attached. */
@@ -54,13 +52,16 @@ export interface HandoverSeen {
 
 /**
  * A hand-over's timings: from the holder's deletion to the waiting pod
- * admitted on its node; holder gone to old attachment gone (detach); old
- * attachment gone to the new one attached (attach), when both ends were seen.
+ * admitted on its node; the holder's deletion to its attachment gone
+ * (detach: on real kubelets the kubelet unmounts and the attach/detach
+ * controller detaches before the pod object is removed, so "holder gone"
+ * may come after the detach); old attachment gone to the new one attached
+ * (attach), when both ends were seen.
  */
 export function handoverTimings(startedMs: number, doneMs: number, seen: HandoverSeen): MeasuredTimings {
   const timings: MeasuredTimings = { handoffMs: Math.round(doneMs - startedMs) };
-  if (seen.holderGone !== undefined && seen.oldGone !== undefined) {
-    timings.detachMs = Math.round(seen.oldGone - seen.holderGone);
+  if (seen.oldGone !== undefined) {
+    timings.detachMs = Math.round(seen.oldGone - startedMs);
   }
   if (seen.oldGone !== undefined && seen.newAttached !== undefined) {
     timings.attachMs = Math.round(seen.newAttached - seen.oldGone);

@@ -14,7 +14,22 @@ export const shortAccessMode: Record<AccessMode, string> = {
   ReadOnlyMany: "ROX",
 };
 
+/** A claim's volumeMode: a filesystem mounted into the pods (Kubernetes' default), or a raw block device. */
+export type VolumeMode = "Filesystem" | "Block";
+
+/** The access-mode scenarios crossed with volumeMode Block (scenarios.ts, blockScenarios): `<id>-block`. */
+export type BlockScenarioId =
+  | "rwo-same-node-block"
+  | "rwo-cross-node-block"
+  | "rwo-handoff-block"
+  | "rwop-same-node-block"
+  | "rwop-cross-node-block"
+  | "rwop-kubelet-guard-block"
+  | "rwop-preemption-block"
+  | "rwx-cross-node-block";
+
 export type ScenarioId =
+  | BlockScenarioId
   | "rwo-same-node"
   | "rwo-cross-node"
   | "rwo-handoff"
@@ -277,6 +292,8 @@ export interface ScenarioRecord {
   accessMode: AccessMode;
   /** Every access mode the claim asked for, when it asked for more than one (the mixed-mode scenarios). */
   accessModes?: AccessMode[];
+  /** Block: the claim was a raw block device (absent: a filesystem). */
+  volumeMode?: "Block";
   storageClass: string;
   provisioner: string;
   storageFamily: StorageFamily;

@@ -92,6 +92,8 @@ export const busyboxApplets = [
   "true",
   // The node-failure scenarios' writer (manifests/writer.yaml) syncs each line (its sh stamps it).
   "sync",
+  // The raw block scenarios read the token back from the first bytes of the device.
+  "head",
 ] as const;
 
 /** kind's label on its node containers, naming their cluster. */

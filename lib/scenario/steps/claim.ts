@@ -19,6 +19,7 @@ export const claim: StepCode<"claim"> = async (context) => {
     labels: context.labels,
     accessMode: claimModes(scenario),
     storageClassName: storage.className,
+    ...(scenario.volumeMode ? { volumeMode: scenario.volumeMode } : {}),
   });
   context.state.manifests[names.claim] = toYaml(body);
   await kube.core.createNamespacedPersistentVolumeClaim({ namespace, body });

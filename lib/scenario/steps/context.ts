@@ -81,6 +81,6 @@ export class NotApplicable extends Error {}
 /** The class refused to provision the claim in the scenario's access mode. */
 export function refusal(context: StepContext, event: CoreV1Event): NotApplicable {
   return new NotApplicable(
-    `${context.storage.className} cannot provision ${claimModes(context.scenario).join(" with ")}: ${event.message ?? ""}`,
+    `${context.storage.className} cannot provision ${claimModes(context.scenario).join(" with ")}${context.scenario.volumeMode === "Block" ? " raw block" : ""}: ${event.message ?? ""}`,
   );
 }

@@ -1,4 +1,5 @@
 import { execInPod } from "../../kube/exec.ts";
+import { BLOCK_DEVICE_PATH } from "../../manifests.ts";
 import {
   dataSeededCheck,
   dataSeededNotApplicable,
@@ -11,11 +12,29 @@ import type { PodSlot } from "../scenarios.ts";
 import { containersRunning } from "./admitted.ts";
 import type { StepCode, StepContext } from "./context.ts";
 
+/**
+ * The commands that write the token and read it back: a file in the mounted
+ * filesystem, or the first bytes of a raw block device (written through the
+ * page cache, then synced, so that another node's loop device over the same
+ * backing file reads them).
+ */
+function tokenWrite(context: StepContext): string[] {
+  return context.scenario.volumeMode === "Block"
+    ? ["sh", "-c", `printf %s ${context.token} > ${BLOCK_DEVICE_PATH} && sync`]
+    : ["sh", "-c", `echo ${context.token} > /data/amc-token`];
+}
+
+function tokenRead(context: StepContext): string[] {
+  return context.scenario.volumeMode === "Block"
+    ? ["head", "-c", String(context.token.length), BLOCK_DEVICE_PATH]
+    : ["cat", "/data/amc-token"];
+}
+
 /** Kubelet level: pod A writes a token into the volume (on real kubelets only; nothing is mounted elsewhere). */
 export const writeToken: StepCode<"write-token"> = async (context, step) => {
   const { cluster, timeouts } = context;
   if (cluster.fidelity !== "full") return true;
-  const write = ["sh", "-c", `echo ${context.token} > /data/amc-token`];
+  const write = tokenWrite(context);
   await untilRunning(context, step.pod);
   await execInPod(context.kube, context.namespace, context.names[step.pod], "app", write, timeouts.exec);
   return true;
@@ -35,7 +54,7 @@ export const readToken: StepCode<"read-token"> = async (context, step) => {
     context.namespace,
     context.names[step.pod],
     "app",
-    ["cat", "/data/amc-token"],
+    tokenRead(context),
     context.timeouts.exec,
   );
   state.checks.push(dataSharedCheck(context.token, read));

@@ -27,7 +27,6 @@ export const handOver: StepCode<"hand-over"> = async (context, step) => {
     (o) => {
       const progress = handedOver(o, holder, holderNode, waiting);
       const now = context.now();
-      if (progress.holderGone) seen.holderGone ??= now;
       if (progress.oldAttachmentGone) seen.oldGone ??= now;
       if (o.attachments.some((va) => va.spec.nodeName !== holderNode && va.status?.attached))
         seen.newAttached ??= now;

@@ -35,6 +35,7 @@ export async function createPod(
     ...hostnameOf(node, context.pool.labels),
     ...(options.bypassScheduler ? { bypassScheduler: true } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...(context.scenario.volumeMode ? { volumeMode: context.scenario.volumeMode } : {}),
     ...(options.priority ? { priorityClassName: await priorityClass(context, options.priority) } : {}),
   });
   state.manifests[names[slot]] = toYaml(body);

@@ -80,9 +80,10 @@ function observations(...pods: V1Pod[]): Observations {
 }
 
 /** A context whose waiter shows `sequence`, one snapshot after another, as changes arrive. */
-function contextSeeing(sequence: Observations[]) {
+function contextSeeing(sequence: Observations[], volumeMode?: "Block") {
   const seen: { what: string; shown: number }[] = [];
   const context = {
+    scenario: volumeMode ? { volumeMode } : {},
     names: { claim: "rwo-pvc-1", a: "pod-a", b: "pod-b" },
     namespace: "ns",
     token: "tok",
@@ -137,6 +138,17 @@ describe("a transient container-runtime failure is waited out", () => {
     await readToken(context, { do: "read-token", pod: "b" });
     expect(seen).toEqual([{ what: "pod-b's container to run", shown: 2 }]);
     expect(execs).toEqual([["cat", "/data/amc-token"]]);
+    expect(context.state.checks.map((c) => c.status)).toEqual(["passed"]);
+  });
+
+  it("on a raw block volume, writes the token to the device's first bytes and reads them back", async () => {
+    const { context } = contextSeeing([observations(running("pod-a"), running("pod-b"))], "Block");
+    await writeToken(context, { do: "write-token", pod: "a" });
+    await readToken(context, { do: "read-token", pod: "b" });
+    expect(execs).toEqual([
+      ["sh", "-c", "printf %s tok > /dev/amc-data && sync"],
+      ["head", "-c", "3", "/dev/amc-data"],
+    ]);
     expect(context.state.checks.map((c) => c.status)).toEqual(["passed"]);
   });
 });

@@ -3,8 +3,8 @@ import { buildCertification } from "../report/certification.ts";
 import type { ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import {
+  kindAccessSpace,
   kindFailover,
-  kindModes,
   kindWorkloads,
   localFailover,
   recordedEnd,
@@ -436,7 +436,7 @@ describe("rollout claims", () => {
 
 /** ReadOnlyMany claims against the ReadOnlyMany and mixed-mode scenarios recorded on kind. */
 describe("ReadOnlyMany claims", () => {
-  const claims = (profile: StoredProfile) => claimsOf(profile, kindModes.records, kindModes.plan);
+  const claims = (profile: StoredProfile) => claimsOf(profile, kindAccessSpace.records, kindAccessSpace.plan);
 
   it("hold what the write checks showed, and break on a claim that says otherwise", () => {
     const results = claims(

@@ -1,5 +1,5 @@
 import type { NodeFaultMode } from "../cluster/contract.ts";
-import { failoverScenarios } from "../scenario/scenarios.ts";
+import { failoverScenarios, scenarioById } from "../scenario/scenarios.ts";
 import type { FailoverPath } from "../scenario/types.ts";
 
 /**
@@ -63,4 +63,42 @@ export function caseKey(key: CaseKey): string {
 
 export function sameCase(a: CaseKey, b: CaseKey): boolean {
   return a.scenario === b.scenario && a.storageClass === b.storageClass && a.faultMode === b.faultMode;
+}
+
+/** A planned scenario as the matrix groups it. */
+export interface GroupedScenario {
+  id: string;
+  accessMode: string;
+  volumeMode?: "Block" | undefined;
+  family?: "mixed-modes" | "workloads" | undefined;
+}
+
+/** One section of the storage matrix: scenarios that belong together, in plan order. */
+export interface MatrixGroup<S extends GroupedScenario> {
+  title: string;
+  scenarios: S[];
+}
+
+/**
+ * The storage matrix, a section per group so that it stays readable as
+ * scenarios are added: filesystem volumes, raw block volumes, claims asking
+ * for several modes, workloads; each grouped by access mode inside. A plan
+ * recorded before the family was written in it (workloads) is grouped by
+ * today's scenario table.
+ */
+export function matrixGroups<S extends GroupedScenario>(scenarios: readonly S[]): MatrixGroup<S>[] {
+  const titleOf = (s: S): string => {
+    const family = s.family ?? scenarioById(s.id)?.family;
+    if (family === "workloads") return "Workloads: rollouts and rescheduling";
+    if (family === "mixed-modes") return "Claims asking for several access modes";
+    return s.volumeMode === "Block" ? "Raw block volumes (volumeMode: Block)" : "Filesystem volumes";
+  };
+  const groups: MatrixGroup<S>[] = [];
+  for (const scenario of scenarios) {
+    const title = titleOf(scenario);
+    const group = groups.find((g) => g.title === title);
+    if (group) group.scenarios.push(scenario);
+    else groups.push({ title, scenarios: [scenario] });
+  }
+  return groups;
 }

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSettings } from "../settings.ts";
 import { buildCertification } from "./certification.ts";
 import { renderHtml } from "./html.ts";
-import { kindFailover, recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
+import {
+  kindAccessSpace,
+  kindFailover,
+  recordedEnd,
+  recordedPlan,
+  recordedRecords,
+} from "./testdata/fixture.ts";
 
 /**
  * certification.html in a real headless Chromium (Debian's chromium; AMC_CHROMIUM
@@ -22,9 +28,12 @@ const reportDir = settings.reportDir;
 const certification = buildCertification(recordedPlan, recordedRecords, recordedEnd);
 /** The node-failure scenarios on kind, both fault modes (lib/report/testdata/kind-failover). */
 const failover = buildCertification(kindFailover.plan, kindFailover.records, kindFailover.end);
+/** Every group of the matrix: filesystem and raw block volumes, mixed modes, a workload (lib/report/testdata/kind-access-space). */
+const space = buildCertification(kindAccessSpace.plan, kindAccessSpace.records, kindAccessSpace.end);
 let browser: Browser;
 let page: Page;
 let failoverPage: Page;
+let spacePage: Page;
 const requests: string[] = [];
 let scratch = "";
 
@@ -67,6 +76,12 @@ beforeAll(async () => {
   failoverPage = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   failoverPage.on("request", (request) => requests.push(request.url()));
   await failoverPage.goto(pathToFileURL(failoverFile).href);
+  const spaceFile = join(scratch, "space.html");
+  await writeFile(spaceFile, renderHtml(space));
+  // A laptop's window: 1366 pixels wide, less the scroll bar.
+  spacePage = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  spacePage.on("request", (request) => requests.push(request.url()));
+  await spacePage.goto(pathToFileURL(spaceFile).href);
 });
 
 afterAll(async () => {
@@ -138,6 +153,51 @@ describe("certification.html in Chromium", () => {
     await mkdir(reportDir, { recursive: true });
     const path = resolve(reportDir, "certification-screenshot.png");
     await page.screenshot({ path, fullPage: true });
+    expect(
+      await access(path).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe("the matrix of the whole access-mode space in Chromium", () => {
+  it("has a section per group, each grouped by access mode, in plan order", async () => {
+    expect(await spacePage.locator(".matrix-group h3").allTextContents()).toEqual([
+      "Filesystem volumes",
+      "Raw block volumes (volumeMode: Block)",
+      "Claims asking for several access modes",
+      "Workloads: rollouts and rescheduling",
+    ]);
+    const modes = (section: number) =>
+      spacePage
+        .locator(`.matrix-group:nth-of-type(${section}) thead tr:first-child th[scope=colgroup]`)
+        .allTextContents();
+    // One column under a wide table's mode: its short name.
+    expect(await modes(1)).toEqual(["ReadWriteOnce", "ReadWriteOncePod", "RWX", "ReadOnlyMany"]);
+    expect(await modes(2)).toEqual(["ReadWriteOnce", "ReadWriteOncePod", "RWX"]);
+    expect(await modes(3)).toEqual(["ReadWriteOnce + ReadWriteMany", "ReadWriteOnce + ReadOnlyMany"]);
+    const block = spacePage.locator(
+      '.matrix-group:nth-of-type(2) td[data-scenario="rwop-kubelet-guard-block"][data-class="amc-block"]',
+    );
+    expect(await block.innerText()).toBe("conforms\nrefused by the kubelet");
+  });
+
+  it("fits a 1366-pixel-wide window without scrolling sideways", async () => {
+    const widths = await spacePage.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      window: document.documentElement.clientWidth,
+      tables: [...document.querySelectorAll(".matrix")].map((t) => t.getBoundingClientRect().right),
+    }));
+    expect(widths.page).toBeLessThanOrEqual(widths.window);
+    for (const right of widths.tables) expect(right).toBeLessThanOrEqual(widths.window);
+  });
+
+  it("is kept as a screenshot", async () => {
+    await mkdir(reportDir, { recursive: true });
+    const path = resolve(reportDir, "certification-access-space-screenshot.png");
+    await spacePage.screenshot({ path, fullPage: true });
     expect(
       await access(path).then(
         () => true,

@@ -1,10 +1,17 @@
-import type { FailoverPhase, FailoverRecord, Verdict } from "../scenario/types.ts";
+import {
+  type AccessMode,
+  type FailoverPhase,
+  type FailoverRecord,
+  shortAccessMode,
+  type Verdict,
+} from "../scenario/types.ts";
 import {
   aboutControlPlane,
   caseKey,
   caseName,
   faultModeWords,
   isFailoverScenario,
+  matrixGroups,
   pathWords,
   scenarioLabel,
 } from "./cases.ts";
@@ -66,7 +73,8 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .
 table { border-collapse: collapse; }
 .matrix { width: 100%; table-layout: fixed; }
 .matrix th, .matrix td { border: 1px solid #d0d7de; padding: 0; text-align: center; vertical-align: middle; }
-.matrix thead th { background: #f6f8fa; padding: 6px 4px; font-size: .85rem; }
+.matrix thead th { background: #f6f8fa; padding: 6px 4px; font-size: .85rem; overflow-wrap: break-word; }
+.matrix-group { margin: 0 0 18px; }
 .matrix tbody th { text-align: left; padding: 8px 10px; width: 14rem; font-weight: 600; }
 .matrix tbody th small { font-weight: 400; color: #57606a; }
 .cell button { all: unset; box-sizing: border-box; display: block; width: 100%; min-height: 64px; padding: 8px 4px; cursor: pointer; font-weight: 600; font-size: .85rem; }
@@ -443,39 +451,60 @@ ${rows}
 export function renderHtml(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   // The control plane's own scenarios are not about the storage: they have a section of their own.
-  const scenarios = cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s));
+  const groups = matrixGroups(
+    cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s)),
+  );
   const indexOf = new Map(cert.results.map((r, i) => [caseKey(r), i]));
-  // The access modes over the columns, one group per run of scenarios of the same mode.
-  const groups: { accessMode: string; span: number }[] = [];
-  for (const s of scenarios) {
-    const last = groups.at(-1);
-    if (last && last.accessMode === s.accessMode) last.span++;
-    else groups.push({ accessMode: s.accessMode, span: 1 });
-  }
-  const header = `<tr><th rowspan="2" scope="col">Storage class</th>${groups
-    .map((g) => `<th colspan="${g.span}" scope="colgroup">${h(g.accessMode)}</th>`)
-    .join(
-      "",
-    )}</tr><tr>${scenarios.map((s) => `<th scope="col" title="${h(s.title)}">${h(s.id)}</th>`).join("")}</tr>`;
-  const rows = cert.storageClasses
-    .map((c) => {
-      const cells = scenarios
-        .map((s) => {
-          const index = indexOf.get(caseKey({ scenario: s.id, storageClass: c.name }));
-          const result = index === undefined ? undefined : cert.results[index];
-          if (!result || index === undefined) return "<td></td>";
-          return matrixCell(result, index);
-        })
-        .join("");
-      return `<tr><th scope="row"><code>${h(c.name)}</code><br><small>${h(c.family)} · ${h(c.provisioner)}</small></th>${cells}</tr>`;
-    })
-    .join("\n");
-  const matrix =
-    scenarios.length > 0
-      ? `<table class="matrix"><thead>${header}</thead><tbody>
+  const table = (scenarios: (typeof groups)[number]["scenarios"]) => {
+    // The access modes over the columns, one span per run of scenarios of the same mode.
+    const spans: { modes: readonly AccessMode[]; span: number }[] = [];
+    for (const s of scenarios) {
+      const modes = s.accessModes ?? [s.accessMode];
+      const last = spans.at(-1);
+      if (last && last.modes.join() === modes.join()) last.span++;
+      else spans.push({ modes, span: 1 });
+    }
+    // Over a single column of a wide table the short name (RWX) fits; the full one is its title.
+    const modeName = (g: (typeof spans)[number]) => {
+      const full = g.modes.join(" + ");
+      return g.span === 1 && scenarios.length > 6 ? g.modes.map((m) => shortAccessMode[m]).join("+") : full;
+    };
+    const header = `<tr><th rowspan="2" scope="col">Storage class</th>${spans
+      .map(
+        (g) =>
+          `<th colspan="${g.span}" scope="colgroup" title="${h(g.modes.join(" + "))}">${h(modeName(g))}</th>`,
+      )
+      .join(
+        "",
+      )}</tr><tr>${scenarios.map((s) => `<th scope="col" title="${h(s.title)}">${h(s.id)}</th>`).join("")}</tr>`;
+    const rows = cert.storageClasses
+      .map((c) => {
+        const cells = scenarios
+          .map((s) => {
+            const index = indexOf.get(caseKey({ scenario: s.id, storageClass: c.name }));
+            const result = index === undefined ? undefined : cert.results[index];
+            if (!result || index === undefined) return "<td></td>";
+            return matrixCell(result, index);
+          })
+          .join("");
+        return `<tr><th scope="row"><code>${h(c.name)}</code><br><small>${h(c.family)} · ${h(c.provisioner)}</small></th>${cells}</tr>`;
+      })
+      .join("\n");
+    return `<table class="matrix"><thead>${header}</thead><tbody>
 ${rows}
-</tbody></table>`
-      : `<p>Only node-failure scenarios were planned: their matrix is under <a href="#node-failure">Node failure</a>.</p>`;
+</tbody></table>`;
+  };
+  // One section per group: each table fits a laptop's window however many scenarios the plan has.
+  const matrix =
+    groups.length === 0
+      ? `<p>Only node-failure scenarios were planned: their matrix is under <a href="#node-failure">Node failure</a>.</p>`
+      : groups.length === 1
+        ? table(groups[0]?.scenarios ?? [])
+        : groups
+            .map(
+              (g) => `<section class="matrix-group"><h3>${h(g.title)}</h3>\n${table(g.scenarios)}</section>`,
+            )
+            .join("\n");
   const chips = (Object.entries(cert.summary.counts) as [Verdict | "not-run", number][])
     .filter(([, n]) => n > 0)
     .map(([v, n]) => `<span class="chip v-${v}">${n} ${h(v)}</span>`)

@@ -4,6 +4,7 @@ import {
   caseName,
   faultModeWords,
   isFailoverScenario,
+  matrixGroups,
   pathWords,
   scenarioLabel,
 } from "./cases.ts";
@@ -316,9 +317,9 @@ function rolloutSection(cert: Certification): string[] {
 export function renderMarkdown(cert: Certification, digest?: string): string {
   // The node-failure scenarios have one result per fault mode: their matrix is their own section's.
   // The control plane's own scenarios are not about the storage: their section is theirs too.
-  const scenarioIds = cert.scenarios
-    .filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s))
-    .map((s) => s.id);
+  const groups = matrixGroups(
+    cert.scenarios.filter((s) => !isFailoverScenario(s.id) && !aboutControlPlane(s)),
+  );
   const resultOf = (scenario: string, storageClass: string) =>
     cert.results.find((r) => r.scenario === scenario && r.storageClass === storageClass);
   const lines = [
@@ -343,18 +344,23 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
     "",
     "## Matrix",
     "",
-    ...(scenarioIds.length > 0
-      ? [
-          `| class | ${scenarioIds.join(" | ")} |`,
-          `|---|${scenarioIds.map(() => "---").join("|")}|`,
-          ...cert.storageClasses.map((c) => {
-            const cells = scenarioIds.map((id) => {
-              const result = resultOf(id, c.name);
-              return result ? escapeCell(cellText(result)) : "";
-            });
-            return `| \`${c.name}\` (${c.family}) | ${cells.join(" | ")} |`;
-          }),
-        ]
+    ...(groups.length > 0
+      ? groups.flatMap((group, index) => {
+          const ids = group.scenarios.map((s) => s.id);
+          return [
+            ...(index > 0 ? [""] : []),
+            ...(groups.length > 1 ? [`### ${group.title}`, ""] : []),
+            `| class | ${ids.join(" | ")} |`,
+            `|---|${ids.map(() => "---").join("|")}|`,
+            ...cert.storageClasses.map((c) => {
+              const cells = ids.map((id) => {
+                const result = resultOf(id, c.name);
+                return result ? escapeCell(cellText(result)) : "";
+              });
+              return `| \`${c.name}\` (${c.family}) | ${cells.join(" | ")} |`;
+            }),
+          ];
+        })
       : ["Only node-failure scenarios were planned: their matrix is under [Node failure](#node-failure)."]),
     "",
     "## Findings",

@@ -44,8 +44,12 @@ export const recordedRecords: ScenarioRecord[] = run.records;
 export const kindFailover = recordedRun("kind-failover");
 /** The workloads family on kind: 4 classes x 6 scenarios. */
 export const kindWorkloads = recordedRun("kind-workloads");
-/** The ReadOnlyMany and mixed-mode scenarios on kind: 4 classes x 4 scenarios (2026-12-02). */
-export const kindModes = recordedRun("kind-modes");
+/**
+ * The access-mode space on kind (2026-12-02): the access-mode scenarios on
+ * filesystem and raw block volumes, ReadOnlyMany, the mixed modes and one
+ * rollout, 4 classes x 21 scenarios: every group of the matrix.
+ */
+export const kindAccessSpace = recordedRun("kind-access-space");
 /** rwop-preemption and rwop-preemption-namespaces on the local cluster: 3 classes x 2 scenarios. */
 export const localPreemptionNamespaces = recordedRun("local-preemption-namespaces");
 /** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes, powered-off not applicable. */

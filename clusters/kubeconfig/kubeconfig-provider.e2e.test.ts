@@ -174,9 +174,9 @@ describe("the kubeconfig provider", () => {
       );
       expect(error).toBeInstanceOf(InfrastructureError);
       const lines = (error as Error).message.split("\n");
-      // 32 permissions on simulated nodes (no pods/exec), all scenarios; nodes and storageclasses granted.
+      // 34 permissions on simulated nodes (no pods/exec), all scenarios; nodes and storageclasses granted.
       expect(lines[0]).toBe(
-        `user system:serviceaccount:${namespace}:limited (context "test") lacks 32 permission(s) the suite needs on ${localServer()} (namespaced ones in every namespace):`,
+        `user system:serviceaccount:${namespace}:limited (context "test") lacks 34 permission(s) the suite needs on ${localServer()} (namespaced ones in every namespace):`,
       );
       const missing = lines.filter((l) => l.startsWith("  - ")).map((l) => l.slice(4, l.indexOf(":")));
       expect(missing).toEqual([
@@ -192,6 +192,8 @@ describe("the kubeconfig provider", () => {
         "create, delete priorityclasses.scheduling.k8s.io",
         "create, patch, list, watch deployments.apps",
         "create, patch statefulsets.apps",
+        "delete persistentvolumeclaims",
+        "patch persistentvolumes",
       ]);
     } finally {
       await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
@@ -267,6 +269,8 @@ describe("the kubeconfig provider", () => {
           "rwop-preemption-namespaces": "finding",
           "rwop-kubelet-guard": "not-applicable",
           "rwx-cross-node": "not-applicable",
+          "rox-cross-node": "not-applicable",
+          "rox-cross-node-writable": "not-applicable",
         });
         const reason =
           "the cluster has one schedulable node (amc-node-a1); a cross-node scenario needs two; left out: amc-node-a2 (cordoned), amc-node-b1 (cordoned)";

@@ -12,7 +12,7 @@ import { promisify } from "node:util";
  * Behind an interface so that the node service is unit-tested without root.
  */
 export interface LoopDevices {
-  /** The loop device backed by `file` (read-only or not), attached now if none is. */
+  /** A new loop device backed by `file`, read-only or not. */
   attach(file: string, readOnly: boolean): Promise<string>;
   /** Every loop device backed by `file`. */
   find(file: string): Promise<LoopDevice[]>;
@@ -53,11 +53,8 @@ export const hostLoopDevices: LoopDevices = {
     parseLoopList(
       await losetup(["--list", "--noheadings", "--raw", "--output", "NAME,RO", "--associated", file]),
     ),
-  attach: async (file, readOnly) => {
-    const found = (await hostLoopDevices.find(file)).find((d) => d.readOnly === readOnly);
-    if (found) return found.name;
-    return (await losetup(["--find", "--show", ...(readOnly ? ["--read-only"] : []), file])).trim();
-  },
+  attach: async (file, readOnly) =>
+    (await losetup(["--find", "--show", ...(readOnly ? ["--read-only"] : []), file])).trim(),
   detach: async (device) => {
     await losetup(["--detach", device]);
   },

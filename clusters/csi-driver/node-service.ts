@@ -142,6 +142,10 @@ export class NodeService {
     const target = this.checkTargetPath(request.target_path, "NodeUnpublishVolume");
     return this.serialized(volumeId, async () => {
       const targetPath = await canonical(target);
+      // A raw block volume's target has this node's loop device on it: noted before it comes off.
+      const devices = new Set(
+        (await this.mounter.mounts()).filter((m) => m.mountPoint === targetPath).map((m) => m.root),
+      );
       // Repeated publishes may have stacked mounts: take them all off.
       for (let attempt = 0; mountAt(await this.mounter.mounts(), targetPath); attempt++) {
         if (attempt === 8) throw new Error(`${target} is still a mount point after ${attempt} unmounts`);
@@ -154,11 +158,11 @@ export class NodeService {
       if (found?.isFile()) {
         // A raw block volume's target is a file (its device was mounted on it): an empty file is all that is left.
         await unlink(target);
-        await this.releaseLoopDevice(volumeId);
       } else if (found) {
         // rmdir, not rm -r: a directory that still holds files was not our mount, and its files are not ours to delete.
         await rmdir(target);
       }
+      await this.releaseLoopDevices(volumeId, devices);
       return {};
     });
   }
@@ -230,18 +234,28 @@ export class NodeService {
    */
   private async publishBlock(volumeId: string, target: string, readOnly: boolean): Promise<object> {
     const file = await this.blockFile(volumeId);
-    const device = await this.loops.attach(file, readOnly);
+    const mounts = await this.mounter.mounts();
+    const mounted = (device: string) => mounts.some((m) => m.root === `/${basename(device)}`);
+    // A loop device is the node's own when its mount table shows it: on kind every node shares one
+    // kernel, and another node's device over the same shared file is that node's to keep or let go.
+    const own = (await this.loops.find(file)).find((d) => d.readOnly === readOnly && mounted(d.name));
     const targetPath = await canonical(target);
-    const current = mountAt(await this.mounter.mounts(), targetPath);
+    const current = mountAt(mounts, targetPath);
     if (current) {
-      if (current.root !== `/${basename(device)}`) {
+      if (!own || current.root !== `/${basename(own.name)}`) {
         throw new CsiError("FAILED_PRECONDITION", `target_path ${target} has something else mounted on it`);
       }
       return {}; // already published there, from the loop device of this access: idempotent
     }
-    await mkdir(dirname(target), { recursive: true });
-    await (await open(target, "a")).close();
-    await this.mounter.bind(device, target);
+    const device = own?.name ?? (await this.loops.attach(file, readOnly));
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await (await open(target, "a")).close();
+      await this.mounter.bind(device, target);
+    } catch (error) {
+      if (!own) await this.loops.detach(device).catch(() => undefined); // not left attached to nothing
+      throw error;
+    }
     return {};
   }
 
@@ -258,13 +272,18 @@ export class NodeService {
     return file;
   }
 
-  /** Detaches the volume's loop devices that no target on this node has mounted any more. */
-  private async releaseLoopDevice(volumeId: string): Promise<void> {
-    const devices = await this.loops.find(join(this.dataDir, `${volumeId}.img`));
+  /**
+   * Detaches the loop devices that were on an unpublished target (their mount
+   * roots, "/loopN") once no other target on this node has them mounted.
+   */
+  private async releaseLoopDevices(volumeId: string, roots: ReadonlySet<string>): Promise<void> {
+    if (roots.size === 0) return;
+    const ours = (await this.loops.find(join(this.dataDir, `${volumeId}.img`))).filter((d) =>
+      roots.has(`/${basename(d.name)}`),
+    );
     const mounts = await this.mounter.mounts();
-    for (const device of devices) {
-      const root = `/${basename(device.name)}`;
-      if (!mounts.some((m) => m.root === root)) await this.loops.detach(device.name);
+    for (const device of ours) {
+      if (!mounts.some((m) => m.root === `/${basename(device.name)}`)) await this.loops.detach(device.name);
     }
   }
 

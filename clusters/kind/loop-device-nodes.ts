@@ -18,3 +18,24 @@ export const loopNodesScript = `i=0; while [ $i -lt ${LOOP_DEVICE_NODES} ]; do [
 export async function ensureLoopDeviceNodes(nodes: readonly { name: string }[]): Promise<void> {
   await Promise.all(nodes.map((node) => execa("docker", ["exec", node.name, "sh", "-c", loopNodesScript])));
 }
+
+/**
+ * Detaches the loop devices of the cluster's raw block volumes: they belong to
+ * the machine's one kernel and would outlive the node containers (a run
+ * stopped mid-case leaves them attached). The backing files are where the
+ * node plugin keeps volume data (/var/lib/amc-csi/<local|shared>/<class>/).
+ */
+export const detachVolumeLoopsScript = [
+  'for f in /var/lib/amc-csi/*/*/*.img; do [ -e "$f" ] || continue',
+  'losetup --list --noheadings --output NAME --associated "$f" | while read -r d; do losetup --detach "$d"; done',
+  "done; true",
+].join("; ");
+
+/** Best effort, before the cluster is deleted: a node that cannot be reached is no reason to keep the cluster. */
+export async function detachVolumeLoopDevices(nodes: readonly { name: string }[]): Promise<void> {
+  await Promise.all(
+    nodes.map((node) =>
+      execa("docker", ["exec", node.name, "sh", "-c", detachVolumeLoopsScript], { reject: false }),
+    ),
+  );
+}

@@ -21,7 +21,7 @@ import { imageExists, requireDocker } from "./docker.ts";
 import { imagesToLoad, loadGroups } from "./image-load.ts";
 import { buildKindImages } from "./images/build.ts";
 import { KIND_CLUSTER_LABEL } from "./images/image-set.ts";
-import { ensureLoopDeviceNodes } from "./loop-device-nodes.ts";
+import { detachVolumeLoopDevices, ensureLoopDeviceNodes } from "./loop-device-nodes.ts";
 import type { KindImageSettings } from "./settings.ts";
 
 /**
@@ -296,6 +296,7 @@ async function waitForWorkers(kube: Kube) {
 
 export async function down(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const paths = kindPaths(name, env);
+  await detachVolumeLoopDevices(await nodeContainers(name).catch(() => []));
   await timed(scope, `deleting kind cluster "${name}"`, () => kind(kindArgs.delete(name, paths.kubeconfig)));
   // The nodes write the shared volumes' data as root: a non-root user may not remove it.
   await rm(paths.dir, { recursive: true, force: true }).catch((error: NodeJS.ErrnoException) => {

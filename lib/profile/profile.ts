@@ -36,7 +36,7 @@ export interface StorageClassClaims {
    * The modes the class supports for raw block volumes (volumeMode Block);
    * the others are claimed to be refused. Absent: no claim about raw block.
    */
-  blockAccessModes?: AccessMode[];
+  blockAccessModes?: Exclude<AccessMode, "ReadOnlyMany">[];
   rwoCrossNode: RwoCrossNode;
   /** As written ("30s"); durationMs() reads it. */
   handoffBudget?: string;

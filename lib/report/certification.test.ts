@@ -9,7 +9,7 @@ import { buildCertification } from "./certification.ts";
 import { renderHtml } from "./html.ts";
 import { renderJUnit } from "./junit.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
+import { kindAccessSpace, recordedEnd, recordedPlan, recordedRecords } from "./testdata/fixture.ts";
 
 const schema = JSON.parse(readFileSync(new URL("./certification.schema.json", import.meta.url), "utf8"));
 const ajv = new Ajv2020({ allErrors: true, strict: true });
@@ -39,6 +39,21 @@ describe("certification.json", () => {
     const broken = JSON.parse(JSON.stringify(certified));
     broken.claims.results[0].status = "kept";
     expect(validate(broken)).toBe(false);
+  });
+
+  it("follows its published schema on the whole access-mode space, with the kind profile's claims", async () => {
+    // Raw block, ReadOnlyMany, mixed modes, a workload: volumeMode, accessModes, family, a check's
+    // finding, attach-refused, and the block-access-mode and read-only-many claims.
+    const space = withClaims(
+      buildCertification(kindAccessSpace.plan, kindAccessSpace.records, kindAccessSpace.end),
+      await loadProfile("profiles/kind.yaml"),
+    );
+    const kinds = new Set(space.claims?.results.map((c) => c.kind));
+    expect(kinds).toContain("read-only-many");
+    expect(space.results.some((r) => r.volumeMode === "Block")).toBe(true);
+    expect(space.results.some((r) => r.observed?.outcome === "attach-refused")).toBe(true);
+    expect(space.results.some((r) => r.checks.some((c) => c.finding))).toBe(true);
+    expect(validate(JSON.parse(JSON.stringify(space))), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it("is refused by the schema when a result lacks its verdict's reason", () => {

@@ -171,11 +171,17 @@ export function writeAttemptCheck(options: {
       finding: `ReadOnlyMany does not make a volume read-only on ${className}: ${pod}, which mounted it without readOnly, wrote to it`,
     };
   }
-  return {
-    ...WRITE_WITHOUT_READ_ONLY,
-    status: "passed",
-    detail: `${className} refused the write although the pod did not ask for readOnly: ${error}`,
-  };
+  return readOnlyFileSystem.test(error)
+    ? {
+        ...WRITE_WITHOUT_READ_ONLY,
+        status: "passed",
+        detail: `${className} mounted the volume read-only although the pod did not ask for readOnly: ${error}`,
+      }
+    : {
+        ...WRITE_WITHOUT_READ_ONLY,
+        status: "inconclusive",
+        detail: `${pod}'s write failed, but not because the file system is read-only: ${error}`,
+      };
 }
 
 const PROGRESS_DEADLINE = {

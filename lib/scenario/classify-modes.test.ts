@@ -6,7 +6,7 @@ import {
   writeAttemptCheck,
   writeAttemptNotApplicable,
 } from "./checks.ts";
-import { decide } from "./classify.ts";
+import { capabilityRefusal, decide } from "./classify.ts";
 import { observe, plannedProfile, type Recording, recording, scenarioOf } from "./testdata/recordings.ts";
 import type { Check } from "./types.ts";
 import { finalVerdict, judge } from "./verdict.ts";
@@ -146,6 +146,14 @@ describe("expectations of the ReadOnlyMany and mixed-mode scenarios, by class", 
     });
   });
 
+  it("rwx-cross-node and its raw block twin: attached to both nodes on attachable storage (a multi-attach SAN), admitted elsewhere", () => {
+    for (const id of ["rwx-cross-node", "rwx-cross-node-block"]) {
+      expect(expectation(id, "amc-block")).toMatchObject({ outcome: "attached-to-two-nodes" });
+      expect(expectation(id, "amc-block")).not.toHaveProperty("finding");
+      expect(expectation(id, "amc-shared")).toMatchObject({ outcome: "admitted" });
+    }
+  });
+
   it("judge the recorded decisions: a finding on amc-block (mixed-rwo-rox), conforming elsewhere", () => {
     const refused = decide(
       observe(recording("mixed-rwo-rox-block"), { attachRequired: true }),
@@ -240,8 +248,19 @@ describe("write attempt into the ReadOnlyMany volume", () => {
     expect(check.status).toBe("passed");
     expect(check).not.toHaveProperty("finding");
     expect(check.detail).toBe(
-      "amc-shared refused the write although the pod did not ask for readOnly: sh: can't create /data/amc-write-attempt: Read-only file system",
+      "amc-shared mounted the volume read-only although the pod did not ask for readOnly: sh: can't create /data/amc-write-attempt: Read-only file system",
     );
+  });
+
+  it("mounted without readOnly: a write refused for another reason is inconclusive, not the class's enforcement", () => {
+    const denied = {
+      stdout: "",
+      stderr: "sh: can't create /data/amc-write-attempt: Permission denied",
+      status: { status: "Failure", reason: "NonZeroExitCode" },
+    };
+    const check = attempt(false, denied);
+    expect(check.status).toBe("inconclusive");
+    expect(check).not.toHaveProperty("finding");
   });
 });
 
@@ -304,5 +323,34 @@ describe("verdict: a conforming outcome with a kubelet check that carries a find
     expect(judged.reason).toMatch(
       /^the pods read the data written before the volume was re-bound read-only: no, pod-b read "other"/,
     );
+  });
+});
+
+describe("capabilityRefusal: a class that does not serve the re-bound volume's mode", () => {
+  const block = recording("rox-cross-block");
+  // The attach error of a driver without MULTI_NODE_READER_ONLY, in the suite driver's own words
+  // (clusters/csi-driver/config.ts, unsupportedAccessMode) as the attach/detach controller reports it.
+  const refusal = {
+    ...block.events.find((e) => e.involvedObject.name === "pod-a"),
+    metadata: { name: "pod-a.refused", namespace: "fx-rox-cross-block" },
+    involvedObject: { kind: "Pod", name: "pod-a", namespace: "fx-rox-cross-block" },
+    type: "Warning",
+    reason: "FailedAttachVolume",
+    message:
+      'AttachVolume.Attach failed for volume "pvc-09acc624-4a43-4247-b289-83c834139225" : rpc error: code = InvalidArgument desc = driver amc-block.csi.test does not support access mode MULTI_NODE_READER_ONLY (Kubernetes ReadOnlyMany); it supports SINGLE_NODE_WRITER, SINGLE_NODE_READER_ONLY, SINGLE_NODE_SINGLE_WRITER, SINGLE_NODE_MULTI_WRITER',
+  };
+
+  it("finds the driver's refusal of the access mode on the pod", () => {
+    const o = observe(block, { attachRequired: true, events: [...block.events, refusal] });
+    expect(capabilityRefusal(o, "pod-a")?.message).toContain(
+      "does not support access mode MULTI_NODE_READER_ONLY",
+    );
+    expect(capabilityRefusal(o, "pod-b")).toBeUndefined();
+  });
+
+  it("is not the CSI mapping's refusal of a mode pair (attach-refused), nor anything else", () => {
+    expect(capabilityRefusal(observe(block, { attachRequired: true }), "pod-a")).toBeUndefined();
+    const mixed = recording("mixed-rwo-rox-block");
+    expect(capabilityRefusal(observe(mixed, { attachRequired: true }), "pod-a")).toBeUndefined();
   });
 });

@@ -30,7 +30,24 @@ export const messages = {
   rwopKubelet: /ReadWriteOncePod access mode and is already in use by another pod/,
   /** csi-lib-utils accessmodes: a PV's modes that map to no one CSI mode ("CSI does not support ReadOnlyMany and ReadWriteOnce ..."). */
   csiAccessModes: /CSI does not support|does not support use of ReadWriteOncePod with other access modes/,
+  /** A driver refusing a volume capability it does not offer at attach or mount (InvalidArgument, FailedPrecondition). */
+  capabilityRefused:
+    /does not support access mode|access mode .* not supported|unsupported access mode|unsupported volume capability/i,
 } as const;
+
+/**
+ * The driver refused, at attach or at mount, a capability of the pod's volume
+ * (an access mode it does not serve): what a re-bound ReadOnlyMany volume
+ * meets on a class without ReadOnlyMany, since its provisioner never saw it.
+ */
+export function capabilityRefusal(observations: Observations, pod: string): CoreV1Event | undefined {
+  return eventsAbout(observations.events, "Pod", pod).find(
+    (e) =>
+      (e.reason === "FailedAttachVolume" || e.reason === "FailedMount" || e.reason === "FailedMapVolume") &&
+      messages.capabilityRefused.test(e.message ?? "") &&
+      !messages.csiAccessModes.test(e.message ?? ""),
+  );
+}
 
 export interface Observations {
   fidelity: Fidelity;
@@ -139,7 +156,7 @@ export function decide(observations: Observations, subject: string, holder: stri
   if (modes) {
     return {
       outcome: "attach-refused",
-      summary: `the attach/detach controller's CSI attacher refused to attach ${subject}'s volume for its access modes`,
+      summary: `the external-attacher refused to attach ${subject}'s volume for its access modes (reported by the attach/detach controller)`,
       event: modes,
     };
   }

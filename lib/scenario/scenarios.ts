@@ -139,21 +139,30 @@ const pairSteps = (node: "first" | "second"): Step[] => [
   { do: "decide", pod: "b" },
 ];
 
+/** pairSteps with a token pod A writes before pod B is placed: pod B reads it back if it gets the volume. */
+const tokenPairSteps = (node: "first" | "second"): Step[] => [
+  { do: "claim" },
+  { do: "pod", pod: "a", node: "first" },
+  { do: "admitted", pod: "a" },
+  { do: "write-token", pod: "a" },
+  { do: "pod", pod: "b", node },
+  { do: "decide", pod: "b" },
+];
+
+/** Node-local storage, whatever the claim's access modes: a pod on another node is refused. */
+const pinnedToOneNode: Expectation = {
+  outcome: "node-affinity-conflict",
+  because:
+    "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
+};
+
 export const scenarios: readonly Scenario[] = [
   {
     id: "rwo-same-node",
     title: "RWO: two pods on the same node",
     accessMode: "ReadWriteOnce",
     placement: "same-node",
-    steps: [
-      { do: "claim" },
-      { do: "pod", pod: "a", node: "first" },
-      { do: "admitted", pod: "a" },
-      { do: "write-token", pod: "a" },
-      { do: "pod", pod: "b", node: "first" },
-      { do: "decide", pod: "b" },
-      { do: "read-token", pod: "b" },
-    ],
+    steps: [...tokenPairSteps("first"), { do: "read-token", pod: "b" }],
     expect: () =>
       admitted("ReadWriteOnce restricts a volume to one node, not one pod: pods on that node share it"),
   },
@@ -193,12 +202,7 @@ export const scenarios: readonly Scenario[] = [
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
     steps: [
-      { do: "claim" },
-      { do: "pod", pod: "a", node: "first" },
-      { do: "admitted", pod: "a" },
-      { do: "write-token", pod: "a" },
-      { do: "pod", pod: "b", node: "second" },
-      { do: "decide", pod: "b" },
+      ...tokenPairSteps("second"),
       { do: "hand-over", from: "a", to: "b" },
       { do: "read-token", pod: "b" },
     ],
@@ -304,16 +308,15 @@ export const scenarios: readonly Scenario[] = [
     title: "RWX: two pods on two nodes",
     accessMode: "ReadWriteMany",
     placement: "cross-node",
-    steps: [
-      { do: "claim" },
-      { do: "pod", pod: "a", node: "first" },
-      { do: "admitted", pod: "a" },
-      { do: "write-token", pod: "a" },
-      { do: "pod", pod: "b", node: "second" },
-      { do: "decide", pod: "b" },
-      { do: "read-token", pod: "b" },
-    ],
-    expect: () => admitted("ReadWriteMany admits pods on any number of nodes"),
+    steps: [...tokenPairSteps("second"), { do: "read-token", pod: "b" }],
+    expect: (storage) =>
+      storage.family === "attachable"
+        ? {
+            outcome: "attached-to-two-nodes",
+            because:
+              "ReadWriteMany admits pods on any number of nodes: the attach/detach controller attaches the volume to both (a multi-attach SAN, Ceph RBD, what KubeVirt's live migration needs)",
+          }
+        : admitted("ReadWriteMany admits pods on any number of nodes"),
   },
   {
     id: "rox-cross-node",
@@ -386,11 +389,7 @@ function roxAcrossNodes(storage: StorageProfile): ExpectationOrNot {
           "ReadOnlyMany is a multi-node mode: the attach/detach controller skips its Multi-Attach check (IsMultiAttachAllowed) and attaches the volume to both nodes",
       };
     case "node-local":
-      return {
-        outcome: "node-affinity-conflict",
-        because:
-          "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
-      };
+      return pinnedToOneNode;
     case "shared":
       return admitted("ReadOnlyMany admits pods on any number of nodes");
     case "unknown":
@@ -423,11 +422,7 @@ export const mixedModeScenarios: readonly Scenario[] = [
             finding: notEnforced,
           };
         case "node-local":
-          return {
-            outcome: "node-affinity-conflict",
-            because:
-              "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
-          };
+          return pinnedToOneNode;
         case "shared":
           return admitted(
             "nothing enforces ReadWriteOnce across nodes: ReadWriteMany beside it lifts the attach/detach controller's Multi-Attach check, and storage without attach never had it",
@@ -457,7 +452,7 @@ export const mixedModeScenarios: readonly Scenario[] = [
           return {
             outcome: "attach-refused",
             because:
-              'CSI has no one mode for ReadWriteOnce with ReadOnlyMany: the external-provisioner asks the driver for each mode apart and the volume is created, but Kubernetes\' CSI attacher refuses to attach it ("CSI does not support ReadOnlyMany and ReadWriteOnce on the same PersistentVolume", csi-lib-utils accessmodes)',
+              'CSI has no one mode for ReadWriteOnce with ReadOnlyMany: the external-provisioner asks the driver for each mode apart and the volume is created, but the external-attacher maps the volume\'s modes to one and refuses to attach it ("CSI does not support ReadOnlyMany and ReadWriteOnce on the same PersistentVolume", csi-lib-utils accessmodes; the attach/detach controller reports its attachError)',
             finding: `a claim asking for ReadWriteOnce and ReadOnlyMany is provisioned on ${storage.className}, but its volume is never attached: the pod waits for it for good`,
           };
         case "node-local":

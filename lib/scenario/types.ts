@@ -131,7 +131,7 @@ export type Outcome =
   | "rollout-stalled"
   /** The scheduler preempted a pod of another namespace, whose claim has the same name as the preemptor's. */
   | "other-namespace-preempted"
-  /** Kubernetes' CSI attacher refused to attach the volume for its access modes (FailedAttachVolume, not Multi-Attach). */
+  /** The external-attacher refused to attach the volume for its access modes (FailedAttachVolume, not Multi-Attach). */
   | "attach-refused";
 
 export type Verdict = "conforms" | "deviates" | "finding" | "not-applicable" | "inconclusive";

@@ -1,6 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
-import { admittedOn, type Observations, provisioningRefusal } from "../classify.ts";
-import { refusal, type StepCode } from "./context.ts";
+import { admittedOn, capabilityRefusal, type Observations, provisioningRefusal } from "../classify.ts";
+import { claimModes } from "../scenarios.ts";
+import { NotApplicable, refusal, type StepCode } from "./context.ts";
 
 /**
  * Waits until the control plane admitted the pod: scheduled, its volume
@@ -20,6 +21,12 @@ export const admitted: StepCode<"admitted"> = async (context, step) => {
     if (node) return node;
     const refused = provisioningRefusal(o);
     if (refused) throw refusal(context, refused);
+    const unserved = capabilityRefusal(o, name);
+    if (unserved) {
+      throw new NotApplicable(
+        `${context.storage.className} does not serve ${claimModes(context.scenario).join(" with ")} (${unserved.reason}): ${unserved.message ?? ""}`,
+      );
+    }
     return undefined;
   });
   return true;

@@ -36,9 +36,31 @@ export const writeToken: StepCode<"write-token"> = async (context, step) => {
   if (cluster.fidelity !== "full") return true;
   const write = tokenWrite(context);
   await untilRunning(context, step.pod);
-  await execInPod(context.kube, context.namespace, context.names[step.pod], "app", write, timeouts.exec);
+  const result = await execInPod(
+    context.kube,
+    context.namespace,
+    context.names[step.pod],
+    "app",
+    write,
+    timeouts.exec,
+  );
+  requireWritten(result, context.names[step.pod]);
   return true;
 };
+
+/**
+ * A token that could not be written leaves the run without its data check:
+ * the case is inconclusive (the failure is the reason), never a storage that
+ * "lost" data it was never given.
+ */
+export function requireWritten(
+  result: { stdout: string; stderr: string; status: { status?: string } },
+  pod: string,
+): void {
+  if (result.status.status === "Success") return;
+  const said = result.stderr.trim() || result.stdout.trim() || "no output";
+  throw new Error(`${pod} could not write the token to the volume: ${said}`);
+}
 
 /** Kubelet level: pod B reads the token pod A wrote into the shared volume. */
 export const readToken: StepCode<"read-token"> = async (context, step) => {

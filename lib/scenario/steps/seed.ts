@@ -8,6 +8,7 @@ import { claimModes } from "../scenarios.ts";
 import { runningOn } from "./admitted.ts";
 import { chooseNodesFor } from "./claim.ts";
 import { NotApplicable, type StepCode, type StepContext } from "./context.ts";
+import { requireWritten } from "./data-check.ts";
 import { createPodObject } from "./pod.ts";
 
 /** The pod that writes the known data before the volume is re-bound read-only. */
@@ -66,26 +67,37 @@ export const seed: StepCode<"seed"> = async (context) => {
   state.manifests[SEED_POD] = toYaml(writer);
   await context.serviceAccount;
   await createPodObject(kube, namespace, writer);
-  const volume = await context.waitUntil(`${SEED_POD} to be admitted`, timeouts.admitted, (o) => {
-    const volumeName = o.claim?.spec?.volumeName;
-    if (runningOn(o, SEED_POD) && volumeName) return volumeName;
-    const refused = provisioningRefusal(o);
-    if (refused) throw seedRefused(context, refused);
-    return undefined;
-  });
+  const { volume, seedClaimUid } = await context.waitUntil(
+    `${SEED_POD} to be admitted`,
+    timeouts.admitted,
+    (o) => {
+      const volumeName = o.claim?.spec?.volumeName;
+      if (runningOn(o, SEED_POD) && volumeName) {
+        return { volume: volumeName, seedClaimUid: o.claim?.metadata?.uid ?? "" };
+      }
+      const refused = provisioningRefusal(o);
+      if (refused) throw seedRefused(context, refused);
+      return undefined;
+    },
+  );
   if (context.cluster.fidelity === "full") {
     const write = ["sh", "-c", `echo ${context.token} > /data/amc-token && sync`];
-    await execInPod(kube, namespace, SEED_POD, "app", write, timeouts.exec);
+    requireWritten(await execInPod(kube, namespace, SEED_POD, "app", write, timeouts.exec), SEED_POD);
   }
 
   const pv = await kube.core.readPersistentVolume({ name: volume });
   const policy = pv.spec?.persistentVolumeReclaimPolicy ?? "Delete";
   await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: "Retain" } }, labels);
+  let failure: unknown;
   try {
     await kube.core.deleteNamespacedPod({ name: SEED_POD, namespace });
+    // The writer's attachment goes with it: the read-only pods attach the volume afresh, in its new modes.
+    await context.waitUntil(`${SEED_POD} to be gone and its volume detached`, timeouts.handover, (o) =>
+      !o.pods.has(SEED_POD) && o.attachments.length === 0 ? true : undefined,
+    );
     await kube.core.deleteNamespacedPersistentVolumeClaim({ name: names.claim, namespace });
-    await context.waitUntil(`${SEED_POD} and the seed claim to be gone`, timeouts.admitted, (o) =>
-      !o.pods.has(SEED_POD) && !o.claim ? true : undefined,
+    await context.waitUntil(`the seed claim ${names.claim} to be gone`, timeouts.admitted, (o) =>
+      o.claim ? undefined : true,
     );
     await patchVolume(kube, volume, {
       spec: {
@@ -115,14 +127,31 @@ export const seed: StepCode<"seed"> = async (context) => {
       o.claim?.status?.phase === "Bound" ? true : undefined,
     );
   } catch (error) {
-    // Released or reserved, a Retained volume would outlive the run: give it back to its provisioner.
-    await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: policy } }).catch(
-      () => undefined,
-    );
-    await kube.core.deletePersistentVolume({ name: volume }).catch(() => undefined);
-    throw error;
+    failure = error;
   }
-  await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: policy } });
+  // Its reclaim policy back, whatever happened: a Retained volume would outlive the run. One that
+  // was not re-bound is handed back to the claim it was made for (gone, or going with the
+  // namespace): Released, its provisioner deletes it and the storage behind it.
+  const back =
+    failure === undefined
+      ? { persistentVolumeReclaimPolicy: policy }
+      : {
+          persistentVolumeReclaimPolicy: policy,
+          claimRef: {
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            namespace,
+            name: names.claim,
+            uid: seedClaimUid,
+            resourceVersion: null,
+          },
+        };
+  try {
+    await patchVolume(kube, volume, { spec: back });
+  } catch (error) {
+    throw failure ?? error;
+  }
+  if (failure !== undefined) throw failure;
   return true;
 };
 

@@ -1,9 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { csiAccessModes, type DriverConfig, singleNodeModes } from "./config.ts";
 import { CsiError } from "./csi-error.ts";
 import { IdentityService } from "./identity-service.ts";
-import type { LoopDevices } from "./loop-devices.ts";
-import type { Mounter } from "./mounts.ts";
+import type { LoopDevice, LoopDevices } from "./loop-devices.ts";
+import type { MountEntry, Mounter } from "./mounts.ts";
 import { type NodePublishVolumeRequest, NodeService } from "./node-service.ts";
 
 const nodeConfig: DriverConfig = {
@@ -156,5 +159,73 @@ describe("NodeUnpublishVolume arguments", () => {
     expect((await csiError(() => service.nodeUnpublishVolume({ volume_id: "v1" }))).code).toBe(
       "INVALID_ARGUMENT",
     );
+  });
+});
+
+describe("raw block volumes on a node that shares its kernel with others (kind)", () => {
+  /** This node's mount table, and the kernel's loop devices of every node, as fakes that record what was done. */
+  function node() {
+    const mounts: MountEntry[] = [];
+    const detached: string[] = [];
+    // Another node's device over the same shared backing file: never this node's to use or detach.
+    const devices: LoopDevice[] = [{ name: "/dev/loop3", readOnly: false }];
+    const mounter: Mounter = {
+      mounts: async () => [...mounts],
+      bind: async (source, target) => {
+        mounts.push({ mountPoint: target, root: `/${basename(source)}`, device: "0:5", readOnly: false });
+      },
+      remountReadOnly: () => Promise.reject(new Error("remountReadOnly() called")),
+      unmount: async (target) => {
+        mounts.splice(
+          mounts.findLastIndex((m) => m.mountPoint === target),
+          1,
+        );
+      },
+    };
+    const loops: LoopDevices = {
+      find: async () => [...devices],
+      attach: async (_file, readOnly) => {
+        const name = `/dev/loop${9 + devices.length}`;
+        devices.push({ name, readOnly });
+        return name;
+      },
+      detach: async (name) => {
+        detached.push(name);
+        devices.splice(
+          devices.findIndex((d) => d.name === name),
+          1,
+        );
+      },
+    };
+    return { mounts, detached, mounter, loops };
+  }
+
+  it("attaches a loop device of its own, shares it between its pods, and detaches only it, with its last target", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "amc-block-"));
+    try {
+      const { mounts, detached, mounter, loops } = node();
+      const service = new NodeService({ ...nodeConfig, dataDir: join(dir, "data") }, mounter, loops);
+      const target = (pod: string) => join(dir, "volumeDevices", "publish", "pv", pod);
+      const publish = (pod: string) =>
+        service.nodePublishVolume({
+          volume_id: "v1",
+          target_path: target(pod),
+          volume_capability: { access_type: "block", access_mode: { mode: "SINGLE_NODE_MULTI_WRITER" } },
+          readonly: false,
+        });
+      await publish("a");
+      await publish("b");
+      expect(mounts.map((m) => [m.mountPoint, m.root])).toEqual([
+        [target("a"), "/loop10"],
+        [target("b"), "/loop10"],
+      ]);
+      await service.nodeUnpublishVolume({ volume_id: "v1", target_path: target("a") });
+      expect(detached).toEqual([]);
+      await service.nodeUnpublishVolume({ volume_id: "v1", target_path: target("b") });
+      expect(detached).toEqual(["/dev/loop10"]);
+      expect(mounts).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

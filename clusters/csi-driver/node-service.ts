@@ -158,11 +158,11 @@ export class NodeService {
       if (found?.isFile()) {
         // A raw block volume's target is a file (its device was mounted on it): an empty file is all that is left.
         await unlink(target);
+        await this.releaseLoopDevices(volumeId, devices);
       } else if (found) {
         // rmdir, not rm -r: a directory that still holds files was not our mount, and its files are not ours to delete.
         await rmdir(target);
       }
-      await this.releaseLoopDevices(volumeId, devices);
       return {};
     });
   }

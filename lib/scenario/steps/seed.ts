@@ -22,15 +22,16 @@ export const SEED_POD = "pod-seed";
  * 1. a ReadWriteOnce claim of the class (the scenario's claim name, for now)
  *    and a writer pod on the first node, which writes the token (real
  *    kubelets only: simulated nodes mount nothing);
- * 2. the volume's reclaim policy set to Retain, the writer and the claim
- *    deleted: the volume is Released, its data kept;
+ * 2. the volume's reclaim policy set to Retain; the writer deleted and its
+ *    attachment gone, then the claim: the volume is Released, its data kept;
  * 3. the volume re-bound: its access modes set to the scenario's
  *    (ReadOnlyMany), its claimRef to a new claim of the same name that
  *    names it (spec.volumeName); once bound, its reclaim policy restored.
  *
  * The PersistentVolume is the run's (provisioned for its claim) and carries
  * the run's labels from step 2. If seeding fails half-way, the reclaim
- * policy is restored and the volume deleted, so the storage behind it goes.
+ * policy is restored and the volume handed back to the claim it was made
+ * for: Released, its provisioner deletes it and the storage behind it.
  */
 export const seed: StepCode<"seed"> = async (context) => {
   const { kube, namespace, names, storage, state, timeouts, labels } = context;

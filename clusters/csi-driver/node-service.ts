@@ -235,14 +235,14 @@ export class NodeService {
   private async publishBlock(volumeId: string, target: string, readOnly: boolean): Promise<object> {
     const file = await this.blockFile(volumeId);
     const mounts = await this.mounter.mounts();
-    const mounted = (device: string) => mounts.some((m) => m.root === `/${basename(device)}`);
+    const mounted = (device: string) => mounts.some((m) => m.root === mountRoot(device));
     // A loop device is the node's own when its mount table shows it: on kind every node shares one
     // kernel, and another node's device over the same shared file is that node's to keep or let go.
     const own = (await this.loops.find(file)).find((d) => d.readOnly === readOnly && mounted(d.name));
     const targetPath = await canonical(target);
     const current = mountAt(mounts, targetPath);
     if (current) {
-      if (!own || current.root !== `/${basename(own.name)}`) {
+      if (!own || current.root !== mountRoot(own.name)) {
         throw new CsiError("FAILED_PRECONDITION", `target_path ${target} has something else mounted on it`);
       }
       return {}; // already published there, from the loop device of this access: idempotent
@@ -279,11 +279,11 @@ export class NodeService {
   private async releaseLoopDevices(volumeId: string, roots: ReadonlySet<string>): Promise<void> {
     if (roots.size === 0) return;
     const ours = (await this.loops.find(join(this.dataDir, `${volumeId}.img`))).filter((d) =>
-      roots.has(`/${basename(d.name)}`),
+      roots.has(mountRoot(d.name)),
     );
     const mounts = await this.mounter.mounts();
     for (const device of ours) {
-      if (!mounts.some((m) => m.root === `/${basename(device.name)}`)) await this.loops.detach(device.name);
+      if (!mounts.some((m) => m.root === mountRoot(device.name))) await this.loops.detach(device.name);
     }
   }
 
@@ -296,6 +296,11 @@ export class NodeService {
     });
     return result;
   }
+}
+
+/** What the mount table shows as the root of a bind mount of a device node ("/loop3" for /dev/loop3). */
+function mountRoot(device: string): string {
+  return `/${basename(device)}`;
 }
 
 /** The path as the mount table writes it (symlinks resolved), or as given when it does not exist yet. */

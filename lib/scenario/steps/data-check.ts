@@ -32,19 +32,8 @@ function tokenRead(context: StepContext): string[] {
 
 /** Kubelet level: pod A writes a token into the volume (on real kubelets only; nothing is mounted elsewhere). */
 export const writeToken: StepCode<"write-token"> = async (context, step) => {
-  const { cluster, timeouts } = context;
-  if (cluster.fidelity !== "full") return true;
-  const write = tokenWrite(context);
-  await untilRunning(context, step.pod);
-  const result = await execInPod(
-    context.kube,
-    context.namespace,
-    context.names[step.pod],
-    "app",
-    write,
-    timeouts.exec,
-  );
-  requireWritten(result, context.names[step.pod]);
+  if (context.cluster.fidelity !== "full") return true;
+  requireWritten(await execOnceRunning(context, step.pod, tokenWrite(context)), context.names[step.pod]);
   return true;
 };
 
@@ -70,15 +59,7 @@ export const readToken: StepCode<"read-token"> = async (context, step) => {
     state.checks.push(notApplicable);
     return true;
   }
-  await untilRunning(context, step.pod);
-  const read = await execInPod(
-    context.kube,
-    context.namespace,
-    context.names[step.pod],
-    "app",
-    tokenRead(context),
-    context.timeouts.exec,
-  );
+  const read = await execOnceRunning(context, step.pod, tokenRead(context));
   state.checks.push(dataSharedCheck(context.token, read));
   return true;
 };
@@ -99,16 +80,7 @@ export const readSeed: StepCode<"read-seed"> = async (context) => {
   }
   const reads = [];
   for (const slot of admittedSlots(context)) {
-    await untilRunning(context, slot);
-    const read = await execInPod(
-      context.kube,
-      context.namespace,
-      names[slot],
-      "app",
-      ["cat", "/data/amc-token"],
-      context.timeouts.exec,
-    );
-    reads.push({ pod: names[slot], ...read });
+    reads.push({ pod: names[slot], ...(await execOnceRunning(context, slot, tokenRead(context))) });
   }
   state.checks.push(dataSeededCheck(context.token, reads));
   return true;
@@ -123,16 +95,7 @@ export const writeAttempt: StepCode<"write-attempt"> = async (context, step) => 
     return true;
   }
   const slot = admittedSlots(context).at(-1) ?? "a";
-  await untilRunning(context, slot);
-  const write = ["sh", "-c", "echo amc > /data/amc-write-attempt"];
-  const result = await execInPod(
-    context.kube,
-    context.namespace,
-    context.names[slot],
-    "app",
-    write,
-    context.timeouts.exec,
-  );
+  const result = await execOnceRunning(context, slot, ["sh", "-c", "echo amc > /data/amc-write-attempt"]);
   state.checks.push(
     writeAttemptCheck({
       readOnly: step.readOnly,
@@ -145,13 +108,14 @@ export const writeAttempt: StepCode<"write-attempt"> = async (context, step) => 
 };
 
 /**
- * Waits until the pod's container runs: a pod the control plane admitted
- * (phase Running) may have its container restarting after a transient
- * container-runtime failure, and an exec into it would be refused.
+ * Runs `command` in the slot's pod once its container runs: a pod the control
+ * plane admitted (phase Running) may have its container restarting after a
+ * transient container-runtime failure, and an exec into it would be refused.
  */
-async function untilRunning(context: StepContext, slot: PodSlot): Promise<void> {
+async function execOnceRunning(context: StepContext, slot: PodSlot, command: string[]) {
   const name = context.names[slot];
   await context.waitUntil(`${name}'s container to run`, context.timeouts.admitted, (o) =>
     containersRunning(o.pods.get(name)) ? true : undefined,
   );
+  return execInPod(context.kube, context.namespace, name, "app", command, context.timeouts.exec);
 }

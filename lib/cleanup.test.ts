@@ -25,7 +25,8 @@ function fakeKube(options: { classes: string[]; failures: number; failWith?: () 
       : Promise.resolve(answer());
   };
   const kube = {
-    core: { listNamespace: () => call(() => ({ items: [] })) },
+    // No node carries the run's zone-down taint here (removeRunTaints lists them first).
+    core: { listNamespace: () => call(() => ({ items: [] })), listNode: () => call(() => ({ items: [] })) },
     scheduling: {
       listPriorityClass: () =>
         call(() => ({

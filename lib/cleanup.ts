@@ -5,6 +5,7 @@ import type { Kube } from "./kube/client.ts";
 import { ApiUnavailableError, apiErrorMessage, ignoreNotFound } from "./kube/errors.ts";
 import { deleteNamespaceAndWait } from "./kube/namespaces.ts";
 import { isTransient } from "./kube/retry.ts";
+import { removeRunTaints, removeZoneDownTaints, ZONE_DOWN_TAINT_KEY } from "./kube/taints.ts";
 import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
@@ -243,6 +244,11 @@ export async function removeAbandoned(
       const pcs = await split(priorityClasses);
       stale = namesOf(ns.gone, pcs.gone);
       kept = namesOf(ns.alive, pcs.alive);
+      // A zone a dead run took down (rwo-zone-failover): a live run's taint is on while its case's namespace is.
+      const live = new Set([options.exceptRunId, ...ns.alive.map((n) => n.metadata?.labels?.[RUN_LABEL])]);
+      for (const node of await removeZoneDownTaints(kube, (runId) => !live.has(runId))) {
+        removed.add(`taint ${ZONE_DOWN_TAINT_KEY} on node ${node}`);
+      }
       await remove(kube, ns.gone, pcs.gone, removed);
     },
     { left: () => stale?.filter((name) => !removed.has(name)), removed: () => [...removed] },
@@ -275,6 +281,9 @@ export async function removeRunObjects(
     options,
     `amc cleanup --run ${runId} (with the run's cluster flags)`,
     async () => {
+      // A zone the run took down (rwo-zone-failover) comes back first: other workloads may wait for it.
+      for (const node of await removeRunTaints(kube, runId))
+        removed.add(`taint ${ZONE_DOWN_TAINT_KEY} on node ${node}`);
       const { namespaces, priorityClasses } = await runObjects(kube, runId);
       listed = namesOf(namespaces, priorityClasses);
       await remove(kube, namespaces, priorityClasses, removed);

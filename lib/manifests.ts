@@ -60,7 +60,10 @@ export interface PodOptions {
   labels: Record<string, string>;
   claimName: string;
   image: string;
-  node: string;
+  /** The node the pod must run on; or, with `anyOf`, none. */
+  node?: string;
+  /** The hostname labels of the nodes the pod may run on, any of them: the scheduler chooses (node affinity). */
+  anyOf?: readonly string[];
   /** The node's kubernetes.io/hostname label, when known: clusters may set it apart from the node's name. */
   nodeHostname?: string;
   /** spec.nodeName instead of a nodeSelector: the scheduler never sees the pod. */
@@ -95,8 +98,13 @@ export function renderPod(options: PodOptions): V1Pod {
       delete container.volumeMounts;
     }
   }
-  if (options.bypassScheduler) spec.nodeName = options.node;
-  else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node };
+  if (options.anyOf) {
+    const term = { matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [...options.anyOf] }] };
+    spec.affinity = {
+      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } },
+    };
+  } else if (options.bypassScheduler) spec.nodeName = options.node;
+  else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node ?? "" };
   if (options.priorityClassName) spec.priorityClassName = options.priorityClassName;
   // `sleep` runs as PID 1 and ignores SIGTERM: without this every deletion waits 30 s.
   spec.terminationGracePeriodSeconds = 1;

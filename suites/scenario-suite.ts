@@ -13,7 +13,12 @@ import { recordFileName, writeRecord } from "../lib/scenario/records.ts";
 import { runScenario } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
-import { type AccessMode, type ScenarioRecord, shortAccessMode } from "../lib/scenario/types.ts";
+import {
+  type AccessMode,
+  type ScenarioFamily,
+  type ScenarioRecord,
+  shortAccessMode,
+} from "../lib/scenario/types.ts";
 import { readSettings } from "../lib/settings.ts";
 
 /**
@@ -32,7 +37,7 @@ export function explain(record: ScenarioRecord): string {
 }
 
 /** Allure parameters and attachments: what the run was about, and its evidence as files. */
-async function attachToReport(record: ScenarioRecord): Promise<void> {
+export async function attachToReport(record: ScenarioRecord): Promise<void> {
   const parameters: [string, string][] = [
     ["class", record.storageClass],
     ["provisioner", record.provisioner],
@@ -57,17 +62,19 @@ async function attachToReport(record: ScenarioRecord): Promise<void> {
  * families), claims asking for several modes (mixed-modes), or the workloads
  * family (rollouts and rescheduling, every mode).
  */
-export type SuiteFamily = AccessMode | "mixed-modes" | "workloads";
+export type SuiteFamily = AccessMode | ScenarioFamily;
 
 const familyTitle = (family: SuiteFamily) =>
   family === "workloads"
     ? "workloads (rollouts and rescheduling)"
     : family === "mixed-modes"
       ? "mixed modes (claims asking for several access modes)"
-      : `${family} (${shortAccessMode[family]})`;
+      : family === "zones"
+        ? "zones (a pod in another zone)"
+        : `${family} (${shortAccessMode[family]})`;
 
-const isScenarioFamily = (family: SuiteFamily): family is "mixed-modes" | "workloads" =>
-  family === "mixed-modes" || family === "workloads";
+const isScenarioFamily = (family: SuiteFamily): family is ScenarioFamily =>
+  family === "mixed-modes" || family === "workloads" || family === "zones";
 
 export function scenarioSuite(family: SuiteFamily): void {
   const cluster = inject("cluster");
@@ -80,7 +87,9 @@ export function scenarioSuite(family: SuiteFamily): void {
   // The node-failure scenarios run in their own suite, after these (suites/node-failure.disruptive.test.ts).
   const selected = selectScenarios(filter).filter(
     (s) =>
-      !s.failover && (isScenarioFamily(family) ? s.family === family : s.accessMode === family && !s.family),
+      !s.failover &&
+      !s.disrupts &&
+      (isScenarioFamily(family) ? s.family === family : s.accessMode === family && !s.family),
   );
   const cleanups = new BackgroundCleanups();
   const records = new Map<string, ScenarioRecord>();

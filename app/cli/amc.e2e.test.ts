@@ -124,7 +124,12 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
 
     const cert = await readCertification(reportDir);
     expect(cert.run.status).toBe("complete");
-    expect(cert.storageClasses.map((c) => c.name)).toEqual(["amc-block", "amc-local", "amc-shared"]);
+    expect(cert.storageClasses.map((c) => c.name)).toEqual([
+      "amc-block",
+      "amc-local",
+      "amc-shared",
+      "amc-zonal",
+    ]);
     expect(cert.claims?.profile.file).toBe("profiles/local.yaml");
     const status = Object.fromEntries((cert.claims?.results ?? []).map((c) => [c.id, c.status]));
     expect(status).toMatchObject({
@@ -135,8 +140,11 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
       "amc-shared/access-mode/ReadWriteMany": "held",
       "amc-shared/rwo-cross-node": "broken",
       "amc-shared/access-mode/ReadWriteOncePod": "not-checked",
+      "amc-zonal/rwo-cross-node": "held",
+      "amc-zonal/handoff-budget": "held",
+      "amc-zonal/zone-failover": "not-checked",
     });
-    expect(cert.claims?.counts).toEqual({ held: 12, broken: 1, "not-checked": 7 });
+    expect(cert.claims?.counts).toEqual({ held: 17, broken: 1, "not-checked": 13 });
     expect(
       cert.claims?.results.find((c) => c.id === "amc-local/access-mode/ReadWriteOncePod")?.reason,
     ).toContain("rwop-same-node @ amc-local: not in this run's plan (left out with --scenario)");

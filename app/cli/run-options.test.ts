@@ -112,8 +112,13 @@ describe("suitesFor", () => {
       "suites/rox.e2e.test.ts",
       "suites/mixed-modes.e2e.test.ts",
       "suites/workloads.e2e.test.ts",
+      "suites/zones.e2e.test.ts",
+      "suites/zone-failover.disruptive.test.ts",
       "suites/node-failure.disruptive.test.ts",
     ]);
+    // The zone failover takes a zone down: its own disruptive file, not the zones suite.
+    expect(suitesFor(["rwo-zone-failover"])).toEqual(["suites/zone-failover.disruptive.test.ts"]);
+    expect(suitesFor(["rwo-cross-zone"])).toEqual(["suites/zones.e2e.test.ts"]);
     expect(suitesFor(["rwo-handoff", "rwx-cross-node"])).toEqual([
       "suites/rwo.e2e.test.ts",
       "suites/rwx.e2e.test.ts",

@@ -40,6 +40,9 @@ const suiteFiles: Record<AccessMode, string> = {
 const disruptiveSuite = "suites/node-failure.disruptive.test.ts";
 const workloadsSuite = "suites/workloads.e2e.test.ts";
 const mixedModesSuite = "suites/mixed-modes.e2e.test.ts";
+const zonesSuite = "suites/zones.e2e.test.ts";
+/** The scenarios that take a zone down: disruptive too, one case at a time. */
+const zoneFailoverSuite = "suites/zone-failover.disruptive.test.ts";
 
 /** Only the suite files that hold a selected scenario: vitest fails a file without tests. */
 export function suitesFor(scenarioFilter: readonly string[]): string[] {
@@ -49,6 +52,8 @@ export function suitesFor(scenarioFilter: readonly string[]): string[] {
     ...[...modes].map((mode) => suiteFiles[mode]),
     ...(selected.some((s) => s.family === "mixed-modes") ? [mixedModesSuite] : []),
     ...(selected.some((s) => s.family === "workloads") ? [workloadsSuite] : []),
+    ...(selected.some((s) => s.family === "zones" && !s.disrupts) ? [zonesSuite] : []),
+    ...(selected.some((s) => s.disrupts) ? [zoneFailoverSuite] : []),
     ...(selected.some((s) => s.failover) ? [disruptiveSuite] : []),
   ];
 }

@@ -74,6 +74,7 @@ describe("driver flags", () => {
     for (const argv of [
       [...common, "--state-dir=/t", "--attach", "--topology-key=k"],
       [...node, "--registration-dir=/r", "--registration-proto=/a"],
+      [...node, "--topology-key=k", "--topology-value=amc-zone-b"],
     ]) {
       const config = parseDriverArgs(argv);
       expect(parseDriverArgs(driverArgs(config))).toEqual(config);
@@ -103,6 +104,9 @@ describe("driver flags", () => {
       /--mode controller takes no --node-id/,
     );
     expect(() => parseDriverArgs([...node, "--registration-dir=/r"])).toThrow(/missing --registration-proto/);
+    expect(() => parseDriverArgs([...node, "--topology-value=z"])).toThrow(
+      /--topology-value needs --topology-key/,
+    );
     expect(() => parseDriverArgs([...node, "--kubelet-endpoint=/k"])).toThrow(
       /--kubelet-endpoint needs --registration-dir/,
     );

@@ -60,6 +60,12 @@ export interface DriverConfig {
    * topology key, and the node plugin reports its node ID under it.
    */
   topologyKey?: string;
+  /**
+   * The value the node plugin reports under `topologyKey` (default: its node
+   * ID). Zonal storage reports the node's zone: the controller then pins each
+   * volume to a zone, which every node of that zone reaches.
+   */
+  topologyValue?: string;
   /** The CSI access modes the driver accepts; others are refused (INVALID_ARGUMENT, FAILED_PRECONDITION on a node). */
   accessModes: readonly CsiAccessMode[];
   /** The node plugin's node ID (NodeGetInfo): the Kubernetes node name. */
@@ -80,13 +86,15 @@ export interface RegistrationConfig {
 }
 
 export const usage = `usage: node clusters/csi-driver/main.ts --name NAME --socket PATH --csi-proto FILE
-  [--mode controller|node|all] [--topology-key KEY] [--access-modes MODE,MODE,...]
+  [--mode controller|node|all] [--topology-key KEY [--topology-value VALUE]] [--access-modes MODE,MODE,...]
 controller (the default; also all): --state-dir DIR [--attach]
   --state-dir DIR       where the volume records live
   --attach              advertise PUBLISH_UNPUBLISH_VOLUME (the control plane attaches volumes)
 node (also all): --node-id ID --data-dir DIR
   [--registration-dir DIR --registration-proto FILE [--kubelet-endpoint PATH]]
   --node-id ID          this node's name; with --topology-key, reported as KEY=ID
+  --topology-value VALUE
+                        report KEY=VALUE instead (zonal storage: the node's zone)
   --data-dir DIR        volume data lives in DIR/<volume_id>: a directory every
                         node shares for network-like storage, a node-local one
                         for node-local storage
@@ -103,6 +111,7 @@ access modes: ${csiAccessModes.join(", ")} (default: all)`;
 const controllerFlags = ["state-dir", "attach"] as const;
 const nodeFlags = [
   "node-id",
+  "topology-value",
   "data-dir",
   "registration-dir",
   "registration-proto",
@@ -120,6 +129,7 @@ export function parseDriverArgs(argv: readonly string[]): DriverConfig {
       "state-dir": { type: "string" },
       attach: { type: "boolean", default: false },
       "topology-key": { type: "string" },
+      "topology-value": { type: "string" },
       "access-modes": { type: "string" },
       "node-id": { type: "string" },
       "data-dir": { type: "string" },
@@ -148,6 +158,9 @@ export function parseDriverArgs(argv: readonly string[]): DriverConfig {
     (flag) => values[flag] !== undefined && values[flag] !== false,
   );
   if (ignored.length > 0) throw new UsageError(`--mode ${mode} takes no --${ignored.join(", --")}\n${usage}`);
+  if (values["topology-value"] && !values["topology-key"]) {
+    throw new UsageError(`--topology-value needs --topology-key\n${usage}`);
+  }
   if (values["kubelet-endpoint"] && !values["registration-dir"]) {
     throw new UsageError(`--kubelet-endpoint needs --registration-dir\n${usage}`);
   }
@@ -165,6 +178,7 @@ export function parseDriverArgs(argv: readonly string[]): DriverConfig {
     ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
     attach: values.attach ?? false,
     ...(values["topology-key"] ? { topologyKey: values["topology-key"] } : {}),
+    ...(values["topology-value"] ? { topologyValue: values["topology-value"] } : {}),
     accessModes: modes as CsiAccessMode[],
     ...(values["node-id"] ? { nodeId: values["node-id"] } : {}),
     ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
@@ -190,6 +204,7 @@ export function driverArgs(config: DriverConfig): string[] {
     ...(config.stateDir ? [`--state-dir=${config.stateDir}`] : []),
     ...(config.attach ? ["--attach"] : []),
     ...(config.topologyKey ? [`--topology-key=${config.topologyKey}`] : []),
+    ...(config.topologyValue ? [`--topology-value=${config.topologyValue}`] : []),
     `--access-modes=${config.accessModes.join(",")}`,
     ...(config.nodeId ? [`--node-id=${config.nodeId}`] : []),
     ...(config.dataDir ? [`--data-dir=${config.dataDir}`] : []),

@@ -62,6 +62,13 @@ describe("NodeGetInfo", () => {
       segments: { "topology.test/node": "amc-node-a1" },
     });
   });
+
+  it("reports its zone under the topology key when it is zonal storage's node plugin", () => {
+    const config = { ...nodeConfig, topologyKey: "topology.test/zone", topologyValue: "amc-zone-b" };
+    expect(new NodeService(config, unreachable, noLoops).nodeGetInfo().accessible_topology).toEqual({
+      segments: { "topology.test/zone": "amc-zone-b" },
+    });
+  });
 });
 
 describe("node capabilities", () => {

@@ -76,7 +76,9 @@ export class NodeService {
       node_id: this.nodeId,
       max_volumes_per_node: "0", // no limit
       // The kubelet labels the Node with these segments and lists the key in CSINode.
-      ...(key ? { accessible_topology: { segments: { [key]: this.nodeId } } } : {}),
+      ...(key
+        ? { accessible_topology: { segments: { [key]: this.config.topologyValue ?? this.nodeId } } }
+        : {}),
     };
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { localStorageClasses } from "../local/storage.ts";
-import { KIND_ZONE, kindArgs, renderBridgeCni, renderKindConfig } from "./config.ts";
+import { localStorageClasses, zonalStorageClass } from "../local/storage.ts";
+import { KIND_WORKER_ZONES, kindArgs, renderBridgeCni, renderKindConfig } from "./config.ts";
 import { dataDir, renderCsiObjects, sharedDataMount } from "./csi-install.ts";
 import {
   buildContainerName,
@@ -15,13 +15,20 @@ import {
 describe("kind cluster config", () => {
   const base = { sharedDataHostDir: "/cache/kind-clusters/c1/shared-volumes", sharedDataMount };
 
-  it("has one control plane and two workers in one zone, each mounting the shared data directory", () => {
+  it("has one control plane and three workers, two in one zone and one in another, each mounting the shared data directory", () => {
     const config = parse(renderKindConfig(base));
     expect(config.kind).toBe("Cluster");
-    expect(config.nodes.map((n: { role: string }) => n.role)).toEqual(["control-plane", "worker", "worker"]);
-    for (const worker of config.nodes.slice(1)) {
-      expect(worker.labels).toEqual({ "topology.kubernetes.io/zone": KIND_ZONE });
-    }
+    expect(config.nodes.map((n: { role: string }) => n.role)).toEqual([
+      "control-plane",
+      "worker",
+      "worker",
+      "worker",
+    ]);
+    const zones = config.nodes.map(
+      (n: { labels: Record<string, string> }) => n.labels["topology.kubernetes.io/zone"],
+    );
+    expect(zones).toEqual(["amc-zone-a", "amc-zone-a", "amc-zone-a", "amc-zone-b"]);
+    expect(KIND_WORKER_ZONES).toHaveLength(3);
     for (const node of config.nodes) {
       expect(node.extraMounts).toEqual([
         { hostPath: base.sharedDataHostDir, containerPath: sharedDataMount },
@@ -34,7 +41,7 @@ describe("kind cluster config", () => {
   });
 
   it("gives the air-gapped image a bridge CNI per node, no CoreDNS and the locally built etcd", () => {
-    const cniConfigs = ["/c/cni-0.conflist", "/c/cni-1.conflist", "/c/cni-2.conflist"];
+    const cniConfigs = ["/c/cni-0.conflist", "/c/cni-1.conflist", "/c/cni-2.conflist", "/c/cni-3.conflist"];
     const config = parse(renderKindConfig({ ...base, airGapped: { cniConfigs } }));
     expect(config.networking).toEqual({ disableDefaultCNI: true });
     config.nodes.forEach(
@@ -154,9 +161,29 @@ describe("the suite's CSI drivers on kind", () => {
     expect(byName.get("StorageClass/amc-local")).toMatchObject({ volumeBindingMode: "WaitForFirstConsumer" });
   });
 
+  it("runs the zonal class's node plugin once per zone, each reporting its zone", async () => {
+    const objects = await renderCsiObjects(localStorageClasses, images);
+    const zonal = objects.filter(
+      (o) => o.kind === "DaemonSet" && o.metadata?.name?.startsWith("amc-zonal"),
+      // biome-ignore lint/suspicious/noExplicitAny: rendered manifests, checked field by field
+    ) as any[];
+    expect(zonal.map((d) => d.metadata.name)).toEqual([
+      "amc-zonal-node-amc-zone-a",
+      "amc-zonal-node-amc-zone-b",
+    ]);
+    for (const [i, zone] of ["amc-zone-a", "amc-zone-b"].entries()) {
+      const spec = zonal[i].spec;
+      expect(spec.template.spec.nodeSelector).toEqual({ "topology.kubernetes.io/zone": zone });
+      expect(spec.selector.matchLabels).toEqual(spec.template.metadata.labels);
+      expect(spec.template.spec.containers[0].args).toContain(`--topology-value=${zone}`);
+    }
+    expect(objects.some((o) => o.metadata?.name === "amc-zonal-node")).toBe(false);
+  });
+
   it("keeps node-local data on the node and network-like data in the directory all nodes share", () => {
     const [block, local] = localStorageClasses;
     expect(dataDir(block as (typeof localStorageClasses)[number])).toBe(`${sharedDataMount}/amc-block`);
     expect(dataDir(local as (typeof localStorageClasses)[number])).toBe("/var/lib/amc-csi/local/amc-local");
+    expect(dataDir(zonalStorageClass)).toBe(`${sharedDataMount}/amc-zonal`);
   });
 });

@@ -3,13 +3,19 @@ import { ZONE_LABEL } from "../../lib/labels.ts";
 import { etcdImageTag } from "./images/image-set.ts";
 
 /**
- * The kind cluster the suites run on: one control plane and two workers in
- * one zone (so that a cross-node RWO test meets the attach/detach controller,
- * not a zone conflict), rendered as kind's Cluster config.
+ * The kind cluster the suites run on: one control plane and three workers,
+ * two in one zone (so that a cross-node RWO test meets the attach/detach
+ * controller, not a zone conflict) and one in a second zone (what the zone
+ * scenarios need), rendered as kind's Cluster config.
  */
 
-export const KIND_ZONE = "amc-zone-a";
-export const workerCount = 2;
+/** Each worker's zone, in the order kind names them (worker, worker2, worker3). */
+export const KIND_WORKER_ZONES = ["amc-zone-a", "amc-zone-a", "amc-zone-b"] as const;
+/** Every zone of the cluster: the zonal class runs one node plugin per zone (csi-install.ts). */
+export const KIND_ZONES: readonly string[] = [...new Set(KIND_WORKER_ZONES)];
+/** The control plane's zone: a cloud's control plane sits in a zone too; its node plugins need one. */
+export const KIND_CONTROL_PLANE_ZONE = KIND_WORKER_ZONES[0];
+export const workerCount = KIND_WORKER_ZONES.length;
 
 export interface KindClusterSpec {
   /** Host directory mounted into every node: the suite's "network" storage. */
@@ -57,10 +63,10 @@ export function renderKindConfig(spec: KindClusterSpec): string {
     ...(spec.airGapped ? { networking: { disableDefaultCNI: true } } : {}),
     kubeadmConfigPatches: patches,
     nodes: [
-      { role: "control-plane", extraMounts: mounts(0) },
-      ...Array.from({ length: workerCount }, (_, i) => ({
+      { role: "control-plane", labels: { [ZONE_LABEL]: KIND_CONTROL_PLANE_ZONE }, extraMounts: mounts(0) },
+      ...KIND_WORKER_ZONES.map((zone, i) => ({
         role: "worker",
-        labels: { [ZONE_LABEL]: KIND_ZONE },
+        labels: { [ZONE_LABEL]: zone },
         extraMounts: mounts(i + 1),
       })),
     ],

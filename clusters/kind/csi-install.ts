@@ -13,13 +13,15 @@ import { parseAllDocuments } from "yaml";
 import type { Kube } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
+import { ZONE_LABEL } from "../../lib/labels.ts";
 import { driverArgs } from "../csi-driver/config.ts";
 import { renderCSIDriver, renderStorageClass } from "../local/objects.ts";
 import type { LocalStorageClass } from "../local/storage.ts";
+import { KIND_ZONES } from "./config.ts";
 
 /**
  * Installs the suite's CSI drivers on a kind cluster, from manifests/kind:
- * the same three classes as the local cluster (clusters/local/storage.ts),
+ * the same classes as the local cluster (clusters/local/storage.ts),
  * this time with node plugins that real kubelets mount volumes through.
  */
 
@@ -31,9 +33,13 @@ export interface CsiImages {
 
 const manifests = new URL("../../manifests/kind/", import.meta.url);
 
-/** Where a class's volume data lives on the nodes: one directory every node shares, or the node's own. */
+/**
+ * Where a class's volume data lives on the nodes: one directory every node
+ * shares, or the node's own for node-local storage. A zonal disk's bytes are
+ * the same from every node of its zone: the shared directory stands for them.
+ */
 export function dataDir(storageClass: LocalStorageClass): string {
-  return storageClass.topologyKey
+  return storageClass.topologyKey && !storageClass.zonal
     ? `/var/lib/amc-csi/local/${storageClass.className}`
     : `${sharedDataMount}/${storageClass.className}`;
 }
@@ -50,6 +56,7 @@ const protos = "/opt/amc-csi/protos";
 export async function renderCsiObjects(
   classes: readonly LocalStorageClass[],
   images: CsiImages,
+  zones: readonly string[] = KIND_ZONES,
 ): Promise<KubernetesObject[]> {
   const common = parseManifest(await readFile(new URL("amc-csi-common.yaml", manifests), "utf8"));
   const template = await readFile(new URL("amc-csi-driver.yaml", manifests), "utf8");
@@ -63,8 +70,11 @@ export async function renderCsiObjects(
       .replaceAll("{{dataDir}}", dataDir(storageClass));
     const [controller, node] = parseManifest(text) as [V1Deployment, V1DaemonSet];
     configureController(controller, storageClass);
-    configureNode(node, storageClass);
-    return [controller, node];
+    if (!storageClass.zonal) {
+      configureNode(node, storageClass);
+      return [controller, node];
+    }
+    return [controller, ...zones.map((zone) => zoneNodePlugin(node, storageClass, zone))];
   });
   const apiObjects = classes.flatMap((storageClass) => [
     renderCSIDriver(storageClass),
@@ -103,7 +113,26 @@ function configureController(deployment: V1Deployment, storageClass: LocalStorag
   }
 }
 
-function configureNode(daemonSet: V1DaemonSet, storageClass: LocalStorageClass): void {
+/**
+ * A zonal class's node plugin for the nodes of one zone: it reports the zone
+ * (--topology-value), which a node plugin cannot learn from the kubelet, so
+ * each zone gets its DaemonSet.
+ */
+function zoneNodePlugin(template: V1DaemonSet, storageClass: LocalStorageClass, zone: string): V1DaemonSet {
+  const daemonSet = structuredClone(template);
+  const app = `${storageClass.className}-node-${zone}`;
+  daemonSet.metadata = { ...daemonSet.metadata, name: app };
+  const spec = daemonSet.spec as NonNullable<V1DaemonSet["spec"]>;
+  spec.selector = { matchLabels: { app } };
+  spec.template.metadata = { ...spec.template.metadata, labels: { app } };
+  spec.template.spec = { ...spec.template.spec, nodeSelector: { [ZONE_LABEL]: zone } } as NonNullable<
+    typeof spec.template.spec
+  >;
+  configureNode(daemonSet, storageClass, zone);
+  return daemonSet;
+}
+
+function configureNode(daemonSet: V1DaemonSet, storageClass: LocalStorageClass, zone?: string): void {
   const socket = `/var/lib/kubelet/plugins/${storageClass.driverName}/csi.sock`;
   container(daemonSet, "driver").args = driverArgs({
     mode: "node",
@@ -114,6 +143,7 @@ function configureNode(daemonSet: V1DaemonSet, storageClass: LocalStorageClass):
     dataDir: "/var/lib/amc-csi/data",
     attach: false, // attaching is the controller's part
     ...(storageClass.topologyKey ? { topologyKey: storageClass.topologyKey } : {}),
+    ...(zone ? { topologyValue: zone } : {}),
     accessModes: storageClass.accessModes,
     registration: {
       dir: "/var/lib/kubelet/plugins_registry",

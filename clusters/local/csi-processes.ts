@@ -73,7 +73,7 @@ export function csiProcesses(classes: readonly LocalStorageClass[], inputs: CsiP
     const provisioner: ProcessSpec = {
       name: `${storageClass.className}-provisioner`,
       command: inputs.csiProvisioner,
-      // Node-local storage: offer only the selected node's topology, as node-local drivers are deployed.
+      // Node-local (and zonal) storage: offer only the selected node's topology, as node-local drivers are deployed.
       args: [...sidecarArgs, ...(storageClass.topologyKey ? ["--strict-topology=true"] : [])],
     };
     const attacher: ProcessSpec[] = storageClass.attachRequired

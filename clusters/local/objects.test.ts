@@ -38,11 +38,12 @@ describe("Node objects", () => {
     expect(rendered.metadata?.annotations?.[ATTACH_DETACH_ANNOTATION]).toBe("true");
   });
 
-  it("carry hostname, zone and the node-local driver's topology label", () => {
+  it("carry hostname, zone, the node-local driver's topology label and the zonal driver's zone", () => {
     expect(rendered.metadata?.labels).toMatchObject({
       "kubernetes.io/hostname": "amc-node-a1",
       [ZONE_LABEL]: "amc-zone-a",
       "topology.amc-local.csi.test/node": "amc-node-a1",
+      "topology.amc-zonal.csi.test/zone": "amc-zone-a",
       "app.kubernetes.io/managed-by": "access-mode-conformance",
     });
   });
@@ -58,6 +59,11 @@ describe("CSINode objects", () => {
         topologyKeys: ["topology.amc-local.csi.test/node"],
       },
       { name: "amc-shared.csi.test", nodeID: "amc-node-a1", topologyKeys: [] },
+      {
+        name: "amc-zonal.csi.test",
+        nodeID: "amc-node-a1",
+        topologyKeys: ["topology.amc-zonal.csi.test/zone"],
+      },
     ]);
   });
 });
@@ -65,6 +71,7 @@ describe("CSINode objects", () => {
 describe("CSIDriver objects", () => {
   it("require attach for block storage only", () => {
     expect(renderCSIDriver(byName("amc-block")).spec.attachRequired).toBe(true);
+    expect(renderCSIDriver(byName("amc-zonal")).spec.attachRequired).toBe(true);
     expect(renderCSIDriver(byName("amc-local")).spec.attachRequired).toBe(false);
     expect(renderCSIDriver(byName("amc-shared")).spec.attachRequired).toBe(false);
   });
@@ -79,6 +86,7 @@ describe("StorageClass objects", () => {
       ["amc-block", "amc-block.csi.test", "Immediate"],
       ["amc-local", "amc-local.csi.test", "WaitForFirstConsumer"],
       ["amc-shared", "amc-shared.csi.test", "Immediate"],
+      ["amc-zonal", "amc-zonal.csi.test", "WaitForFirstConsumer"],
     ]);
   });
 
@@ -167,6 +175,9 @@ describe("CSI host processes", () => {
       "amc-local-provisioner",
       "amc-shared-driver",
       "amc-shared-provisioner",
+      "amc-zonal-driver",
+      "amc-zonal-provisioner",
+      "amc-zonal-attacher",
     ]);
   });
 
@@ -197,16 +208,17 @@ describe("CSI host processes", () => {
 });
 
 describe("copies of the storage classes", () => {
-  it("are the three classes alone for one copy", () => {
+  it("are the four classes alone for one copy", () => {
     expect(localStorageClassCopies(1)).toEqual(localStorageClasses);
   });
 
-  it("add classes with drivers, sockets and topology keys of their own, family by family", () => {
+  it("add classes with drivers, sockets and topology keys of their own, family by family (not the zonal one)", () => {
     const classes = localStorageClassCopies(3);
     expect(classes.map((c) => c.className)).toEqual([
       "amc-block",
       "amc-local",
       "amc-shared",
+      "amc-zonal",
       "amc-block-2",
       "amc-local-2",
       "amc-shared-2",
@@ -214,7 +226,7 @@ describe("copies of the storage classes", () => {
       "amc-local-3",
       "amc-shared-3",
     ]);
-    expect(new Set(classes.map((c) => c.driverName)).size).toBe(9);
+    expect(new Set(classes.map((c) => c.driverName)).size).toBe(10);
     expect(classes.find((c) => c.className === "amc-local-2")).toMatchObject({
       driverName: "amc-local-2.csi.test",
       topologyKey: "topology.amc-local-2.csi.test/node",
@@ -225,15 +237,15 @@ describe("copies of the storage classes", () => {
       accessModes: localStorageClasses[0]?.accessModes,
     });
     const specs = csiProcesses(classes, processPaths);
-    expect(specs).toHaveLength(3 * 7);
-    expect(new Set(specs.flatMap((s) => (s.serves ? [s.serves] : []))).size).toBe(9);
+    expect(specs).toHaveLength(3 * 7 + 3);
+    expect(new Set(specs.flatMap((s) => (s.serves ? [s.serves] : []))).size).toBe(10);
     expect(renderNode(node, classes).metadata?.labels?.["topology.amc-local-3.csi.test/node"]).toBe(
       "amc-node-a1",
     );
   });
 
   it("are bounded", () => {
-    expect(localStorageClassCopies(MAX_CLASS_COPIES)).toHaveLength(3 * MAX_CLASS_COPIES);
+    expect(localStorageClassCopies(MAX_CLASS_COPIES)).toHaveLength(3 * MAX_CLASS_COPIES + 1);
     expect(() => localStorageClassCopies(0)).toThrow(RangeError);
     expect(() => localStorageClassCopies(MAX_CLASS_COPIES + 1)).toThrow(RangeError);
   });

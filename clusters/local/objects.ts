@@ -14,7 +14,7 @@ export const ATTACH_DETACH_ANNOTATION = "volumes.kubernetes.io/controller-manage
 
 export function renderNode(node: Required<ClusterNode>, classes: readonly LocalStorageClass[]): V1Node {
   const topologyLabels = Object.fromEntries(
-    classes.flatMap((c) => (c.topologyKey ? [[c.topologyKey, node.name]] : [])),
+    classes.flatMap((c) => (c.topologyKey ? [[c.topologyKey, c.zonal ? node.zone : node.name]] : [])),
   );
   return {
     apiVersion: "v1",

@@ -275,7 +275,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
   const copies = options.classCopies ?? 1;
   if (!Number.isInteger(copies) || copies < 1 || copies > MAX_CLASS_COPIES) {
     throw new UsageError(
-      `AMC_LOCAL_CLASS_COPIES=${copies}: a local cluster carries 1 to ${MAX_CLASS_COPIES} copies of its three storage classes`,
+      `AMC_LOCAL_CLASS_COPIES=${copies}: a local cluster carries 1 to ${MAX_CLASS_COPIES} copies of its three families' storage classes`,
     );
   }
   const classes = localStorageClassCopies(copies);

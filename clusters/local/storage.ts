@@ -1,11 +1,13 @@
 import { type CsiAccessMode, csiAccessModes, singleNodeModes } from "../csi-driver/config.ts";
 
 /**
- * The local cluster's three storage classes, one per family of real storage.
+ * The local cluster's storage classes: one per family of real storage, and a
+ * zonal one (attachable, each volume pinned to a zone, as cloud disks are).
  * Each has its own CSI driver name, served by one process of the suite's CSI
  * driver with the flags that give it that family's behaviour, next to the real
  * kubernetes-csi sidecars. A cluster may carry more copies of the three
- * (localStorageClassCopies), to measure how the suite scales with classes.
+ * families' classes (localStorageClassCopies), to measure how the suite scales
+ * with classes.
  */
 export interface LocalStorageClass {
   className: string;
@@ -14,8 +16,10 @@ export interface LocalStorageClass {
   standsFor: string;
   /** CSIDriver spec.attachRequired: whether the attach/detach controller creates VolumeAttachments. */
   attachRequired: boolean;
-  /** Node label and CSINode topology key that pins each volume to one node. */
+  /** Node label and CSINode topology key that pins each volume to one node (to one zone when `zonal`). */
   topologyKey?: string;
+  /** The topology key's value is the node's zone, not its name: every node of a zone reaches the zone's volumes. */
+  zonal?: boolean;
   volumeBindingMode: "Immediate" | "WaitForFirstConsumer";
   /** Why that binding mode: what the real storage's classes use. */
   bindingModeReason: string;
@@ -29,7 +33,8 @@ export interface LocalStorageClass {
  */
 const singleNodeAndReadOnlyMany: readonly CsiAccessMode[] = [...singleNodeModes, "MULTI_NODE_READER_ONLY"];
 
-export const localStorageClasses: readonly LocalStorageClass[] = [
+/** One class per family of real storage: what localStorageClassCopies copies. */
+const familyClasses: readonly LocalStorageClass[] = [
   {
     className: "amc-block",
     driverName: "amc-block.csi.test",
@@ -62,12 +67,34 @@ export const localStorageClasses: readonly LocalStorageClass[] = [
   },
 ];
 
-/** The most copies of the three classes a local cluster carries: 60 classes, 140 host processes. */
+/**
+ * Zonal block storage: attachable like amc-block, but each volume lives in the
+ * zone of its first consumer's node, so a pod in another zone is refused by
+ * the scheduler (PV node affinity on the zone) and the volume cannot follow
+ * its workload out of its zone.
+ */
+export const zonalStorageClass: LocalStorageClass = {
+  className: "amc-zonal",
+  driverName: "amc-zonal.csi.test",
+  standsFor: "zonal cloud disks (EBS, GCE PD, Azure Disk)",
+  attachRequired: true,
+  topologyKey: "topology.amc-zonal.csi.test/zone",
+  zonal: true,
+  volumeBindingMode: "WaitForFirstConsumer",
+  bindingModeReason:
+    "a zonal disk must be created in the zone of the node its first consumer is scheduled to, which is why cloud disk classes use WaitForFirstConsumer",
+  accessModes: singleNodeAndReadOnlyMany,
+};
+
+export const localStorageClasses: readonly LocalStorageClass[] = [...familyClasses, zonalStorageClass];
+
+/** The most copies of the three families' classes a local cluster carries: 61 classes, 142 host processes. */
 export const MAX_CLASS_COPIES = 20;
 
 /**
- * The classes of a local cluster with `copies` copies of the three: the three
- * themselves, then `amc-block-2`, `amc-local-2`, `amc-shared-2`, ... Each copy
+ * The classes of a local cluster with `copies` copies of the three families'
+ * classes: the four classes, then `amc-block-2`, `amc-local-2`,
+ * `amc-shared-2`, ... (the zonal class is not copied). Each copy
  * is a class of its own, with its own CSI driver name (its own processes) and,
  * for node-local storage, its own topology key, as another driver of the same
  * family would have.
@@ -87,6 +114,6 @@ export function localStorageClassCopies(copies: number): readonly LocalStorageCl
   };
   return [
     ...localStorageClasses,
-    ...Array.from({ length: copies - 1 }, (_, i) => localStorageClasses.map((c) => copy(c, i + 2))).flat(),
+    ...Array.from({ length: copies - 1 }, (_, i) => familyClasses.map((c) => copy(c, i + 2))).flat(),
   ];
 }

@@ -96,4 +96,17 @@ describe("faultNodes", () => {
       notApplicable: expect.stringContaining("a cross-node scenario needs two"),
     });
   });
+
+  it("moves the workload within the failed node's zone when it can (zonal storage could not leave it)", () => {
+    const zoned = {
+      ...pool,
+      nodes: [
+        { name: "amc-worker", zone: "a" },
+        { name: "amc-worker2", zone: "b" },
+        { name: "amc-worker3", zone: "a" },
+      ],
+    };
+    expect(faultNodes(zoned, undefined)).toEqual({ failed: "amc-worker", other: "amc-worker3" });
+    expect(faultNodes(zoned, "amc-worker2")).toEqual({ failed: "amc-worker2", other: "amc-worker" });
+  });
 });

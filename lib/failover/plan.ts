@@ -37,7 +37,11 @@ export interface FailoverPlan {
   notRun: NotRun[];
 }
 
-/** The node to fail (AMC_FAULT_NODE, or the first of the pool by name) and the node the workload may move to. */
+/**
+ * The node to fail (AMC_FAULT_NODE, or the first of the pool by name) and the
+ * node the workload may move to: one of the failed node's zone when there is
+ * one, so that zonal storage can move too (a zone's loss is rwo-zone-failover's).
+ */
 export function faultNodes(
   pool: Pick<NodePool, "nodes" | "named" | "excluded">,
   wanted: string | undefined,
@@ -51,7 +55,9 @@ export function faultNodes(
       notApplicable: `AMC_FAULT_NODE names ${failed}, which is not a node the suite places pods on (${names.join(", ")})`,
     };
   }
-  const other = names.find((n) => n !== failed) as string;
+  const zoneOf = (name: string) => pool.nodes.find((n) => n.name === name)?.zone;
+  const sameZone = names.find((n) => n !== failed && zoneOf(n) !== undefined && zoneOf(n) === zoneOf(failed));
+  const other = sameZone ?? (names.find((n) => n !== failed) as string);
   return { failed, other };
 }
 

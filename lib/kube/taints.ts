@@ -17,6 +17,38 @@ export const OUT_OF_SERVICE_TAINT: V1Taint = {
   effect: "NoExecute",
 };
 
+/**
+ * The zone failover's taint (rwo-zone-failover): it keeps the suite's pods
+ * off a zone's nodes. Its value is the run's id, so that the run's clean-up,
+ * or a later one, removes exactly the taints that run put.
+ */
+export const ZONE_DOWN_TAINT_KEY = "access-mode-conformance/zone-down";
+
+export function zoneDownTaint(runId: string): V1Taint {
+  return { key: ZONE_DOWN_TAINT_KEY, value: runId, effect: "NoSchedule" };
+}
+
+/** Removes the run's zone-down taint from every node that has it; the nodes it was removed from. */
+export function removeRunTaints(kube: Kube, runId: string): Promise<string[]> {
+  return removeZoneDownTaints(kube, (value) => value === runId);
+}
+
+/** Removes the zone-down taints whose run `ofRun` names (by the taint's value); the nodes they were removed from. */
+export async function removeZoneDownTaints(
+  kube: Kube,
+  ofRun: (runId: string | undefined) => boolean,
+): Promise<string[]> {
+  const nodes = (await kube.core.listNode()).items.filter((node) =>
+    node.spec?.taints?.some((t) => t.key === ZONE_DOWN_TAINT_KEY && ofRun(t.value)),
+  );
+  const removed: string[] = [];
+  for (const node of nodes) {
+    const name = node.metadata?.name ?? "";
+    if (await removeTaint(kube, name, ZONE_DOWN_TAINT_KEY)) removed.push(name);
+  }
+  return removed;
+}
+
 async function editTaints(
   kube: Kube,
   node: string,

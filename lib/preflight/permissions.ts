@@ -18,10 +18,10 @@ export interface Permission {
   why: string;
   /**
    * Needed only on real kubelets (kubelet-level checks), or only when the
-   * preemption, ReadOnlyMany (their seeded volume), workloads or node-failure
-   * scenarios run.
+   * preemption, ReadOnlyMany (their seeded volume), workloads, node-failure
+   * or zone-failover scenarios run.
    */
-  when?: "real-kubelets" | "preemption" | "seeded" | "workloads" | "node-failure";
+  when?: "real-kubelets" | "preemption" | "seeded" | "workloads" | "node-failure" | "zone-down";
   /** Set when the run works without it: what is lost then. */
   optional?: string;
 }
@@ -140,6 +140,13 @@ export const suitePermissions: readonly Permission[] = [
     when: "node-failure",
   },
   {
+    verbs: ["get", "update"],
+    group: "",
+    resource: "nodes",
+    why: "rwo-zone-failover takes a zone down: a NoSchedule taint added to each of its nodes, and removed",
+    when: "zone-down",
+  },
+  {
     verbs: ["get"],
     group: "",
     resource: "persistentvolumeclaims",
@@ -167,8 +174,9 @@ export interface PermissionContext {
   /** Scenario ids the run is to run; empty means all. */
   scenarios: readonly string[];
   /**
-   * The run may fail a node (the user opted in): the node-failure scenarios'
-   * permissions are needed only then, as those scenarios are not applicable otherwise.
+   * The run may fail a node or take a zone down (the user opted in): the
+   * node-failure and zone-failover scenarios' permissions are needed only
+   * then, as those scenarios are not applicable otherwise.
    */
   nodeFaults?: boolean;
 }
@@ -186,13 +194,15 @@ export function neededPermissions(
   const workloads = selected(workloadScenarios.map((s) => s.id));
   const seeded = selected(withStep("seed"));
   const nodeFailure = (context.nodeFaults ?? false) && selected(failoverScenarios.map((s) => s.id));
+  const zoneDown = (context.nodeFaults ?? false) && selected(withStep("zone-down"));
   return permissions.filter(
     (p) =>
       (p.when !== "real-kubelets" || context.fidelity === "full") &&
       (p.when !== "preemption" || preemption) &&
       (p.when !== "workloads" || workloads) &&
       (p.when !== "seeded" || seeded) &&
-      (p.when !== "node-failure" || nodeFailure),
+      (p.when !== "node-failure" || nodeFailure) &&
+      (p.when !== "zone-down" || zoneDown),
   );
 }
 

@@ -1,18 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { buildCertification } from "../report/certification.ts";
-import type { ClaimResult } from "../report/document.ts";
+import type { Certification, CertificationResult, ClaimResult } from "../report/document.ts";
 import type { RunPlan } from "../report/plan.ts";
 import {
   kindAccessSpace,
   kindFailover,
   kindWorkloads,
+  kindZones,
   localFailover,
   recordedEnd,
   recordedPlan,
   recordedRecords,
 } from "../report/testdata/fixture.ts";
 import { allScenarios } from "../scenario/scenarios.ts";
-import type { ScenarioRecord } from "../scenario/types.ts";
+import type { Outcome, ScenarioId, ScenarioRecord, Verdict } from "../scenario/types.ts";
 import { claimTable, evaluateClaims } from "./claims.ts";
 import { loadProfile } from "./load-profile.ts";
 import type { StorageClassClaims, StoredProfile } from "./profile.ts";
@@ -71,7 +72,25 @@ describe("the local profile against a recorded run", () => {
       "amc-shared/rwo-cross-node": "broken",
       "amc-shared/failover/force-delete": "not-checked",
       "amc-shared/failover/out-of-service": "not-checked",
+      // This run predates the zones family, and the zonal class.
+      "amc-block/zone-failover": "not-checked",
+      "amc-local/zone-failover": "not-checked",
+      "amc-shared/zone-failover": "not-checked",
+      "amc-zonal/provisioner": "not-checked",
+      "amc-zonal/access-mode/ReadWriteOnce": "not-checked",
+      "amc-zonal/access-mode/ReadWriteOncePod": "not-checked",
+      "amc-zonal/access-mode/ReadWriteMany": "not-checked",
+      "amc-zonal/access-mode/ReadOnlyMany": "not-checked",
+      "amc-zonal/rwo-cross-node": "not-checked",
+      "amc-zonal/handoff-budget": "not-checked",
+      "amc-zonal/zone-failover": "not-checked",
     });
+    expect(claims.find((c) => c.id === "amc-zonal/zone-failover")?.reason).toBe(
+      "the run did not test amc-zonal",
+    );
+    expect(claims.find((c) => c.id === "amc-block/zone-failover")?.reason).toBe(
+      "rwo-zone-failover @ amc-block: not in this run's plan (left out with --scenario)",
+    );
   });
 
   it("shows the evidence the broken claim rests on", () => {
@@ -210,6 +229,7 @@ describe("claims", () => {
       ...claimTable.fencing.deciders,
       ...Object.values(claimTable.rollout.deciders).flat(),
       ...Object.values(claimTable["read-only-many"].deciders).flat(),
+      ...claimTable["zone-failover"].deciders,
     ].map((d) => d.scenario);
     // The raw block twins decide the access-mode claims of blockAccessModes, by their base scenario's rule.
     const blockTwins = Object.values(modes)
@@ -489,5 +509,182 @@ describe("ReadOnlyMany claims", () => {
       }),
     );
     expect(listed.find((c) => c.id === "amc-local/access-mode/ReadOnlyMany")?.status).toBe("held");
+  });
+});
+
+/** The kind profile's zone failover claims against the zones recorded on kind (5 classes, two zones). */
+describe("zone failover claims on kind", () => {
+  it("hold: none for the zonal and node-local classes, within the budget for the others", async () => {
+    const claims = claimsOf(await loadProfile("profiles/kind.yaml"), kindZones.records, kindZones.plan);
+    const zones = claims.filter((c) => c.kind === "zone-failover");
+    expect(Object.fromEntries(zones.map((c) => [c.id, c.status]))).toEqual({
+      "amc-block/zone-failover": "held",
+      "amc-local/zone-failover": "held",
+      "amc-shared/zone-failover": "held",
+      "amc-zonal/zone-failover": "held",
+      "standard/zone-failover": "held",
+    });
+    const block = zones.find((c) => c.id === "amc-block/zone-failover");
+    expect(block?.evidence.map((e) => [e.scenario, e.judgement, e.outcome, e.handoffMs])).toEqual([
+      ["rwo-zone-failover", "agrees", "admitted", 5567],
+      ["rwo-cross-zone", "agrees", "multi-attach-blocked", undefined],
+    ]);
+    expect(zones.find((c) => c.id === "amc-zonal/zone-failover")?.evidence.map((e) => e.outcome)).toEqual([
+      "node-affinity-conflict",
+      "node-affinity-conflict",
+    ]);
+  });
+});
+
+/** Zone failover claims against hand-made results of the zones family (rwo-zone-failover, rwo-cross-zone). */
+describe("zone failover claims", () => {
+  const base = buildCertification(recordedPlan, recordedRecords, recordedEnd);
+  const blockClass = base.storageClasses.find((c) => c.name === "amc-block");
+  if (!blockClass) throw new Error("the recorded run tested no amc-block");
+  /** The recorded run's certification with the zonal class tested, and only these results. */
+  const certWith = (...results: CertificationResult[]): Certification => ({
+    ...base,
+    storageClasses: [
+      ...base.storageClasses,
+      { ...blockClass, name: "amc-zonal", provisioner: "amc-zonal.csi.test" },
+    ],
+    results,
+  });
+  const result = (
+    scenario: ScenarioId,
+    outcome: Outcome,
+    { verdict = "conforms", handoffMs }: { verdict?: Verdict; handoffMs?: number } = {},
+  ): CertificationResult => ({
+    scenario,
+    title: scenario,
+    accessMode: "ReadWriteOnce",
+    storageClass: "amc-zonal",
+    status: "run",
+    verdict,
+    reason: `${scenario}: ${outcome}`,
+    observed: { outcome, summary: `pod-b ${outcome}` },
+    checks: [],
+    ...(handoffMs === undefined
+      ? {}
+      : {
+          timings: {
+            startedAt: "2026-12-02T10:00:00.000Z",
+            finishedAt: "2026-12-02T10:01:00.000Z",
+            handoffMs,
+            steps: [],
+          },
+        }),
+  });
+  const zoneFailover = (cert: Certification, claimed: string) =>
+    evaluateClaims(
+      profileWith({
+        name: "amc-zonal",
+        accessModes: ["ReadWriteOnce"],
+        rwoCrossNode: "attach-exclusive",
+        zoneFailover: claimed,
+      }),
+      cert,
+    ).results.find((c) => c.id === "amc-zonal/zone-failover");
+
+  const refusedElsewhere = result("rwo-cross-zone", "node-affinity-conflict");
+  const waiting = result("rwo-zone-failover", "node-affinity-conflict", { verdict: "finding" });
+
+  it("holds none when the replacement and a pod in another zone are both refused by node affinity", () => {
+    const claim = zoneFailover(certWith(waiting, refusedElsewhere), "none");
+    expect(claim).toMatchObject({
+      kind: "zone-failover",
+      claim: "does not fail over to another zone: a workload whose zone is down waits for it",
+      status: "held",
+      decidedBy: {
+        scenarios: ["rwo-zone-failover", "rwo-cross-zone"],
+        fields: ["observed.outcome", "timings.handoffMs"],
+      },
+    });
+    expect(claim?.reason).toBe(
+      "rwo-zone-failover @ amc-zonal: refused: volume node affinity conflict; rwo-cross-zone @ amc-zonal: refused: volume node affinity conflict",
+    );
+    // rwo-cross-zone can only break it: without it the claim holds on rwo-zone-failover alone.
+    expect(zoneFailover(certWith(waiting), "none")?.status).toBe("held");
+  });
+
+  it("breaks none when the replacement ran elsewhere, or a pod in another zone was not refused", () => {
+    const ranElsewhere = zoneFailover(
+      certWith(result("rwo-zone-failover", "admitted", { handoffMs: 4100 }), refusedElsewhere),
+      "none",
+    );
+    expect(ranElsewhere?.status).toBe("broken");
+    expect(ranElsewhere?.reason).toBe(
+      "rwo-zone-failover @ amc-zonal: expected refused: volume node affinity conflict, observed admitted: pod-b admitted",
+    );
+    const attachable = zoneFailover(
+      certWith(waiting, result("rwo-cross-zone", "multi-attach-blocked")),
+      "none",
+    );
+    expect(attachable?.status).toBe("broken");
+    expect(attachable?.reason).toMatch(
+      /^rwo-cross-zone @ amc-zonal: expected refused: volume node affinity conflict, observed blocked by Multi-Attach/,
+    );
+  });
+
+  it("holds a budget the replacement in another zone met, with the time as evidence", () => {
+    const claim = zoneFailover(
+      certWith(
+        result("rwo-zone-failover", "admitted", { handoffMs: 41_200 }),
+        result("rwo-cross-zone", "multi-attach-blocked"),
+      ),
+      "90s",
+    );
+    expect(claim?.claim).toBe("fails over to another zone within 90s when its zone goes down");
+    expect(claim?.status).toBe("held");
+    expect(claim?.reason).toBe(
+      "rwo-zone-failover @ amc-zonal: ran in another zone 41200 ms after the holder's deletion, within 90s; rwo-cross-zone @ amc-zonal: a pod in another zone was not refused the volume: blocked by Multi-Attach",
+    );
+    expect(claim?.evidence.map((e) => [e.scenario, e.judgement, e.handoffMs])).toEqual([
+      ["rwo-zone-failover", "agrees", 41_200],
+      ["rwo-cross-zone", "agrees", undefined],
+    ]);
+  });
+
+  it("breaks a budget the replacement exceeded, and does not decide one without a time", () => {
+    const slow = zoneFailover(
+      certWith(result("rwo-zone-failover", "admitted", { handoffMs: 125_000 })),
+      "2m",
+    );
+    expect(slow?.status).toBe("broken");
+    expect(slow?.reason).toBe(
+      "rwo-zone-failover @ amc-zonal: ran in another zone 125000 ms after the holder's deletion, over the budget of 2m",
+    );
+    const untimed = zoneFailover(certWith(result("rwo-zone-failover", "admitted")), "2m");
+    expect(untimed?.status).toBe("not-checked");
+    expect(untimed?.reason).toBe(
+      "rwo-zone-failover @ amc-zonal: ran in another zone, but no time from the holder's deletion was recorded",
+    );
+    // A replacement that waited breaks a budget too.
+    expect(zoneFailover(certWith(waiting), "2m")?.status).toBe("broken");
+  });
+
+  it("breaks a budget when a pod in another zone is refused by node affinity: the volume does not reach there", () => {
+    const claim = zoneFailover(
+      certWith(result("rwo-zone-failover", "admitted", { handoffMs: 3_000 }), refusedElsewhere),
+      "90s",
+    );
+    expect(claim?.status).toBe("broken");
+    expect(claim?.reason).toBe(
+      "rwo-cross-zone @ amc-zonal: a pod in another zone was refused: volume node affinity conflict: the volume does not reach another zone (pod-b node-affinity-conflict)",
+    );
+  });
+
+  it("does not check it without a decisive rwo-zone-failover", () => {
+    const inconclusive = result("rwo-zone-failover", "admitted", { verdict: "inconclusive" });
+    const claim = zoneFailover(
+      certWith({ ...inconclusive, observed: undefined, reason: "timed out" }),
+      "none",
+    );
+    expect(claim?.status).toBe("not-checked");
+    expect(claim?.reason).toBe("rwo-zone-failover @ amc-zonal: inconclusive: timed out");
+    expect(zoneFailover(certWith(refusedElsewhere), "none")).toMatchObject({
+      status: "not-checked",
+      reason: "rwo-zone-failover @ amc-zonal: not in this run's plan (left out with --scenario)",
+    });
   });
 });

@@ -21,6 +21,7 @@ import {
   rolloutClaimScenarios,
   type StorageClassClaims,
   type StoredProfile,
+  type ZoneFailover,
 } from "./profile.ts";
 
 /**
@@ -141,6 +142,18 @@ export const claimTable = {
       { scenario: "rwo-node-out-of-service", required: false },
     ] as Decider[],
     fields: ["failover.fencing.status"],
+  },
+  /**
+   * The holder's zone down: its replacement waits (none) or runs in another zone within the budget.
+   * A pod in another zone than the volume's can only break it: refused, the volume does not reach there.
+   */
+  "zone-failover": {
+    deciders: [
+      { scenario: "rwo-zone-failover", required: true },
+      { scenario: "rwo-cross-zone", required: false },
+    ] as Decider[],
+    outcome: { none: "node-affinity-conflict", failover: "admitted" } as Record<"none" | "failover", Outcome>,
+    fields: ["observed.outcome", "timings.handoffMs"],
   },
 } as const;
 
@@ -314,6 +327,48 @@ function judgeFencing(r: CertificationResult): Judgement {
     default:
       return { judgement: "undecided", why: `fencing ${f.fencing.status}: ${f.fencing.detail}` };
   }
+}
+
+/**
+ * A zone failover claim against one of its scenarios. none: the replacement
+ * (rwo-zone-failover) and a pod in another zone (rwo-cross-zone) are both
+ * refused by volume node affinity. A budget: the replacement runs (in another
+ * zone: the holder's is down) within it of the holder's deletion, and a pod
+ * in another zone is not refused by node affinity.
+ */
+function judgeZoneFailover(r: CertificationResult, scenario: ScenarioId, claimed: ZoneFailover): Judgement {
+  const rule = claimTable["zone-failover"];
+  if (claimed === "none") return judgeOutcome(r, rule.outcome.none);
+  if (scenario === "rwo-cross-zone") {
+    if (!decisive(r) || !r.observed) return undecided(r);
+    return r.observed.outcome === rule.outcome.none
+      ? {
+          judgement: "contradicts",
+          why: `a pod in another zone was ${outcomeText[r.observed.outcome]}: the volume does not reach another zone (${r.observed.summary})`,
+        }
+      : {
+          judgement: "agrees",
+          why: `a pod in another zone was not refused the volume: ${outcomeText[r.observed.outcome]}`,
+        };
+  }
+  const outcome = judgeOutcome(r, rule.outcome.failover);
+  if (outcome.judgement !== "agrees") return outcome;
+  const ms = r.timings?.handoffMs;
+  if (ms === undefined) {
+    return {
+      judgement: "undecided",
+      why: "ran in another zone, but no time from the holder's deletion was recorded",
+    };
+  }
+  return ms <= durationMs(claimed)
+    ? {
+        judgement: "agrees",
+        why: `ran in another zone ${ms} ms after the holder's deletion, within ${claimed}`,
+      }
+    : {
+        judgement: "contradicts",
+        why: `ran in another zone ${ms} ms after the holder's deletion, over the budget of ${claimed}`,
+      };
 }
 
 function evidenceOf(r: CertificationResult, judgement: Judgement): ClaimEvidence {
@@ -588,6 +643,27 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
         },
         rule.deciders[key],
         (r) => judgeOutcome(r, rule.outcome[behaviour]),
+      ),
+    );
+  }
+  if (c.zoneFailover !== undefined) {
+    const claimed = c.zoneFailover;
+    const rule = claimTable["zone-failover"];
+    results.push(
+      checkClaim(
+        cert,
+        c.name,
+        {
+          id: `${c.name}/zone-failover`,
+          kind: "zone-failover",
+          claim:
+            claimed === "none"
+              ? "does not fail over to another zone: a workload whose zone is down waits for it"
+              : `fails over to another zone within ${claimed} when its zone goes down`,
+          fields: rule.fields,
+        },
+        rule.deciders,
+        (r, scenario) => judgeZoneFailover(r, scenario, claimed),
       ),
     );
   }

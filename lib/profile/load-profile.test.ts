@@ -23,6 +23,7 @@ describe("loadProfile", () => {
       ["amc-block", "attach-exclusive"],
       ["amc-local", "node-local"],
       ["amc-shared", "attach-exclusive"],
+      ["amc-zonal", "attach-exclusive"],
     ]);
     expect(local.sha256).toMatch(/^[0-9a-f]{64}$/);
     const kind = await loadProfile("profiles/kind.yaml");
@@ -69,7 +70,60 @@ describe("loadProfile", () => {
       ["amc-block", { "out-of-service": "2m", "force-delete": "2m" }, "not-required"],
       ["amc-local", undefined, undefined],
       ["amc-shared", { "out-of-service": "2m", "force-delete": "2m" }, "not-required"],
+      ["amc-zonal", undefined, undefined],
     ]);
+  });
+
+  it("reads the zone failover claims of the shipped profiles", async () => {
+    const kind = await loadProfile("profiles/kind.yaml");
+    expect(kind.profile.storageClasses.map((c) => [c.name, c.zoneFailover])).toEqual([
+      ["standard", "none"],
+      ["amc-block", "120s"],
+      ["amc-local", "none"],
+      ["amc-shared", "120s"],
+      ["amc-zonal", "none"],
+    ]);
+    expect(kind.profile.storageClasses.find((c) => c.name === "amc-zonal")).toEqual({
+      name: "amc-zonal",
+      provisioner: "amc-zonal.csi.test",
+      accessModes: ["ReadWriteOnce", "ReadWriteOncePod", "ReadOnlyMany"],
+      blockAccessModes: ["ReadWriteOnce", "ReadWriteOncePod"],
+      rwoCrossNode: "attach-exclusive",
+      readOnlyMany: { readOnly: "enforced", withoutReadOnly: "writable" },
+      handoffBudget: "60s",
+      zoneFailover: "none",
+    });
+    const local = await loadProfile("profiles/local.yaml");
+    expect(local.profile.storageClasses.map((c) => [c.name, c.zoneFailover])).toEqual([
+      ["amc-block", "60s"],
+      ["amc-local", "none"],
+      ["amc-shared", "60s"],
+      ["amc-zonal", "none"],
+    ]);
+  });
+
+  it("points at a zone failover claim that is neither none nor a duration, or a budget for node-local storage", () => {
+    const profile = (zoneFailover: string, rwoCrossNode = "attach-exclusive") =>
+      [
+        "profile: access-mode-conformance/profile@1",
+        "driver: { name: test }",
+        "storageClasses:",
+        "  - name: disk",
+        "    accessModes: [ReadWriteOnce]",
+        `    rwoCrossNode: ${rwoCrossNode}`,
+        `    zoneFailover: ${zoneFailover}`,
+        "",
+      ].join("\n");
+    expect(parseProfile("p.yaml", profile("90s")).storageClasses[0]?.zoneFailover).toBe("90s");
+    expect(parseProfile("p.yaml", profile("none", "node-local")).storageClasses[0]?.zoneFailover).toBe(
+      "none",
+    );
+    expect(() => parseProfile("p.yaml", profile("never"))).toThrow(
+      /^p\.yaml:7:19: storageClasses\[0\]\.zoneFailover: expected none, or a duration such as 90s or 2m: .* \(got "never"\)$/,
+    );
+    expect(() => parseProfile("p.yaml", profile("2m", "node-local"))).toThrow(
+      "p.yaml:7:19: storageClasses[0].zoneFailover: node-local storage never fails over to another zone (its volume exists on one node only): claim none; disk is claimed node-local",
+    );
   });
 
   it("points at each problem of a failover or fencing claim", async () => {

@@ -123,8 +123,9 @@ function explain(error: ErrorObject, path: Path): { message: string; key?: strin
 
 /**
  * Rules the schema cannot say well: each class once, a handoff budget only
- * where a handoff happens, failover and fencing claims only for storage that
- * can fail over, and a class with failover budgets says whether it fences.
+ * where a handoff happens, failover and fencing claims (and a zone failover
+ * budget) only for storage that can fail over, and a class with failover
+ * budgets says whether it fences.
  */
 function crossChecks(profile: VendorProfile): { path: Path; message: string }[] {
   const problems: { path: Path; message: string }[] = [];
@@ -148,6 +149,12 @@ function crossChecks(profile: VendorProfile): { path: Path; message: string }[] 
           message: `storageClasses[${i}].${key}: node-local storage never fails over (its volume exists on the failed node only, a finding the node-failure scenarios report); ${c.name} is claimed node-local`,
         });
       }
+    }
+    if (c.zoneFailover !== undefined && c.zoneFailover !== "none" && c.rwoCrossNode === "node-local") {
+      problems.push({
+        path: ["storageClasses", i, "zoneFailover"],
+        message: `storageClasses[${i}].zoneFailover: node-local storage never fails over to another zone (its volume exists on one node only): claim none; ${c.name} is claimed node-local`,
+      });
     }
     if (c.failover !== undefined && c.fencing === undefined && c.rwoCrossNode !== "node-local") {
       problems.push({

@@ -52,7 +52,17 @@ export interface StorageClassClaims {
   rollout?: RolloutClaims;
   /** What a pod can do with a ReadOnlyMany volume, mounted readOnly or not. */
   readOnlyMany?: ReadOnlyManyClaims;
+  /**
+   * When the zone of a workload's node goes down: "none", it does not fail
+   * over to another zone (its volume stays in its zone, or on its node); a
+   * duration as written ("90s", "2m"), its replacement runs in another zone
+   * within that time of the holder's deletion.
+   */
+  zoneFailover?: ZoneFailover;
 }
+
+/** "none", or a duration as written ("90s"): see StorageClassClaims.zoneFailover. */
+export type ZoneFailover = "none" | (string & {});
 
 /**
  * readOnly: a pod that mounts the claim readOnly cannot write (enforced) or

@@ -1,6 +1,6 @@
 import type { NodeFaultMode } from "../cluster/contract.ts";
 import { failoverScenarios, scenarioById } from "../scenario/scenarios.ts";
-import type { FailoverPath } from "../scenario/types.ts";
+import type { FailoverPath, ScenarioFamily } from "../scenario/types.ts";
 
 /**
  * What one result of a report is about: a scenario on a storage class, and
@@ -61,6 +61,11 @@ export function caseKey(key: CaseKey): string {
   return `${key.scenario}@${key.storageClass}${key.faultMode ? `@${key.faultMode}` : ""}`;
 }
 
+/** A measured handoff's name: its case, "rwo-handoff @ amc-block" (documents before the scenario was written in it: rwo-handoff). */
+export function handoffName(h: { scenario?: string; storageClass: string }): string {
+  return `${h.scenario ?? "rwo-handoff"} @ ${h.storageClass}`;
+}
+
 export function sameCase(a: CaseKey, b: CaseKey): boolean {
   return a.scenario === b.scenario && a.storageClass === b.storageClass && a.faultMode === b.faultMode;
 }
@@ -70,7 +75,7 @@ export interface GroupedScenario {
   id: string;
   accessMode: string;
   volumeMode?: "Block" | undefined;
-  family?: "mixed-modes" | "workloads" | undefined;
+  family?: ScenarioFamily | undefined;
 }
 
 /** One section of the storage matrix: scenarios that belong together, in plan order. */
@@ -82,7 +87,7 @@ export interface MatrixGroup<S extends GroupedScenario> {
 /**
  * The storage matrix, a section per group so that it stays readable as
  * scenarios are added: filesystem volumes, raw block volumes, claims asking
- * for several modes, workloads; each grouped by access mode inside. A plan
+ * for several modes, workloads, zones; each grouped by access mode inside. A plan
  * recorded before the family was written in it (workloads) is grouped by
  * today's scenario table.
  */
@@ -91,6 +96,7 @@ export function matrixGroups<S extends GroupedScenario>(scenarios: readonly S[])
     const family = s.family ?? scenarioById(s.id)?.family;
     if (family === "workloads") return "Workloads: rollouts and rescheduling";
     if (family === "mixed-modes") return "Claims asking for several access modes";
+    if (family === "zones") return "Zones: a pod in another zone, a zone going down";
     return s.volumeMode === "Block" ? "Raw block volumes (volumeMode: Block)" : "Filesystem volumes";
   };
   const groups: MatrixGroup<S>[] = [];

@@ -181,6 +181,7 @@ export function buildCertification(
           ? []
           : [
               {
+                scenario: r.scenario,
                 storageClass: r.storageClass,
                 handoffMs: r.timings.handoffMs,
                 ...(r.timings.detachMs !== undefined ? { detachMs: r.timings.detachMs } : {}),

@@ -105,7 +105,14 @@ export interface Certification {
     findings: string[];
     /** The findings about the cluster's control plane (its Kubernetes), kept apart from the storage's. */
     clusterFindings?: string[];
-    handoffs: { storageClass: string; handoffMs: number; detachMs?: number; attachMs?: number }[];
+    handoffs: {
+      /** Absent in documents before 2026-12-02: rwo-handoff. */
+      scenario?: ScenarioId;
+      storageClass: string;
+      handoffMs: number;
+      detachMs?: number;
+      attachMs?: number;
+    }[];
     /** Every node-failure result that ran a fault, in the results' order. */
     failovers: FailoverSummary[];
   };
@@ -122,7 +129,8 @@ export type ClaimKind =
   | "failover-budget"
   | "fencing"
   | "rollout"
-  | "read-only-many";
+  | "read-only-many"
+  | "zone-failover";
 export type ClaimStatus = "held" | "broken" | "not-checked";
 
 export interface ClaimEvidence {

@@ -12,6 +12,7 @@ import { renderHtml } from "./html.ts";
 import {
   kindAccessSpace,
   kindFailover,
+  kindZones,
   recordedEnd,
   recordedPlan,
   recordedRecords,
@@ -204,6 +205,33 @@ describe("the matrix of the whole access-mode space in Chromium", () => {
         () => false,
       ),
     ).toBe(true);
+  });
+});
+
+describe("the zones in Chromium", () => {
+  it("are a section of their own after the filesystem volumes, and fit a 1366-pixel-wide window", async () => {
+    const zonesPage = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+    zonesPage.on("request", (request) => requests.push(request.url()));
+    const file = join(scratch, "zones.html");
+    await writeFile(file, renderHtml(buildCertification(kindZones.plan, kindZones.records, kindZones.end)));
+    await zonesPage.goto(pathToFileURL(file).href);
+    expect(await zonesPage.locator(".matrix-group h3").allTextContents()).toEqual([
+      "Filesystem volumes",
+      "Zones: a pod in another zone, a zone going down",
+    ]);
+    const cell = (scenario: string, className: string) =>
+      zonesPage
+        .locator(`.matrix-group:nth-of-type(2) td[data-scenario="${scenario}"][data-class="${className}"]`)
+        .innerText();
+    expect(await cell("rwo-cross-zone", "amc-zonal")).toBe("conforms\nnode affinity conflict");
+    expect(await cell("rwo-zone-failover", "amc-zonal")).toMatch(/^FINDING\n/);
+    expect(await cell("rwo-zone-failover", "amc-block")).toMatch(/^conforms\nadmitted/);
+    const widths = await zonesPage.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      window: document.documentElement.clientWidth,
+    }));
+    expect(widths.page).toBeLessThanOrEqual(widths.window);
+    await zonesPage.close();
   });
 });
 

@@ -10,6 +10,7 @@ import {
   caseKey,
   caseName,
   faultModeWords,
+  handoffName,
   isFailoverScenario,
   matrixGroups,
   pathWords,
@@ -517,7 +518,7 @@ ${rows}
       text: `${Math.round(r.timings?.decisionMs ?? 0)} ms`,
     }));
   const handoffs = cert.summary.handoffs.map((x) => ({
-    label: x.storageClass,
+    label: handoffName(x),
     value: x.handoffMs,
     text: seconds(x.handoffMs),
   }));

@@ -3,6 +3,7 @@ import {
   aboutControlPlane,
   caseName,
   faultModeWords,
+  handoffName,
   isFailoverScenario,
   matrixGroups,
   pathWords,
@@ -378,11 +379,11 @@ export function renderMarkdown(cert: Certification, digest?: string): string {
       ? [
           "Holder deleted to volume attached on the other node (detach: holder deleted to old attachment gone; attach: to the new one attached).",
           "",
-          "| class | handoff | detach | attach |",
+          "| case | handoff | detach | attach |",
           "|---|---|---|---|",
           ...cert.summary.handoffs.map(
             (h) =>
-              `| \`${h.storageClass}\` | ${seconds(h.handoffMs)} | ${h.detachMs !== undefined ? `${h.detachMs} ms` : "-"} | ${h.attachMs !== undefined ? `${h.attachMs} ms` : "-"} |`,
+              `| \`${handoffName(h)}\` | ${seconds(h.handoffMs)} | ${h.detachMs !== undefined ? `${h.detachMs} ms` : "-"} | ${h.attachMs !== undefined ? `${h.attachMs} ms` : "-"} |`,
           ),
         ]
       : ["None measured (no attachable class, or no handoff ran)."]),

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ClusterInfo, ClusterNode, NodeFaultMode } from "../cluster/contract.ts";
 import { recordsDir } from "../scenario/records.ts";
 import type { Scenario } from "../scenario/scenarios.ts";
-import type { AccessMode, ScenarioId, StorageProfile } from "../scenario/types.ts";
+import type { AccessMode, ScenarioFamily, ScenarioId, StorageProfile } from "../scenario/types.ts";
 
 /**
  * What a run set out to do, written before its first scenario next to its
@@ -35,7 +35,7 @@ export interface PlannedScenario {
   /** Every access mode the claim asks for, when more than one (the mixed-mode scenarios). */
   accessModes?: AccessMode[];
   /** The scenario's group besides its access mode (Scenario.family). */
-  family?: "mixed-modes" | "workloads";
+  family?: ScenarioFamily;
   /** Block: its claim is a raw block device. */
   volumeMode?: "Block";
   /**

@@ -24,7 +24,9 @@ describe("the end-of-run summary", () => {
     expect(text).toContain(
       "findings:\n  RWO is not enforced across nodes on amc-shared: two pods on two nodes use the same volume",
     );
-    expect(text).toMatch(/handoff times .*\n {2}amc-block: \d+\.\d s \(detach \d+ ms, attach \d+ ms\)/);
+    expect(text).toMatch(
+      /handoff times .*\n {2}rwo-handoff @ amc-block: \d+\.\d s \(detach \d+ ms, attach \d+ ms\)/,
+    );
     expect(text).toContain("16 conforms, 1 finding, 7 not-applicable");
   });
 });

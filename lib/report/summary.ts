@@ -1,5 +1,5 @@
 import { outcomeText } from "../scenario/verdict.ts";
-import { caseName } from "./cases.ts";
+import { caseName, handoffName } from "./cases.ts";
 import type { Certification, CertificationResult } from "./document.ts";
 import { dataWord, fencingWord, recoveryWords, totalText } from "./failover-text.ts";
 import { claimCountsLine, claimWord, countsLine, seconds, verdictWord } from "./markdown.ts";
@@ -41,7 +41,7 @@ export function summarize(cert: Certification): string {
   const header = `scenario results, run ${cert.run.id} on ${cluster.provider} cluster ${cluster.name} (Kubernetes ${cluster.kubernetesVersion}, ${cluster.fidelity} fidelity${fidelity})`;
   const handoffs = summary.handoffs.map(
     (h) =>
-      `  ${h.storageClass}: ${seconds(h.handoffMs)} (detach ${h.detachMs ?? "?"} ms, attach ${h.attachMs ?? "?"} ms)`,
+      `  ${handoffName(h)}: ${seconds(h.handoffMs)} (detach ${h.detachMs ?? "?"} ms, attach ${h.attachMs ?? "?"} ms)`,
   );
   const stalled = stalledRolloutSentences(cert.results);
   const durations = rolloutDurations(cert.results);

@@ -168,6 +168,39 @@ describe("node choice", () => {
     expect(placementGate(one.nodes, "same-node", one)).toBeUndefined();
   });
 
+  it("puts a cross-zone scenario's second pod in another zone, of zonal storage's own key when it has one", () => {
+    expect(chooseNodes(pool.nodes, "cross-zone")).toEqual({
+      first: "worker-a1",
+      second: "worker-b1",
+      reason:
+        "worker-a1 in topology.kubernetes.io/zone=us-east-1a, worker-b1 in topology.kubernetes.io/zone=us-east-1b",
+    });
+    const zonal = chooseNodes(pool.nodes, "cross-zone", { zoneKey: EBS_ZONE, nodeLabels: pool.labels });
+    expect(zonal).toMatchObject({ first: "worker-a1", second: "worker-b1" });
+    expect("reason" in zonal && zonal.reason).toContain(`${EBS_ZONE}=us-east-1b`);
+    // An existing volume in zone b: the first pod goes there, the second to zone a.
+    expect(chooseNodes(pool.nodes, "cross-zone", { reachableFrom: ["worker-b1"] })).toMatchObject({
+      first: "worker-b1",
+      second: "worker-a1",
+    });
+  });
+
+  it("says a cross-zone scenario is not applicable when the nodes are all in one zone", () => {
+    const oneZone = nodePool(all, ["worker-a1", "worker-a2"]);
+    const reason = placementGate(oneZone.nodes, "cross-zone", oneZone);
+    expect(reason).toBe(
+      "the nodes AMC_NODES names are all in one zone (worker-a1: us-east-1a, worker-a2: us-east-1a); a cross-zone scenario needs nodes in two zones; left out: " +
+        oneZone.excluded.map((e) => `${e.name} (${e.why})`).join(", "),
+    );
+    expect(chooseNodes(oneZone.nodes, "cross-zone", oneZone)).toEqual({ notApplicable: reason });
+    // Two zones by the node label, but one by the storage's own key: decided when the nodes are chosen.
+    const sameStorageZone = { "n-a1": { k: "z" }, "n-b1": { k: "z" }, "n-a2": { k: "z" } };
+    expect(chooseNodes(unsorted, "cross-zone", { zoneKey: "k", nodeLabels: sameStorageZone })).toEqual({
+      notApplicable:
+        "no two schedulable nodes are in different zones of k (n-a1: z, n-a2: z, n-b1: z), or none of another zone than the volume's",
+    });
+  });
+
   it("says so when no schedulable node reaches the volume", () => {
     expect(chooseNodes(unsorted, "same-node", { reachableFrom: ["elsewhere"] })).toMatchObject({
       notApplicable: expect.stringContaining("no schedulable node"),

@@ -3,6 +3,8 @@ import type { ClusterNode } from "../cluster/contract.ts";
 import { clusterNodeOf } from "../cluster/contract.ts";
 import { InfrastructureError, UsageError } from "../errors.ts";
 import { unschedulableReason } from "../kube/nodes.ts";
+import { ZONE_LABEL } from "../labels.ts";
+import type { Placement } from "./types.ts";
 
 /**
  * Where the pods go. First the pool: the nodes that take the suite's pods
@@ -86,23 +88,31 @@ export interface PoolFacts {
 
 /**
  * Why a placement cannot be had on this pool at all (before anything is
- * created), or undefined. A cross-node scenario needs two nodes.
+ * created), or undefined. A cross-node scenario needs two nodes; a
+ * cross-zone one, two nodes in different zones (of the `topology.kubernetes.io/zone`
+ * label here: zonal storage's own key is checked when the nodes are chosen).
  */
 export function placementGate(
   nodes: readonly ClusterNode[],
-  placement: "same-node" | "cross-node",
+  placement: Placement,
   facts: PoolFacts = {},
 ): string | undefined {
-  if (placement === "same-node" || nodes.length >= 2) return undefined;
-  const names = nodes.map((n) => n.name).join(", ");
+  if (placement === "same-node") return undefined;
   const others =
     facts.excluded && facts.excluded.length > 0
       ? `; left out: ${facts.excluded.map((e) => `${e.name} (${e.why})`).join(", ")}`
       : "";
-  if (facts.named) return `AMC_NODES names one node (${names}); a cross-node scenario needs two`;
+  if (nodes.length >= 2) {
+    if (placement === "cross-node" || new Set(nodes.map((n) => n.zone)).size >= 2) return undefined;
+    const zones = nodes.map((n) => `${n.name}: ${n.zone ?? "no zone"}`).join(", ");
+    const who = facts.named ? "the nodes AMC_NODES names are" : "the schedulable nodes are";
+    return `${who} all in one zone (${zones}); a cross-zone scenario needs nodes in two zones${others}`;
+  }
+  const names = nodes.map((n) => n.name).join(", ");
+  if (facts.named) return `AMC_NODES names one node (${names}); a ${placement} scenario needs two`;
   return nodes.length === 0
-    ? `the cluster has no schedulable node; a cross-node scenario needs two${others}`
-    : `the cluster has one schedulable node (${names}); a cross-node scenario needs two${others}`;
+    ? `the cluster has no schedulable node; a ${placement} scenario needs two${others}`
+    : `the cluster has one schedulable node (${names}); a ${placement} scenario needs two${others}`;
 }
 
 export interface NodeChoice {
@@ -125,7 +135,7 @@ export interface PlacementFacts extends PoolFacts {
 
 export function chooseNodes(
   nodes: readonly ClusterNode[],
-  placement: "same-node" | "cross-node",
+  placement: Placement,
   facts: PlacementFacts = {},
 ): NodeChoice | { notApplicable: string } {
   const { reachableFrom, zoneKey, named } = facts;
@@ -145,6 +155,7 @@ export function chooseNodes(
   }
   const gate = placementGate(ordered, placement, facts);
   if (gate) return { notApplicable: gate };
+  if (placement === "cross-zone") return crossZonePair(ordered, candidates, facts, `${how}${pinned}`);
   if (zoneKey) return zonalPair(ordered, candidates, zoneKey, facts, `${how}${pinned}`);
   for (const a of candidates) {
     const sameZone = ordered.find((b) => b.name !== a.name && a.zone !== undefined && b.zone === a.zone);
@@ -165,6 +176,38 @@ export function chooseNodes(
     first: first.name,
     second: other.name,
     reason: `${first.name} and ${other.name}${zones}${how}${pinned}`,
+  };
+}
+
+/**
+ * Two nodes in different zones: the first where the volume is (when it
+ * exists), the second in another zone. Zones are those of zonal storage's
+ * own key when it has one (what pins its volumes), else the nodes'
+ * `topology.kubernetes.io/zone`.
+ */
+function crossZonePair(
+  ordered: readonly ClusterNode[],
+  candidates: readonly ClusterNode[],
+  facts: PlacementFacts,
+  notes: string,
+): NodeChoice | { notApplicable: string } {
+  const { zoneKey } = facts;
+  const key = zoneKey ?? ZONE_LABEL;
+  const zoneOf = (node: ClusterNode) => (zoneKey ? facts.nodeLabels?.[node.name]?.[zoneKey] : node.zone);
+  for (const a of candidates) {
+    const zone = zoneOf(a);
+    const b = ordered.find((n) => zone !== undefined && zoneOf(n) !== undefined && zoneOf(n) !== zone);
+    if (b) {
+      return {
+        first: a.name,
+        second: b.name,
+        reason: `${a.name} in ${key}=${zone}, ${b.name} in ${key}=${zoneOf(b)}${notes}`,
+      };
+    }
+  }
+  const zones = ordered.map((n) => `${n.name}: ${zoneOf(n) ?? "none"}`).join(", ");
+  return {
+    notApplicable: `no two schedulable nodes are in different zones of ${key} (${zones}), or none of another zone than the volume's${notes}`,
   };
 }
 

@@ -242,6 +242,10 @@ describe("the steps' wording", () => {
       ],
       [{ do: "read-seed" }, "read the data written before the re-binding from the pods the volume reached"],
       [
+        { do: "zone-down", holder: "a", by: "b" },
+        "take amc-node-a1's zone down (NoSchedule on its nodes), delete pod-a, place pod-b on any node and wait for the decision",
+      ],
+      [
         { do: "write-attempt", readOnly: false },
         "try to write to the volume (the pods mounted it without readOnly)",
       ],

@@ -68,6 +68,8 @@ export function describeStep(step: Step, { names, scenario, storage, nodes }: St
       return `delete ${names[step.from]} and wait for the volume to reach ${names[step.to]}'s node`;
     case "preempt":
       return `place ${names[step.by]} (high priority) and wait for it to preempt ${names[step.holder]}`;
+    case "zone-down":
+      return `take ${nodeFor(nodes, "first")}'s zone down (NoSchedule on its nodes), delete ${names[step.holder]}, place ${names[step.by]} on any node and wait for the decision`;
     case "workload": {
       const strategy = step.strategy ? ` (strategy ${strategyWords[step.strategy]})` : "";
       return `create a ${step.kind === "deployment" ? "Deployment" : "StatefulSet"} of one replica${strategy} on ${nodeFor(nodes, "first")} and wait for its pod`;

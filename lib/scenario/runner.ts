@@ -8,6 +8,7 @@ import {
   removeNamespaces,
   waitForServiceAccount,
 } from "../kube/namespaces.ts";
+import { removeTaint, ZONE_DOWN_TAINT_KEY } from "../kube/taints.ts";
 import { WaitTimeoutError } from "../kube/wait.ts";
 import { CLASS_LABEL, SCENARIO_LABEL } from "../labels.ts";
 import { formatDuration } from "../progress.ts";
@@ -57,6 +58,11 @@ export interface ScenarioInput {
    * it the clean-up is awaited here, and is in the record.
    */
   cleanups?: BackgroundCleanups;
+  /**
+   * Why the caller will not let the scenario run on this cluster (a
+   * disruptive one without its opt-in): the case is not applicable, with it.
+   */
+  refused?: string;
 }
 
 export interface ScenarioResult {
@@ -93,12 +99,13 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     timings: {},
     createdAtMs: {},
     priorityClasses: [],
+    taintedNodes: [],
   };
   const steps: StepTiming[] = [];
   const cleanupNotes: string[] = [];
   const startedAt = new Date();
   const expectation = scenario.expect(storage);
-  const gate = scenarioGate(scenario, cluster.fidelity, pool);
+  const gate = input.refused ?? scenarioGate(scenario, cluster.fidelity, pool);
   let namespace = "";
   /** The scenario's second namespace (rwop-preemption-namespaces), removed with the first. */
   let neighbourNamespace = "";
@@ -232,7 +239,9 @@ async function cleanUp(options: {
 }): Promise<string[]> {
   const { kube, namespaces, controllers, label, timeouts, state } = options;
   const started = Date.now();
-  // PriorityClasses first: they are cluster-scoped, and the namespace's deletion may fail.
+  // A zone taken down comes back first: other pods may be waiting for it. Then PriorityClasses:
+  // they are cluster-scoped, and the namespace's deletion may fail.
+  for (const node of state.taintedNodes) await removeTaint(kube, node, ZONE_DOWN_TAINT_KEY);
   for (const name of state.priorityClasses) {
     await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
   }

@@ -3,7 +3,9 @@ import type {
   BlockScenarioId,
   Expectation,
   FailoverPath,
+  Placement,
   RolloutStrategy,
+  ScenarioFamily,
   ScenarioId,
   StorageProfile,
   WorkloadKind,
@@ -74,7 +76,15 @@ export type Step =
    * In a second namespace of the run: a claim with the same name as the
    * scenario's, and its holder at low priority on the first node, admitted.
    */
-  | { do: "neighbour" };
+  | { do: "neighbour" }
+  /**
+   * Zone failover: taint every node of the holder's zone NoSchedule (the
+   * taint the clean-up removes), delete the holder, wait until it is gone
+   * (and its attachment, on attachable storage), then place pod `by` on any
+   * node of the pool and wait for the control plane's decision, timed from
+   * the holder's deletion.
+   */
+  | { do: "zone-down"; holder: PodSlot; by: PodSlot };
 
 export type ExpectationOrNot = Expectation | { notApplicable: string } | { inconclusive: string };
 
@@ -88,7 +98,13 @@ export interface Scenario {
    * controllers (suites/workloads.e2e.test.ts); the node-failure family is
    * `failover`'s.
    */
-  family?: "workloads" | "mixed-modes";
+  family?: ScenarioFamily;
+  /**
+   * Set when the scenario disrupts more than its own objects (it taints the
+   * nodes of a zone): it runs in the disruptive project, one case at a time,
+   * and on a cluster the suite does not own only with the opt-in. What it does.
+   */
+  disrupts?: string;
   /** Set when the scenario tests the control plane, not the storage: its verdicts are reported apart. */
   subject?: "control-plane";
   accessMode: AccessMode;
@@ -96,7 +112,7 @@ export interface Scenario {
   accessModes?: readonly AccessMode[];
   /** Block: the claim is a raw block device, and the pods get it as a device (blockScenarios). */
   volumeMode?: "Block";
-  placement: "same-node" | "cross-node";
+  placement: Placement;
   /** Set when every step that decides this scenario needs real kubelets: the reason. */
   needsKubelet?: string;
   steps: readonly Step[];
@@ -156,6 +172,31 @@ const pinnedToOneNode: Expectation = {
     "the volume exists on one node only, whatever its access modes: the scheduler refuses every other node (PV node affinity)",
 };
 
+/** What a second pod on another node of a ReadWriteOnce volume meets, by storage family. */
+function rwoAcrossNodes(storage: StorageProfile): ExpectationOrNot {
+  switch (storage.family) {
+    case "attachable":
+      return {
+        outcome: "multi-attach-blocked",
+        because:
+          "the attach/detach controller keeps a ReadWriteOnce volume attached to one node and reports Multi-Attach for another",
+      };
+    case "node-local":
+      return {
+        outcome: "node-affinity-conflict",
+        because:
+          "the volume exists on one node only; the scheduler refuses every other node (PV node affinity)",
+      };
+    case "shared":
+      return admitted(
+        "nothing enforces ReadWriteOnce across nodes for storage without attach: the attach/detach controller skips it and no node affinity pins it",
+        `RWO is not enforced across nodes on ${storage.className}: two pods on two nodes use the same volume`,
+      );
+    case "unknown":
+      return unknownFamily(storage);
+  }
+}
+
 export const scenarios: readonly Scenario[] = [
   {
     id: "rwo-same-node",
@@ -172,29 +213,7 @@ export const scenarios: readonly Scenario[] = [
     accessMode: "ReadWriteOnce",
     placement: "cross-node",
     steps: pairSteps("second"),
-    expect: (storage) => {
-      switch (storage.family) {
-        case "attachable":
-          return {
-            outcome: "multi-attach-blocked",
-            because:
-              "the attach/detach controller keeps a ReadWriteOnce volume attached to one node and reports Multi-Attach for another",
-          };
-        case "node-local":
-          return {
-            outcome: "node-affinity-conflict",
-            because:
-              "the volume exists on one node only; the scheduler refuses every other node (PV node affinity)",
-          };
-        case "shared":
-          return admitted(
-            "nothing enforces ReadWriteOnce across nodes for storage without attach: the attach/detach controller skips it and no node affinity pins it",
-            `RWO is not enforced across nodes on ${storage.className}: two pods on two nodes use the same volume`,
-          );
-        case "unknown":
-          return unknownFamily(storage);
-      }
-    },
+    expect: (storage) => rwoAcrossNodes(storage),
   },
   {
     id: "rwo-handoff",
@@ -600,6 +619,75 @@ export const workloadScenarios: readonly Scenario[] = [
   },
 ];
 
+/** Zonal storage: a pod in another zone than its volume's is refused by the scheduler. */
+const zonalRefusal = (storage: StorageProfile): Expectation => ({
+  outcome: "node-affinity-conflict",
+  because: `the volume lives in one zone (PV node affinity on ${storage.zoneKey}): the scheduler refuses every node of another zone`,
+});
+
+/** What a zone going down leaves the holder's replacement, by storage: it runs in another zone, or waits. */
+function zoneFailover(storage: StorageProfile): ExpectationOrNot {
+  const noFailover = (because: string): Expectation => ({
+    outcome: "node-affinity-conflict",
+    because,
+    finding: `no zone failover for ${storage.className}: a pod whose zone is down cannot use its volume in another zone`,
+  });
+  if (storage.zoneKey) {
+    return noFailover(
+      `the volume lives in one zone (PV node affinity on ${storage.zoneKey}): with that zone's nodes unschedulable, the scheduler refuses every node of the others`,
+    );
+  }
+  switch (storage.family) {
+    case "attachable":
+      return admitted(
+        "the volume is not confined to a zone: once the holder is gone it is detached, and attached to the replacement's node in another zone",
+      );
+    case "node-local":
+      return noFailover(
+        "the volume exists on one node only: with that node's zone unschedulable, the scheduler refuses every other node (PV node affinity)",
+      );
+    case "shared":
+      return admitted("the volume is reachable from every node: the replacement runs in another zone");
+    case "unknown":
+      return unknownFamily(storage);
+  }
+}
+
+/**
+ * The zones family: a pod in another zone than its volume's, and the
+ * holder's zone going down (as upstream's regional-disk test takes a zone
+ * down: a NoSchedule taint on each of its nodes).
+ */
+export const zoneScenarios: readonly Scenario[] = [
+  {
+    id: "rwo-cross-zone",
+    title: "RWO: a second pod in another zone",
+    family: "zones",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-zone",
+    steps: pairSteps("second"),
+    expect: (storage) => (storage.zoneKey ? zonalRefusal(storage) : rwoAcrossNodes(storage)),
+  },
+  {
+    id: "rwo-zone-failover",
+    title: "RWO: the holder's zone goes down (its nodes unschedulable) and the holder is deleted",
+    family: "zones",
+    disrupts:
+      "it taints every node of one zone NoSchedule while it runs (the suite's pods are kept out of that zone; other pods already running there stay)",
+    accessMode: "ReadWriteOnce",
+    placement: "cross-zone",
+    steps: [
+      { do: "claim" },
+      { do: "pod", pod: "a", node: "first" },
+      { do: "admitted", pod: "a" },
+      { do: "write-token", pod: "a" },
+      { do: "zone-down", holder: "a", by: "b" },
+      { do: "read-token", pod: "b" },
+    ],
+    expect: (storage) => zoneFailover(storage),
+  },
+];
+
 /**
  * What a node failure leads to on each storage family, on each path: whether
  * the workload runs elsewhere, and the finding when that is worth reporting.
@@ -668,6 +756,7 @@ export const allScenarios: readonly Scenario[] = [
   ...blockScenarios,
   ...mixedModeScenarios,
   ...workloadScenarios,
+  ...zoneScenarios,
   ...failoverScenarios,
 ];
 

@@ -28,6 +28,18 @@ export type BlockScenarioId =
   | "rwop-preemption-block"
   | "rwx-cross-node-block";
 
+/**
+ * The scenario families that are not one access mode's: claims asking for
+ * several modes, what workloads hit, and zones.
+ */
+export type ScenarioFamily = "mixed-modes" | "workloads" | "zones";
+
+/**
+ * Where a scenario's pods go: both on one node, on two nodes (of one zone
+ * where there is such a pair), or on two nodes in different zones.
+ */
+export type Placement = "same-node" | "cross-node" | "cross-zone";
+
 export type ScenarioId =
   | BlockScenarioId
   | "rwo-same-node"
@@ -43,6 +55,8 @@ export type ScenarioId =
   | "rox-cross-node-writable"
   | "mixed-rwo-rwx-cross-node"
   | "mixed-rwo-rox"
+  | "rwo-cross-zone"
+  | "rwo-zone-failover"
   | "rwo-rollout"
   | "rwo-rollout-recreate"
   | "rwo-rollout-no-surge"
@@ -89,6 +103,12 @@ export interface StorageProfile {
   familyReason: string;
   /** What a probe volume (ReadWriteOnce) showed, or why none could be provisioned. */
   probe: ProbeResult;
+  /**
+   * Zonal storage: the topology key its volumes are pinned by (a zone, which
+   * spans several nodes), read from the probe volume's node affinity
+   * (family.ts zoneKeyOf). Unset for storage no zone confines.
+   */
+  zoneKey?: string;
 }
 
 export type ProbeResult =

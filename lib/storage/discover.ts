@@ -12,7 +12,7 @@ import { runLabels } from "../run.ts";
 import { isFinalProvisioningFailure } from "../scenario/classify.ts";
 import { type NodePool, nodePool } from "../scenario/nodes.ts";
 import type { ProbeResult, StorageProfile } from "../scenario/types.ts";
-import { storageFamily, volumeReach, volumeSourceOf } from "./family.ts";
+import { storageFamily, volumeReach, volumeSourceOf, zoneKeyOf } from "./family.ts";
 
 /**
  * What the suites need to know about the cluster before any scenario: the
@@ -173,15 +173,18 @@ export async function profileStorageClasses(
           probe,
           nodeLabels: nodes.labels,
         });
-        say("discovery", `${className}: ${family} (${reason})`);
+        const zoneKey = zoneKeyOf(family, probe, nodes.labels);
+        const zonal = zoneKey ? `; zonal: its volumes are pinned to a zone by ${zoneKey}` : "";
+        say("discovery", `${className}: ${family} (${reason})${zonal}`);
         return {
           className,
           provisioner,
           volumeBindingMode: storageClass.volumeBindingMode ?? "Immediate",
           ...(csiDriver ? { csiDriver } : {}),
           family,
-          familyReason: reason,
+          familyReason: `${reason}${zonal}`,
           probe,
+          ...(zoneKey ? { zoneKey } : {}),
         } satisfies StorageProfile;
       }),
     );

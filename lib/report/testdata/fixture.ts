@@ -50,6 +50,11 @@ export const kindWorkloads = recordedRun("kind-workloads");
  * rollout, 4 classes x 21 scenarios: every group of the matrix.
  */
 export const kindAccessSpace = recordedRun("kind-access-space");
+/**
+ * The zones on kind (2026-12-02, --scenario rwo-cross-node,rwo-cross-zone,rwo-zone-failover):
+ * 5 classes x 3 scenarios, on a cluster with two workers in amc-zone-a and one in amc-zone-b.
+ */
+export const kindZones = recordedRun("kind-zones");
 /** rwop-preemption and rwop-preemption-namespaces on the local cluster: 3 classes x 2 scenarios. */
 export const localPreemptionNamespaces = recordedRun("local-preemption-namespaces");
 /** The node-failure scenarios on the local cluster (simulated nodes): 3 classes x 3 scenarios x 2 fault modes, powered-off not applicable. */

@@ -1,5 +1,5 @@
 import { renderClaim, toYaml } from "../../manifests.ts";
-import { volumeReach, zoneKeyOf } from "../../storage/family.ts";
+import { volumeReach } from "../../storage/family.ts";
 import { provisioningRefusal } from "../classify.ts";
 import { chooseNodes } from "../nodes.ts";
 import { claimModes } from "../scenarios.ts";
@@ -38,7 +38,8 @@ export const claim: StepCode<"claim"> = async (context) => {
 
 /**
  * Chooses the scenario's nodes: those the volume reaches (when it exists
- * already), in one zone for zonal storage. None that fit: not applicable.
+ * already), in one zone for zonal storage (unless the scenario crosses
+ * zones). None that fit: not applicable.
  */
 export async function chooseNodesFor(context: StepContext, volume: string | undefined): Promise<void> {
   const { kube, storage, scenario, pool } = context;
@@ -47,7 +48,7 @@ export async function chooseNodesFor(context: StepContext, volume: string | unde
     const pv = await kube.core.readPersistentVolume({ name: volume });
     reachableFrom = volumeReach(pv, pool.labels).reachableFrom;
   }
-  const zoneKey = zoneKeyOf(storage.family, storage.probe, pool.labels);
+  const { zoneKey } = storage;
   const choice = chooseNodes(pool.nodes, scenario.placement, {
     named: pool.named,
     excluded: pool.excluded,

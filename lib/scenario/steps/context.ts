@@ -65,6 +65,8 @@ export interface RunState {
   createdAtMs: Partial<Record<PodSlot, number>>;
   /** The run's PriorityClasses, cluster-scoped: the clean-up removes them. */
   priorityClasses: string[];
+  /** The nodes the zone failover tainted (zone-down.ts): the clean-up removes the run's taint from them first. */
+  taintedNodes: string[];
   /** The workloads family's Deployment or StatefulSet, and the pod it ran first (pod A). */
   workload?: { kind: WorkloadKind; name: string; oldPod: { name: string; uid: string; node: string } };
 }

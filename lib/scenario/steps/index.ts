@@ -11,6 +11,7 @@ import { preempt } from "./preempt.ts";
 import { roll } from "./roll.ts";
 import { seed } from "./seed.ts";
 import { workload } from "./workload.ts";
+import { zoneDown } from "./zone-down.ts";
 
 /** Every step kind's code, one module each: the runner (runner.ts) interprets a scenario's steps through here. */
 const stepCode: { [K in Step["do"]]: StepCode<K> } = {
@@ -28,6 +29,7 @@ const stepCode: { [K in Step["do"]]: StepCode<K> } = {
   workload,
   roll,
   neighbour,
+  "zone-down": zoneDown,
 };
 
 /** Runs one step; false when the scenario ends here. */

@@ -1,6 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import pRetry from "p-retry";
 import { apiErrorMessage } from "../../kube/errors.ts";
+import { HOSTNAME_LABEL } from "../../labels.ts";
 import { hostnameOf, renderPod, renderPriorityClass, toYaml } from "../../manifests.ts";
 import { runAnnotations } from "../../run.ts";
 import { nodeFor } from "../record.ts";
@@ -17,11 +18,11 @@ export const pod: StepCode<"pod"> = async (context, step) => {
   return true;
 };
 
-/** Creates the slot's pod on `node`, keeps its manifest and when the API answered. */
+/** Creates the slot's pod on `node` (or any of several nodes), keeps its manifest and when the API answered. */
 export async function createPod(
   context: StepContext,
   slot: PodSlot,
-  node: string,
+  node: string | readonly string[],
   options: { priority?: "low" | "high"; bypassScheduler?: boolean; readOnly?: boolean },
 ): Promise<void> {
   const { kube, namespace, names, state } = context;
@@ -31,8 +32,9 @@ export async function createPod(
     labels: context.labels,
     claimName: names.claim,
     image: context.run.image,
-    node,
-    ...hostnameOf(node, context.pool.labels),
+    ...(typeof node === "string"
+      ? { node, ...hostnameOf(node, context.pool.labels) }
+      : { anyOf: node.map((n) => context.pool.labels[n]?.[HOSTNAME_LABEL] ?? n) }),
     ...(options.bypassScheduler ? { bypassScheduler: true } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(context.scenario.volumeMode ? { volumeMode: context.scenario.volumeMode } : {}),

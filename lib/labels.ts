@@ -18,6 +18,13 @@ export const CLASS_LABEL = "access-mode-conformance/storage-class";
 export const OWNER_ANNOTATION = "access-mode-conformance/owner";
 export const STARTED_ANNOTATION = "access-mode-conformance/started-at";
 
+/**
+ * On a PersistentVolume the run keeps for a while (Retain, while a seeded
+ * volume is re-bound: lib/scenario/steps/seed.ts): the reclaim policy it had,
+ * which a clean-up gives back if the run could not (deleteNamespaceAndWait).
+ */
+export const RECLAIM_POLICY_ANNOTATION = "access-mode-conformance/reclaim-policy";
+
 /** Kubernetes' well-known node labels. */
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 export const HOSTNAME_LABEL = "kubernetes.io/hostname";

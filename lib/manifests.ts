@@ -103,8 +103,11 @@ export function renderPod(options: PodOptions): V1Pod {
     spec.affinity = {
       nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [term] } },
     };
-  } else if (options.bypassScheduler) spec.nodeName = options.node;
-  else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node ?? "" };
+  } else {
+    if (!options.node) throw new Error(`pod ${options.name}: neither a node nor nodes to choose from`);
+    if (options.bypassScheduler) spec.nodeName = options.node;
+    else spec.nodeSelector = { [HOSTNAME_LABEL]: options.nodeHostname ?? options.node };
+  }
   if (options.priorityClassName) spec.priorityClassName = options.priorityClassName;
   // `sleep` runs as PID 1 and ignores SIGTERM: without this every deletion waits 30 s.
   spec.terminationGracePeriodSeconds = 1;

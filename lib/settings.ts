@@ -22,8 +22,8 @@ export interface ClusterSettings {
   kubeconfig?: string;
   context?: string;
   /**
-   * AMC_LOCAL_CLASS_COPIES: how many copies of its three storage classes a
-   * local cluster the run creates carries (unset: one, the three themselves),
+   * AMC_LOCAL_CLASS_COPIES: how many copies of its three families' storage
+   * classes a local cluster the run creates carries (unset: one, the four classes themselves),
    * each with a CSI driver of its own; for measuring how the suite scales with classes.
    */
   localClassCopies?: number;
@@ -87,7 +87,8 @@ export interface FailoverSettings {
    * AMC_ALLOW_NODE_FAULTS=1 with AMC_NODE_FAIL_COMMAND and AMC_NODE_RESTORE_COMMAND
    * (shell commands; {node} is the node's name, also in $AMC_NODE) and AMC_NODE_FAULT_MODE
    * (what the fail command does, default powered-off): the opt-in to fail a node of an
-   * existing cluster (provider kubeconfig).
+   * existing cluster (provider kubeconfig), and to take one of its zones
+   * down (rwo-zone-failover's NoSchedule taint, which needs no command).
    */
   allowNodeFaults: boolean;
   failCommand?: string;

@@ -1,5 +1,6 @@
 import * as allure from "allure-js-commons";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { providerOf } from "../clusters/registry.ts";
 import { connect } from "../lib/kube/client.ts";
 import { ZONE_DOWN_TAINT_KEY } from "../lib/kube/taints.ts";
 import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
@@ -31,9 +32,10 @@ const kube = connect(cluster.kubeconfigPath);
 const timeouts = timeoutsOf(settings);
 const scenarios = selectScenarios(filter).filter((s) => s.disrupts);
 
-/** Why the zone may not be taken down here, or undefined. */
+/** Why the zone may not be taken down here, or undefined: a provider whose clusters are not the suite's needs the opt-in. */
 function refusal(disrupts: string): string | undefined {
-  if (cluster.provider !== "kubeconfig" || settings.failover.allowNodeFaults) return undefined;
+  if (providerOf(cluster.provider).facts.nodeFaults !== "opt-in" || settings.failover.allowNodeFaults)
+    return undefined;
   return `not run on a cluster the suite does not own without the opt-in: ${disrupts}; set AMC_ALLOW_NODE_FAULTS=1 to allow it`;
 }
 

@@ -187,7 +187,7 @@ describe.runIf(cluster.provider === "local").concurrent("amc", () => {
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      "lib/profile/testdata/missing-class.yaml:9:11: storage class amc-does-not-exist does not exist on the cluster; it has: amc-block, amc-local, amc-shared",
+      "lib/profile/testdata/missing-class.yaml:9:11: storage class amc-does-not-exist does not exist on the cluster; it has: amc-block, amc-local, amc-shared, amc-zonal",
     );
     expect(await exists(join(reportDir, "certification.json"))).toBe(false);
   });
@@ -387,7 +387,8 @@ describe.runIf(cluster.provider === "local").concurrent("amc under faults", () =
 
   it("says a set-up failure first, not under vitest's banners: amc and plain vitest", async () => {
     const reportDir = await newReportDir();
-    const problem = "unknown storage class(es): nosuch; the cluster has: amc-block, amc-local, amc-shared";
+    const problem =
+      "unknown storage class(es): nosuch; the cluster has: amc-block, amc-local, amc-shared, amc-zonal";
     const amcRun = await runAmc([
       "run",
       "--scenario",
@@ -420,9 +421,9 @@ describe.runIf(cluster.provider === "local").concurrent("amc under faults", () =
       AMC_STORAGE_CLASSES: "amc-block",
       AMC_REPORT_DIR: await newReportDir(),
     });
-    // One case runs; the RWOP, RWX, ROX, mixed-modes and workloads files each say in a skipped case that
-    // nothing of theirs was selected.
-    expect(result.stdout).toMatch(/Tests .*1 passed.*5 skipped/);
+    // One case runs; the RWOP, RWX, ROX, mixed-modes, workloads and zones files each say in a skipped
+    // case that nothing of theirs was selected.
+    expect(result.stdout).toMatch(/Tests .*1 passed.*6 skipped/);
     expect(result.code).toBe(0);
   });
 });

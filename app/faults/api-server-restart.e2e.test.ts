@@ -49,7 +49,7 @@ import { ApiProxy } from "./api-proxy.ts";
 const name = `amc-fault-${randomBytes(2).toString("hex")}`;
 const amc = fileURLToPath(new URL("../../bin/amc.js", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "amc-fault-"));
-/** Three scenarios that wait on the scheduler, the attach/detach controller and the CSI sidecars, x the three classes. */
+/** Three scenarios that wait on the scheduler, the attach/detach controller and the CSI sidecars, x the cluster's classes. */
 const chosen = scenarios.filter((s) => ["rwo-cross-node", "rwop-same-node", "rwo-handoff"].includes(s.id));
 
 let handle: ClusterHandle;

@@ -59,7 +59,10 @@ export class ControllerService {
     }
   }
 
-  /** The node a pinned volume goes to: the provisioner's preferred topology first (the selected node under WaitForFirstConsumer). */
+  /**
+   * The segment a pinned volume goes to (a node, or a zone for zonal storage):
+   * the provisioner's preferred topology first (the selected node's under WaitForFirstConsumer).
+   */
   private placement(request: CreateVolumeRequest): Record<string, string> | undefined {
     const key = this.config.topologyKey;
     if (!key) return undefined;
@@ -69,7 +72,7 @@ export class ControllerService {
     if (!node) {
       throw new CsiError(
         "INVALID_ARGUMENT",
-        `driver ${this.config.name} pins every volume to one node but the request names no ${key} topology`,
+        `driver ${this.config.name} pins every volume by ${key} but the request names no ${key} topology`,
       );
     }
     return { [key]: node };

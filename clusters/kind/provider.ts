@@ -105,6 +105,12 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
   const settings = await resolveImages(options.images ?? {});
   try {
     if (exists) {
+      // An older amc's cluster has another layout (two workers in one zone): it cannot be made this one.
+      if (existing.length !== workerCount + 1) {
+        throw new UsageError(
+          `kind cluster "${options.name}" has ${existing.length} node(s); this amc's has ${workerCount + 1} (a control plane and workers in two zones): remove it with \`amc cluster down ${options.name} --cluster kind\` and run again`,
+        );
+      }
       say(scope, `reusing kind cluster "${options.name}"`);
       await reuseKubeconfig(options.name, paths, existing);
     } else {

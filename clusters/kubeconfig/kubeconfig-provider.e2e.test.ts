@@ -109,6 +109,7 @@ describe("the kubeconfig provider", () => {
         "amc-block",
         "amc-local",
         "amc-shared",
+        "amc-zonal",
       ]);
       expect(preflight.nodes.nodes).toEqual(local.nodes);
       expect(preflight.notes).toEqual([]);
@@ -211,7 +212,7 @@ describe("the kubeconfig provider", () => {
       const error = await prepareRun(kube, handle, run, settings).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as Error).message).toBe(
-        "unknown storage class(es): fast-ssd; the cluster has: amc-block, amc-local, amc-shared",
+        "unknown storage class(es): fast-ssd; the cluster has: amc-block, amc-local, amc-shared, amc-zonal",
       );
       const created = await kube.core.listNamespace({ labelSelector: `${RUN_LABEL}=${run.runId}` });
       expect(created.items).toEqual([]);

@@ -55,17 +55,18 @@ describe.runIf(cluster.provider === "local")("local cluster", () => {
     }
   });
 
-  it("serves the three CSIDrivers with their attachRequired values", async () => {
+  it("serves the four CSIDrivers with their attachRequired values", async () => {
     const drivers = (await kube.storage.listCSIDriver()).items;
     const attachRequired = Object.fromEntries(drivers.map((d) => [d.metadata?.name, d.spec.attachRequired]));
     expect(attachRequired).toEqual({
       "amc-block.csi.test": true,
       "amc-local.csi.test": false,
       "amc-shared.csi.test": false,
+      "amc-zonal.csi.test": true,
     });
   });
 
-  it("serves the three StorageClasses", async () => {
+  it("serves the four StorageClasses", async () => {
     const classes = (await kube.storage.listStorageClass()).items;
     const summary = Object.fromEntries(
       classes.map((c) => [c.metadata?.name, `${c.provisioner} ${c.volumeBindingMode}`]),
@@ -74,6 +75,7 @@ describe.runIf(cluster.provider === "local")("local cluster", () => {
       "amc-block": "amc-block.csi.test Immediate",
       "amc-local": "amc-local.csi.test WaitForFirstConsumer",
       "amc-shared": "amc-shared.csi.test Immediate",
+      "amc-zonal": "amc-zonal.csi.test WaitForFirstConsumer",
     });
   });
 
@@ -149,12 +151,13 @@ describe.runIf(cluster.provider === "local")("local cluster", () => {
         const pv = await kube.core.readPersistentVolume({ name: volumeName });
         expect(pv.spec?.csi?.driver).toBe(`${className}.csi.test`);
         expect(pv.metadata?.annotations?.["pv.kubernetes.io/provisioned-by"]).toBe(`${className}.csi.test`);
-        const topologyKey = localStorageClasses.find((c) => c.className === className)?.topologyKey;
+        const storageClass = localStorageClasses.find((c) => c.className === className);
+        const topologyKey = storageClass?.topologyKey;
         const pinnedTo = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms
           .flatMap((t) => t.matchExpressions ?? [])
           .find((e) => e.key === topologyKey)?.values;
         if (topologyKey) {
-          // Node-local: created on the node the scheduler chose for the first consumer.
+          // Node-local: created on the node the scheduler chose for the first consumer; zonal: in its zone.
           const scheduled = await waitFor<V1Pod, string>(
             kube,
             resources.pods,
@@ -166,7 +169,8 @@ describe.runIf(cluster.provider === "local")("local cluster", () => {
             },
             (pods) => [...pods.values()][0]?.spec?.nodeName || undefined,
           );
-          expect(pinnedTo).toEqual([scheduled]);
+          const zone = cluster.nodes.find((n) => n.name === scheduled)?.zone;
+          expect(pinnedTo).toEqual([storageClass?.zonal ? zone : scheduled]);
         } else {
           expect(pv.spec?.nodeAffinity).toBeUndefined();
         }

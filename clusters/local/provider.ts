@@ -68,13 +68,18 @@ export interface LocalClusterState {
   nodes: Required<ClusterNode>[];
   /** kwokctlConfigFingerprint() when it was created (absent: an older amc's); another one is not reused. */
   configFingerprint?: string;
-  /** The copies of the three storage classes it carries (storage.ts; absent: one, as every older amc's). */
+  /** The copies of the three families' storage classes it carries (storage.ts; absent: one, as every older amc's). */
   classCopies?: number;
+  /** The names of its storage classes (absent: an amc's before the zonal class, which is not reused). */
+  classes?: string[];
 }
 
-/** "3 storage classes", "30 storage classes (10 copies of the three)". */
+/** "4 storage classes", "31 storage classes (10 copies of the three families' and the zonal one)". */
 export function describeClasses(copies: number): string {
-  return copies === 1 ? "3 storage classes" : `${3 * copies} storage classes (${copies} copies of the three)`;
+  const count = localStorageClassCopies(copies).length;
+  return copies === 1
+    ? `${count} storage classes`
+    : `${count} storage classes (${copies} copies of the three families' and the zonal one)`;
 }
 
 export function localPaths(root: string, name: string) {
@@ -262,9 +267,9 @@ export interface UpOptions {
   ephemeral?: boolean;
   root?: string;
   /**
-   * Copies of the three storage classes (storage.ts), each with its own
-   * driver and sidecars: 1 (the default) is the three. A running cluster
-   * with another number is created again.
+   * Copies of the three families' storage classes (storage.ts), each with
+   * its own driver and sidecars: 1 (the default) is the four classes. A
+   * running cluster with another number, or other classes, is created again.
    */
   classCopies?: number;
 }
@@ -297,7 +302,11 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
           `local cluster "${options.name}" was created with another configuration (${existing.configFingerprint ? `fingerprint ${existing.configFingerprint}, now ${fingerprint}` : "by an older amc"}); recreating it`,
         );
         await teardown(options.name, root);
-      } else if (existing && (existing.classCopies ?? 1) !== copies) {
+      } else if (
+        existing &&
+        ((existing.classCopies ?? 1) !== copies ||
+          existing.classes?.join() !== classes.map((c) => c.className).join())
+      ) {
         // Another set of classes is another cluster: the run's classes are every class the cluster has.
         say(
           scope,
@@ -349,6 +358,7 @@ export async function up(options: UpOptions): Promise<ClusterHandle> {
         nodes: [...localNodes],
         configFingerprint: fingerprint,
         classCopies: copies,
+        classes: classes.map((c) => c.className),
       };
       await writeState(paths.state, state);
       try {

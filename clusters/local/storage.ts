@@ -88,7 +88,7 @@ export const zonalStorageClass: LocalStorageClass = {
 
 export const localStorageClasses: readonly LocalStorageClass[] = [...familyClasses, zonalStorageClass];
 
-/** The most copies of the three families' classes a local cluster carries: 61 classes, 142 host processes. */
+/** The most copies of the three families' classes a local cluster carries: 61 classes, 143 host processes. */
 export const MAX_CLASS_COPIES = 20;
 
 /**

@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import type { V1Namespace, V1PersistentVolume, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
+import {
+  PatchStrategy,
+  type V1Namespace,
+  type V1PersistentVolume,
+  type V1Pod,
+  type V1ServiceAccount,
+} from "@kubernetes/client-node";
+import { RECLAIM_POLICY_ANNOTATION } from "../labels.ts";
 import { type RunContext, runAnnotations, runLabels } from "../run.ts";
 import type { Kube } from "./client.ts";
 import { ignoreNotFound } from "./errors.ts";
@@ -47,6 +54,23 @@ export async function waitForServiceAccount(
       fieldSelector: "metadata.name=default",
     },
     (accounts) => (accounts.size > 0 ? true : undefined),
+  );
+}
+
+/** Gives a kept volume its Delete policy back; false when the run may not patch volumes (403) or it is gone. */
+async function restoreDeletePolicy(kube: Kube, volume: string): Promise<boolean> {
+  const patch = {
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: volume },
+    spec: { persistentVolumeReclaimPolicy: "Delete" },
+  } as V1PersistentVolume;
+  return kube.objects.patch(patch, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch).then(
+    () => true,
+    (error: { code?: number }) => {
+      if (error.code === 403 || error.code === 404) return false;
+      throw error;
+    },
   );
 }
 
@@ -115,6 +139,15 @@ export async function deleteNamespaceAndWait(
   for (const pv of kept) {
     const volume = pv.metadata?.name ?? "";
     const policy = pv.spec?.persistentVolumeReclaimPolicy;
+    // A seeded volume whose run died before it gave the volume its policy back: given back here, so
+    // that its provisioner deletes the storage too (deleting the object alone would leave the storage).
+    const original = pv.metadata?.annotations?.[RECLAIM_POLICY_ANNOTATION];
+    if (original === "Delete" && (await restoreDeletePolicy(kube, volume))) {
+      notes.push(
+        `volume ${volume} was kept (Retain) by a seeding that did not finish: its reclaim policy Delete was given back, and its provisioner deletes it`,
+      );
+      continue;
+    }
     if (pv.metadata?.annotations?.["pv.kubernetes.io/provisioned-by"]) {
       // Deleting PersistentVolumes is a permission a run on someone else's cluster may lack: say so, go on.
       const forbidden = await kube.core.deletePersistentVolume({ name: volume }).then(

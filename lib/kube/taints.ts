@@ -28,23 +28,25 @@ export function zoneDownTaint(runId: string): V1Taint {
   return { key: ZONE_DOWN_TAINT_KEY, value: runId, effect: "NoSchedule" };
 }
 
+/** Whose zone-down taint the node carries (the run's id), if any. */
+export function zoneDownRun(node: V1Node): string | undefined {
+  const taint = node.spec?.taints?.find((t) => t.key === ZONE_DOWN_TAINT_KEY);
+  return taint ? (taint.value ?? "") : undefined;
+}
+
 /** Removes the run's zone-down taint from every node that has it; the nodes it was removed from. */
 export function removeRunTaints(kube: Kube, runId: string): Promise<string[]> {
   return removeZoneDownTaints(kube, (value) => value === runId);
 }
 
 /** Removes the zone-down taints whose run `ofRun` names (by the taint's value); the nodes they were removed from. */
-export async function removeZoneDownTaints(
-  kube: Kube,
-  ofRun: (runId: string | undefined) => boolean,
-): Promise<string[]> {
-  const nodes = (await kube.core.listNode()).items.filter((node) =>
-    node.spec?.taints?.some((t) => t.key === ZONE_DOWN_TAINT_KEY && ofRun(t.value)),
-  );
+export async function removeZoneDownTaints(kube: Kube, ofRun: (runId: string) => boolean): Promise<string[]> {
   const removed: string[] = [];
-  for (const node of nodes) {
+  for (const node of (await kube.core.listNode()).items) {
+    const runId = zoneDownRun(node);
+    if (runId === undefined || !ofRun(runId)) continue;
     const name = node.metadata?.name ?? "";
-    if (await removeTaint(kube, name, ZONE_DOWN_TAINT_KEY)) removed.push(name);
+    if (await removeTaint(kube, name, ZONE_DOWN_TAINT_KEY, runId)) removed.push(name);
   }
   return removed;
 }
@@ -76,11 +78,16 @@ export function addTaint(kube: Kube, node: string, taint: V1Taint): Promise<bool
   );
 }
 
-/** Removes every taint with the key; whether there was one. A node that is gone has none. */
-export async function removeTaint(kube: Kube, node: string, key: string): Promise<boolean> {
+/**
+ * Removes every taint with the key (and the value, when given: another run's
+ * taint of the same key is not this one's to remove); whether there was one.
+ * A node that is gone has none.
+ */
+export async function removeTaint(kube: Kube, node: string, key: string, value?: string): Promise<boolean> {
+  const matches = (t: V1Taint) => t.key === key && (value === undefined || t.value === value);
   try {
     return await editTaints(kube, node, (taints) =>
-      taints.some((t) => t.key === key) ? taints.filter((t) => t.key !== key) : undefined,
+      taints.some(matches) ? taints.filter((t) => !matches(t)) : undefined,
     );
   } catch (error) {
     if (statusOf(error) === 404) return false;

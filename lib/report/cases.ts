@@ -61,9 +61,9 @@ export function caseKey(key: CaseKey): string {
   return `${key.scenario}@${key.storageClass}${key.faultMode ? `@${key.faultMode}` : ""}`;
 }
 
-/** A measured handoff's name: its case, "rwo-handoff @ amc-block" (documents before the scenario was written in it: rwo-handoff). */
+/** A measured handoff's name: its case, "rwo-handoff @ amc-block" (documents before the scenario was written in it: the class). */
 export function handoffName(h: { scenario?: string; storageClass: string }): string {
-  return `${h.scenario ?? "rwo-handoff"} @ ${h.storageClass}`;
+  return h.scenario ? `${h.scenario} @ ${h.storageClass}` : h.storageClass;
 }
 
 export function sameCase(a: CaseKey, b: CaseKey): boolean {

@@ -189,7 +189,7 @@ describe("node choice", () => {
     const oneZone = nodePool(all, ["worker-a1", "worker-a2"]);
     const reason = placementGate(oneZone.nodes, "cross-zone", oneZone);
     expect(reason).toBe(
-      "the nodes AMC_NODES names are all in one zone (worker-a1: us-east-1a, worker-a2: us-east-1a); a cross-zone scenario needs nodes in two zones; left out: " +
+      "the nodes AMC_NODES names are not in two zones (worker-a1: us-east-1a, worker-a2: us-east-1a); a cross-zone scenario needs nodes in two zones; left out: " +
         oneZone.excluded.map((e) => `${e.name} (${e.why})`).join(", "),
     );
     expect(chooseNodes(oneZone.nodes, "cross-zone", oneZone)).toEqual({ notApplicable: reason });

@@ -103,10 +103,11 @@ export function placementGate(
       ? `; left out: ${facts.excluded.map((e) => `${e.name} (${e.why})`).join(", ")}`
       : "";
   if (nodes.length >= 2) {
-    if (placement === "cross-node" || new Set(nodes.map((n) => n.zone)).size >= 2) return undefined;
-    const zones = nodes.map((n) => `${n.name}: ${n.zone ?? "no zone"}`).join(", ");
+    const zones = new Set(nodes.flatMap((n) => (n.zone ? [n.zone] : [])));
+    if (placement === "cross-node" || zones.size >= 2) return undefined;
+    const where = nodes.map((n) => `${n.name}: ${n.zone ?? "no zone"}`).join(", ");
     const who = facts.named ? "the nodes AMC_NODES names are" : "the schedulable nodes are";
-    return `${who} all in one zone (${zones}); a cross-zone scenario needs nodes in two zones${others}`;
+    return `${who} not in two zones (${where}); a cross-zone scenario needs nodes in two zones${others}`;
   }
   const names = nodes.map((n) => n.name).join(", ");
   if (facts.named) return `AMC_NODES names one node (${names}); a ${placement} scenario needs two`;

@@ -178,7 +178,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       if (namespace) {
         const namespaces = neighbourNamespace ? [namespace, neighbourNamespace] : [namespace];
         const controllers = scenario.steps.some((s) => s.do === "workload");
-        const work = () => cleanUp({ kube, namespaces, controllers, label, timeouts, state });
+        const work = () =>
+          cleanUp({ kube, namespaces, controllers, label, timeouts, state, runId: run.runId });
         if (input.cleanups) {
           input.cleanups.start(
             recordFileName({ scenario: scenario.id, storageClass: storage.className }),
@@ -236,18 +237,25 @@ async function cleanUp(options: {
   label: string;
   timeouts: Timeouts;
   state: RunState;
+  /** The run's id: the value of its zone-down taint, the only one it removes. */
+  runId: string;
 }): Promise<string[]> {
-  const { kube, namespaces, controllers, label, timeouts, state } = options;
+  const { kube, namespaces, controllers, label, timeouts, state, runId } = options;
   const started = Date.now();
-  // A zone taken down comes back first: other pods may be waiting for it. Then PriorityClasses:
-  // they are cluster-scoped, and the namespace's deletion may fail.
-  for (const node of state.taintedNodes) await removeTaint(kube, node, ZONE_DOWN_TAINT_KEY);
+  // A zone taken down comes back first: other pods may be waiting for it. A taint that could not be
+  // removed does not keep the namespaces: it is reported after them (the run's end tries it again).
+  const untainted = await Promise.allSettled(
+    state.taintedNodes.map((node) => removeTaint(kube, node, ZONE_DOWN_TAINT_KEY, runId)),
+  );
+  // Then PriorityClasses: they are cluster-scoped, and the namespace's deletion may fail.
   for (const name of state.priorityClasses) {
     await kube.scheduling.deletePriorityClass({ name }).catch(ignoreNotFound);
   }
   const notes = await removeNamespaces(namespaces, (namespace) =>
     deleteNamespaceAndWait(kube, namespace, timeouts.cleanup, { controllers }),
   );
+  const taintLeft = untainted.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (taintLeft) throw taintLeft.reason;
   for (const note of notes) process.stderr.write(`[amc ${label}] ${note}\n`);
   if (Date.now() - started > 15_000) {
     process.stderr.write(`[amc ${label}] clean-up took ${formatDuration(Date.now() - started)}\n`);

@@ -1,6 +1,7 @@
 import { type CoreV1Event, PatchStrategy, type V1PersistentVolume } from "@kubernetes/client-node";
 import type { Kube } from "../../kube/client.ts";
 import { execInPod } from "../../kube/exec.ts";
+import { RECLAIM_POLICY_ANNOTATION } from "../../labels.ts";
 import { hostnameOf, renderClaim, renderPod, toYaml } from "../../manifests.ts";
 import { provisioningRefusal } from "../classify.ts";
 import { nodeFor } from "../record.ts";
@@ -88,7 +89,16 @@ export const seed: StepCode<"seed"> = async (context) => {
 
   const pv = await kube.core.readPersistentVolume({ name: volume });
   const policy = pv.spec?.persistentVolumeReclaimPolicy ?? "Delete";
-  await patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: "Retain" } }, labels);
+  // The policy it had goes with it: a run that dies before it restores it leaves that to the clean-up.
+  await patchVolume(
+    kube,
+    volume,
+    { spec: { persistentVolumeReclaimPolicy: "Retain" } },
+    {
+      labels,
+      annotations: { [RECLAIM_POLICY_ANNOTATION]: policy },
+    },
+  );
   let failure: unknown;
   try {
     await kube.core.deleteNamespacedPod({ name: SEED_POD, namespace });
@@ -163,18 +173,18 @@ function seedRefused(context: StepContext, event: CoreV1Event): NotApplicable {
   );
 }
 
-/** A merge patch of a PersistentVolume's spec (null removes a field), and labels to add. */
+/** A merge patch of a PersistentVolume's spec (null removes a field), and labels and annotations to add. */
 async function patchVolume(
   kube: Kube,
   name: string,
   patch: { spec: object },
-  labels?: Record<string, string>,
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): Promise<void> {
   await kube.objects.patch(
     {
       apiVersion: "v1",
       kind: "PersistentVolume",
-      metadata: { name, ...(labels ? { labels } : {}) },
+      metadata: { name, ...metadata },
       ...patch,
     } as V1PersistentVolume,
     undefined,

@@ -1,10 +1,10 @@
 import { ignoreNotFound } from "../../kube/errors.ts";
-import { addTaint, zoneDownTaint } from "../../kube/taints.ts";
+import { addTaint, ZONE_DOWN_TAINT_KEY, zoneDownRun, zoneDownTaint } from "../../kube/taints.ts";
 import { ZONE_LABEL } from "../../labels.ts";
 import { decide as classify } from "../classify.ts";
 import { nodeFor } from "../record.ts";
 import { type HandoverSeen, handoverTimings } from "../timing.ts";
-import type { StepCode } from "./context.ts";
+import { NotApplicable, type StepCode } from "./context.ts";
 import { keepDecision } from "./decide.ts";
 import { createPod } from "./pod.ts";
 
@@ -29,7 +29,17 @@ export const zoneDown: StepCode<"zone-down"> = async (context, step) => {
   const zoneKey = storage.zoneKey ?? ZONE_LABEL;
   const zoneOf = (node: string) => pool.labels[node]?.[zoneKey];
   const zone = zoneOf(holderNode);
+  // The cross-zone placement chose a first node with a zone; without one there is no zone to take down.
+  if (zone === undefined)
+    throw new NotApplicable(`${holderNode} has no ${zoneKey} label: no zone to take down`);
   const down = pool.nodes.map((n) => n.name).filter((n) => zoneOf(n) === zone);
+  // Another run's zone failover on the same zone: its taint is not this run's to add to, nor to remove.
+  for (const node of down) {
+    const other = zoneDownRun(await kube.core.readNode({ name: node }));
+    if (other !== undefined && other !== context.run.runId) {
+      throw new NotApplicable(`${node} is already taken down by run ${other} (taint ${ZONE_DOWN_TAINT_KEY})`);
+    }
+  }
   for (const node of down) {
     // Noted first: a taint whose answer was lost is still the clean-up's to remove.
     state.taintedNodes.push(node);
@@ -43,7 +53,8 @@ export const zoneDown: StepCode<"zone-down"> = async (context, step) => {
     context.timeouts.handover,
     (o) => {
       const attached = o.attachments.some((va) => va.spec.nodeName === holderNode);
-      if (!attached) seen.oldGone ??= context.now();
+      // A detach is timed only where there is one (attachable storage), and once the volume is known.
+      if (o.attachRequired && o.claim?.spec?.volumeName && !attached) seen.oldGone ??= context.now();
       return !o.pods.has(holder) && !attached ? true : undefined;
     },
   );

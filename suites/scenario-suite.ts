@@ -10,7 +10,7 @@ import {
   recordCleanups,
 } from "../lib/scenario/background-cleanups.ts";
 import { recordFileName, writeRecord } from "../lib/scenario/records.ts";
-import { runScenario } from "../lib/scenario/runner.ts";
+import { runScenario, type ScenarioInput, type ScenarioResult } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
 import {
@@ -37,7 +37,7 @@ export function explain(record: ScenarioRecord): string {
 }
 
 /** Allure parameters and attachments: what the run was about, and its evidence as files. */
-export async function attachToReport(record: ScenarioRecord): Promise<void> {
+async function attachToReport(record: ScenarioRecord): Promise<void> {
   const parameters: [string, string][] = [
     ["class", record.storageClass],
     ["provisioner", record.provisioner],
@@ -75,6 +75,41 @@ const familyTitle = (family: SuiteFamily) =>
 
 const isScenarioFamily = (family: SuiteFamily): family is ScenarioFamily =>
   family === "mixed-modes" || family === "workloads" || family === "zones";
+
+/** What a vitest case hands its body: to skip it, note a finding, and stop it (a timeout, Ctrl-C). */
+export interface CaseTools {
+  skip: (note?: string) => never;
+  annotate: (message: string, type?: string) => Promise<unknown>;
+  signal: AbortSignal;
+}
+
+/**
+ * One case, "scenario @ class": run, its record written and attached to the
+ * report, then judged: not applicable is skipped with the reason, a finding
+ * annotated, anything but conforms or finding fails with the evidence. A
+ * clean-up awaited in the case (no `cleanups`) that failed fails it.
+ */
+export async function runCase(
+  { skip, annotate, signal }: CaseTools,
+  epic: string,
+  input: Omit<ScenarioInput, "signal" | "step">,
+): Promise<ScenarioResult> {
+  const { scenario, storage, run } = input;
+  await allure.epic(epic);
+  await allure.feature(scenario.id);
+  await allure.story(storage.className);
+  await allure.description(scenario.title);
+  await allure.label(ALLURE_RUN_LABEL, run.runId);
+  const result = await runScenario({ ...input, signal, step: (name, body) => allure.step(name, body) });
+  const { record, cleanupError } = result;
+  await writeRecord(run.reportDir, record);
+  await attachToReport(record);
+  if (cleanupError) throw cleanupError;
+  if (record.verdict === "not-applicable") skip(`not applicable: ${record.reason}`);
+  if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");
+  expect(record.verdict, explain(record)).toMatch(/^(conforms|finding)$/);
+  return result;
+}
 
 export function scenarioSuite(family: SuiteFamily): void {
   const cluster = inject("cluster");
@@ -114,30 +149,10 @@ export function scenarioSuite(family: SuiteFamily): void {
     });
     for (const scenario of selected) {
       for (const profile of storage) {
-        it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
-          await allure.epic(family);
-          await allure.feature(scenario.id);
-          await allure.story(profile.className);
-          await allure.description(scenario.title);
-          await allure.label(ALLURE_RUN_LABEL, run.runId);
-          const { record } = await runScenario({
-            kube,
-            cluster,
-            pool,
-            storage: profile,
-            scenario,
-            run,
-            timeouts,
-            signal,
-            step: (name, body) => allure.step(name, body),
-            cleanups,
-          });
+        it(`${scenario.id} @ ${profile.className}`, async (test) => {
+          const input = { kube, cluster, pool, storage: profile, scenario, run, timeouts, cleanups };
+          const { record } = await runCase(test, family, input);
           records.set(recordFileName(record), record);
-          await writeRecord(run.reportDir, record);
-          await attachToReport(record);
-          if (record.verdict === "not-applicable") return skip(`not applicable: ${record.reason}`);
-          if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");
-          expect(record.verdict, explain(record)).toMatch(/^(conforms|finding)$/);
         });
       }
     }

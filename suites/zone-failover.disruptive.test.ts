@@ -1,16 +1,12 @@
-import * as allure from "allure-js-commons";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { providerOf } from "../clusters/registry.ts";
 import { connect } from "../lib/kube/client.ts";
 import { ZONE_DOWN_TAINT_KEY } from "../lib/kube/taints.ts";
-import { ALLURE_RUN_LABEL } from "../lib/report/allure-runs.ts";
 import { cleanupFailed, finishHandedOver } from "../lib/scenario/background-cleanups.ts";
-import { writeRecord } from "../lib/scenario/records.ts";
-import { runScenario } from "../lib/scenario/runner.ts";
 import { selectScenarios } from "../lib/scenario/scenarios.ts";
 import { timeoutsOf } from "../lib/scenario/timeouts.ts";
 import { readSettings } from "../lib/settings.ts";
-import { attachToReport, explain } from "./scenario-suite.ts";
+import { runCase } from "./scenario-suite.ts";
 
 /**
  * The scenarios that take a zone down (rwo-zone-failover): a NoSchedule taint
@@ -63,32 +59,11 @@ describe("zone failover (disruptive)", () => {
   });
   for (const scenario of scenarios) {
     for (const profile of storage) {
-      it(`${scenario.id} @ ${profile.className}`, async ({ skip, annotate, signal }) => {
-        await allure.epic("zones (disruptive)");
-        await allure.feature(scenario.id);
-        await allure.story(profile.className);
-        await allure.description(scenario.title);
-        await allure.label(ALLURE_RUN_LABEL, run.runId);
+      it(`${scenario.id} @ ${profile.className}`, async (test) => {
         const refused = refusal(scenario.disrupts ?? "");
-        // No background clean-up: the zone comes back before the next case takes one down.
-        const { record, cleanupError } = await runScenario({
-          kube,
-          cluster,
-          pool,
-          storage: profile,
-          scenario,
-          run,
-          timeouts,
-          signal,
-          step: (name, body) => allure.step(name, body),
-          ...(refused ? { refused } : {}),
-        });
-        await writeRecord(run.reportDir, record);
-        await attachToReport(record);
-        if (cleanupError) throw cleanupError;
-        if (record.verdict === "not-applicable") return skip(`not applicable: ${record.reason}`);
-        if (record.verdict === "finding") await annotate(`finding: ${record.reason}`, "finding");
-        expect(record.verdict, explain(record)).toMatch(/^(conforms|finding)$/);
+        // No background clean-up (no `cleanups`): the zone comes back before the next case takes one down.
+        const input = { kube, cluster, pool, storage: profile, scenario, run, timeouts };
+        await runCase(test, "zones (disruptive)", { ...input, ...(refused ? { refused } : {}) });
       });
     }
   }

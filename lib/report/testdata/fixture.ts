@@ -51,8 +51,11 @@ export const kindWorkloads = recordedRun("kind-workloads");
  */
 export const kindAccessSpace = recordedRun("kind-access-space");
 /**
- * The zones on kind (2026-12-02, --scenario rwo-cross-node,rwo-cross-zone,rwo-zone-failover):
- * 5 classes x 3 scenarios, on a cluster with two workers in amc-zone-a and one in amc-zone-b.
+ * The zones on kind (2026-12-02, run 20261202t105012-7757, --scenario
+ * rwo-cross-node,rwo-cross-zone,rwo-zone-failover): 5 classes x 3 scenarios, on a cluster
+ * with two workers in amc-zone-a and one in amc-zone-b. Recorded by d3cd25b, which also
+ * wrote a detachMs for rwo-zone-failover on storage without attach (the time to its first
+ * look); the suite no longer does.
  */
 export const kindZones = recordedRun("kind-zones");
 /** rwop-preemption and rwop-preemption-namespaces on the local cluster: 3 classes x 2 scenarios. */

@@ -17,8 +17,8 @@ import { createPod } from "./pod.ts";
  * and the control plane decides: it runs in another zone, or it waits.
  * A replacement that runs is timed from the holder's deletion as a handoff
  * is (handoffMs, detachMs, attachMs); one that waits has its decision time
- * and the detach. The taint is
- * the clean-up's to remove (runner.ts), also when a wait here times out.
+ * and the detach. The taint is the clean-up's to remove (runner.ts), also
+ * when a wait here times out.
  */
 export const zoneDown: StepCode<"zone-down"> = async (context, step) => {
   const { kube, state, pool, storage, names } = context;

@@ -1,13 +1,10 @@
-import {
-  PatchStrategy,
-  type V1PersistentVolume,
-  type V1PersistentVolumeClaim,
-} from "@kubernetes/client-node";
+import type { V1PersistentVolumeClaim } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { RECLAIM_POLICY_ANNOTATION } from "../labels.ts";
 import { connect } from "./client.ts";
 import { createNamespace, deleteNamespaceAndWait } from "./namespaces.ts";
 import { resources } from "./resources.ts";
+import { patchVolume } from "./volumes.ts";
 import { waitFor } from "./wait.ts";
 
 /**
@@ -44,21 +41,11 @@ async function keptVolume(noted: boolean): Promise<{ namespace: string; volume: 
     { description: "claim kept to bind", timeoutMs: 60_000, namespace },
     (claims) => claims.get(`${namespace}/kept`)?.spec?.volumeName || undefined,
   );
-  await kube.objects.patch(
-    {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: {
-        name: volume,
-        ...(noted ? { annotations: { [RECLAIM_POLICY_ANNOTATION]: "Delete" } } : {}),
-      },
-      spec: { persistentVolumeReclaimPolicy: "Retain" },
-    } as V1PersistentVolume,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    PatchStrategy.MergePatch,
+  await patchVolume(
+    kube,
+    volume,
+    { spec: { persistentVolumeReclaimPolicy: "Retain" } },
+    noted ? { annotations: { [RECLAIM_POLICY_ANNOTATION]: "Delete" } } : {},
   );
   return { namespace, volume };
 }

@@ -1,16 +1,11 @@
 import { randomBytes } from "node:crypto";
-import {
-  PatchStrategy,
-  type V1Namespace,
-  type V1PersistentVolume,
-  type V1Pod,
-  type V1ServiceAccount,
-} from "@kubernetes/client-node";
+import type { V1Namespace, V1PersistentVolume, V1Pod, V1ServiceAccount } from "@kubernetes/client-node";
 import { RECLAIM_POLICY_ANNOTATION } from "../labels.ts";
 import { type RunContext, runAnnotations, runLabels } from "../run.ts";
 import type { Kube } from "./client.ts";
 import { ignoreNotFound } from "./errors.ts";
 import { resources } from "./resources.ts";
+import { patchVolume } from "./volumes.ts";
 import { waitFor } from "./wait.ts";
 
 /**
@@ -59,13 +54,7 @@ export async function waitForServiceAccount(
 
 /** Gives a kept volume its Delete policy back; false when the run may not patch volumes (403) or it is gone. */
 async function restoreDeletePolicy(kube: Kube, volume: string): Promise<boolean> {
-  const patch = {
-    apiVersion: "v1",
-    kind: "PersistentVolume",
-    metadata: { name: volume },
-    spec: { persistentVolumeReclaimPolicy: "Delete" },
-  } as V1PersistentVolume;
-  return kube.objects.patch(patch, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch).then(
+  return patchVolume(kube, volume, { spec: { persistentVolumeReclaimPolicy: "Delete" } }).then(
     () => true,
     (error: { code?: number }) => {
       if (error.code === 403 || error.code === 404) return false;

@@ -1,6 +1,6 @@
-import { type CoreV1Event, PatchStrategy, type V1PersistentVolume } from "@kubernetes/client-node";
-import type { Kube } from "../../kube/client.ts";
+import type { CoreV1Event } from "@kubernetes/client-node";
 import { execInPod } from "../../kube/exec.ts";
+import { patchVolume } from "../../kube/volumes.ts";
 import { RECLAIM_POLICY_ANNOTATION } from "../../labels.ts";
 import { hostnameOf, renderClaim, renderPod, toYaml } from "../../manifests.ts";
 import { provisioningRefusal } from "../classify.ts";
@@ -170,27 +170,5 @@ export const seed: StepCode<"seed"> = async (context) => {
 function seedRefused(context: StepContext, event: CoreV1Event): NotApplicable {
   return new NotApplicable(
     `${context.storage.className} cannot provision the ReadWriteOnce claim that seeds the volume: ${event.message ?? ""}`,
-  );
-}
-
-/** A merge patch of a PersistentVolume's spec (null removes a field), and labels and annotations to add. */
-async function patchVolume(
-  kube: Kube,
-  name: string,
-  patch: { spec: object },
-  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
-): Promise<void> {
-  await kube.objects.patch(
-    {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name, ...metadata },
-      ...patch,
-    } as V1PersistentVolume,
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-    PatchStrategy.MergePatch,
   );
 }

@@ -27,6 +27,7 @@ function fakeKube(options: { classes: string[]; failures: number; failWith?: () 
   const kube = {
     // No node carries the run's zone-down taint here (removeRunTaints lists them first).
     core: { listNamespace: () => call(() => ({ items: [] })), listNode: () => call(() => ({ items: [] })) },
+    storage: { listStorageClass: () => call(() => ({ items: [] })) },
     scheduling: {
       listPriorityClass: () =>
         call(() => ({

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { V1Namespace, V1PriorityClass } from "@kubernetes/client-node";
+import type { V1Namespace, V1PriorityClass, V1StorageClass } from "@kubernetes/client-node";
 import { InfrastructureError } from "./errors.ts";
 import type { Kube } from "./kube/client.ts";
 import { ApiUnavailableError, apiErrorMessage, ignoreNotFound } from "./kube/errors.ts";
@@ -65,37 +65,51 @@ export class CleanupError extends InfrastructureError {
 const runObjectsSelector = (runId?: string) =>
   `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${RUN_LABEL}${runId ? `=${runId}` : ""}`;
 
-type RunObject = V1Namespace | V1PriorityClass;
+type RunObject = V1Namespace | V1PriorityClass | V1StorageClass;
 
-async function runObjects(
-  kube: Kube,
-  runId?: string,
-): Promise<{ namespaces: V1Namespace[]; priorityClasses: V1PriorityClass[] }> {
+/**
+ * What runs create outside their namespaces carries their labels too: the
+ * preemption scenarios' PriorityClasses, and the StorageClasses `amc certify`
+ * creates for an upstream test-driver file (StorageClass.FromFile, FromName).
+ */
+interface RunObjects {
+  namespaces: V1Namespace[];
+  priorityClasses: V1PriorityClass[];
+  storageClasses: V1StorageClass[];
+}
+
+async function runObjects(kube: Kube, runId?: string): Promise<RunObjects> {
   const labelSelector = runObjectsSelector(runId);
-  const [namespaces, priorityClasses] = await Promise.all([
+  const [namespaces, priorityClasses, storageClasses] = await Promise.all([
     kube.core.listNamespace({ labelSelector }),
     kube.scheduling.listPriorityClass({ labelSelector }),
+    kube.storage.listStorageClass({ labelSelector }),
   ]);
-  return { namespaces: namespaces.items, priorityClasses: priorityClasses.items };
+  return {
+    namespaces: namespaces.items,
+    priorityClasses: priorityClasses.items,
+    storageClasses: storageClasses.items,
+  };
 }
 
 const namespaceName = (ns: V1Namespace) => `namespace ${ns.metadata?.name}`;
 const priorityClassName = (pc: V1PriorityClass) => `priorityclass ${pc.metadata?.name}`;
+const storageClassName = (sc: V1StorageClass) => `storageclass ${sc.metadata?.name}`;
 
-function namesOf(namespaces: V1Namespace[], priorityClasses: V1PriorityClass[]): string[] {
-  return [...namespaces.map(namespaceName), ...priorityClasses.map(priorityClassName)];
+function namesOf(objects: RunObjects): string[] {
+  return [
+    ...objects.namespaces.map(namespaceName),
+    ...objects.priorityClasses.map(priorityClassName),
+    ...objects.storageClasses.map(storageClassName),
+  ];
 }
 
 /**
  * Removes the objects, every one of them even when some fail, adding each
  * one gone to `removed`; throws the first failure.
  */
-async function remove(
-  kube: Kube,
-  namespaces: V1Namespace[],
-  priorityClasses: V1PriorityClass[],
-  removed: Set<string>,
-): Promise<void> {
+async function remove(kube: Kube, objects: RunObjects, removed: Set<string>): Promise<void> {
+  const { namespaces, priorityClasses, storageClasses } = objects;
   const results = await Promise.allSettled([
     ...namespaces.map(async (ns) => {
       await deleteNamespaceAndWait(kube, ns.metadata?.name ?? "");
@@ -106,6 +120,15 @@ async function remove(
       removed.add(priorityClassName(pc));
     }),
   ]);
+  // After the namespaces: their claims' volumes are deleted while their class is still there.
+  results.push(
+    ...(await Promise.allSettled(
+      storageClasses.map(async (sc) => {
+        await kube.storage.deleteStorageClass({ name: sc.metadata?.name ?? "" }).catch(ignoreNotFound);
+        removed.add(storageClassName(sc));
+      }),
+    )),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
 }
@@ -226,7 +249,7 @@ export async function removeAbandoned(
     options,
     "amc cleanup",
     async () => {
-      const { namespaces, priorityClasses } = await runObjects(kube);
+      const { namespaces, priorityClasses, storageClasses } = await runObjects(kube);
       const now = Date.now();
       const isLeftover = async (o: RunObject) =>
         o.metadata?.labels?.[RUN_LABEL] !== options.exceptRunId &&
@@ -242,14 +265,16 @@ export async function removeAbandoned(
       };
       const ns = await split(namespaces);
       const pcs = await split(priorityClasses);
-      stale = namesOf(ns.gone, pcs.gone);
-      kept = namesOf(ns.alive, pcs.alive);
+      const scs = await split(storageClasses);
+      const gone = { namespaces: ns.gone, priorityClasses: pcs.gone, storageClasses: scs.gone };
+      stale = namesOf(gone);
+      kept = namesOf({ namespaces: ns.alive, priorityClasses: pcs.alive, storageClasses: scs.alive });
       // A zone a dead run took down (rwo-zone-failover): a live run's taint is on while its case's namespace is.
       const live = new Set([options.exceptRunId, ...ns.alive.map((n) => n.metadata?.labels?.[RUN_LABEL])]);
       for (const node of await removeZoneDownTaints(kube, (runId) => !live.has(runId))) {
         removed.add(`taint ${ZONE_DOWN_TAINT_KEY} on node ${node}`);
       }
-      await remove(kube, ns.gone, pcs.gone, removed);
+      await remove(kube, gone, removed);
     },
     { left: () => stale?.filter((name) => !removed.has(name)), removed: () => [...removed] },
   );
@@ -284,9 +309,9 @@ export async function removeRunObjects(
       // A zone the run took down (rwo-zone-failover) comes back first: other workloads may wait for it.
       for (const node of await removeRunTaints(kube, runId))
         removed.add(`taint ${ZONE_DOWN_TAINT_KEY} on node ${node}`);
-      const { namespaces, priorityClasses } = await runObjects(kube, runId);
-      listed = namesOf(namespaces, priorityClasses);
-      await remove(kube, namespaces, priorityClasses, removed);
+      const objects = await runObjects(kube, runId);
+      listed = namesOf(objects);
+      await remove(kube, objects, removed);
     },
     { left: () => listed?.filter((name) => !removed.has(name)), removed: () => [...removed] },
   );

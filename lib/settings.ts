@@ -35,6 +35,14 @@ export interface KindImages {
   csiDriver?: string;
   csiProvisioner?: string;
   csiAttacher?: string;
+  /**
+   * AMC_KIND_HOSTPATH_IMAGE, AMC_KIND_NODE_DRIVER_REGISTRAR_IMAGE: upstream's
+   * csi-driver-host-path and node-driver-registrar (with a registry:
+   * registry.k8s.io/sig-storage/hostpathplugin:v1.18.0 and
+   * csi-node-driver-registrar:v2.17.0); unset, built from AMC_UPSTREAM_SRC.
+   */
+  hostpath?: string;
+  nodeDriverRegistrar?: string;
 }
 
 export interface Settings {
@@ -61,6 +69,12 @@ export interface Settings {
   binDir?: string;
   /** AMC_CHROMIUM: the Chromium binary of the report's browser test. */
   chromium?: string;
+  /**
+   * AMC_UPSTREAM_SRC: the directory of upstream release archives the Go
+   * module proxy does not serve (csi-driver-host-path, node-driver-registrar);
+   * unset, `../shared/upstream-src` next to the checkout, then /work/shared/upstream-src.
+   */
+  upstreamSrc?: string;
   kindImages: KindImages;
   failover: FailoverSettings;
 }
@@ -223,11 +237,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
     ...optional("outcomeFile", outcomeFileOf(env)),
     ...optional("binDir", env.AMC_BIN_DIR),
     ...optional("chromium", env.AMC_CHROMIUM),
+    ...optional("upstreamSrc", env.AMC_UPSTREAM_SRC),
     kindImages: {
       ...optional("node", env.AMC_KIND_NODE_IMAGE),
       ...optional("csiDriver", env.AMC_KIND_CSI_DRIVER_IMAGE),
       ...optional("csiProvisioner", env.AMC_KIND_CSI_PROVISIONER_IMAGE),
       ...optional("csiAttacher", env.AMC_KIND_CSI_ATTACHER_IMAGE),
+      ...optional("hostpath", env.AMC_KIND_HOSTPATH_IMAGE),
+      ...optional("nodeDriverRegistrar", env.AMC_KIND_NODE_DRIVER_REGISTRAR_IMAGE),
     },
     failover: readFailover(env, label),
   };

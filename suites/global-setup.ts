@@ -15,6 +15,7 @@ import { connect } from "../lib/kube/client.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { loadProfile } from "../lib/profile/load-profile.ts";
 import { writeRunProfile } from "../lib/profile/run-profile.ts";
+import { createTestDriverStorageClasses } from "../lib/profile/testdriver-storage-class.ts";
 import { say } from "../lib/progress.ts";
 import type { RunStatus } from "../lib/report/document.ts";
 import { writeNotStartedReport } from "../lib/report/not-started.ts";
@@ -281,6 +282,12 @@ async function startRun(project: TestProject, started: { runId?: string }) {
     ]);
 
   try {
+    // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
+    const profile = settings.profile ? await loadProfile(settings.profile) : undefined;
+    // Classes an upstream test-driver file asks the run to make (StorageClass.FromFile, FromName),
+    // labelled with the run: removed with its other objects, also by the guardian and `amc cleanup`.
+    const created = await createTestDriverStorageClasses(kube, profile, run);
+    if (created.length > 0) say("certify", `created storage class(es) ${created.join(", ")} for this run`);
     const prepared = await prepareRun(kube, cluster, run, settings);
     const { kubeconfigPath: _path, ...publicCluster } = cluster;
     await writePlan(run.reportDir, {
@@ -298,10 +305,7 @@ async function startRun(project: TestProject, started: { runId?: string }) {
         settings.failover.modes.length > 0 ? (settings.failover.modes as NodeFaultMode[]) : nodeFaultModes,
       ),
     });
-    // amc certify: the vendor profile whose claims every rendering of this run's reports checks.
-    if (settings.profile) {
-      await writeRunProfile(run.reportDir, run.runId, await loadProfile(settings.profile));
-    }
+    if (profile) await writeRunProfile(run.reportDir, run.runId, profile);
     for (const each of project.vitest.projects) {
       each.provide("cluster", cluster);
       each.provide("run", run);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { testDriverInput } from "./certify-command.ts";
 import { main } from "./main.ts";
 
 /** amc's argument handling: help, version, and usage errors, without running anything. */
@@ -36,7 +37,9 @@ describe("amc", () => {
     ]) {
       const io = capture();
       expect(await main(args)).toBe(0);
-      expect(io.out()).toMatch(/^usage: amc certify --profile FILE \[options\]\n/);
+      expect(io.out()).toMatch(
+        /^usage: amc certify --profile FILE \[options\]\n {7}amc certify --testdriver FILE \[--testdriver FILE \.\.\.\] \[--profile FILE\] \[options\]\n/,
+      );
       vi.restoreAllMocks();
     }
   });
@@ -60,7 +63,10 @@ describe("amc", () => {
     ],
     [["run", "extra"], /^amc run: unexpected argument extra\n/],
     [["run", "--parallel"], /^amc run: option '--parallel <value>' argument missing\n/],
-    [["certify"], /^amc certify: --profile FILE is required\nusage: amc certify --profile FILE \[options\]/],
+    [
+      ["certify"],
+      /^amc certify: --profile FILE or --testdriver FILE is required\nusage: amc certify --profile FILE \[options\]\n {7}amc certify --testdriver FILE/,
+    ],
     [
       ["certify", "--profile", "p.yaml", "--storage-class", "x"],
       /^amc certify: unknown option --storage-class\n/,
@@ -85,6 +91,57 @@ describe("amc", () => {
     const io = capture();
     expect(await main(["certify", "--profile", "lib/profile/testdata/malformed.yaml"])).toBe(2);
     expect(io.err()).toMatch(/^lib\/profile\/testdata\/malformed\.yaml:8:5: not valid YAML: /);
+  });
+
+  describe("certify --testdriver", () => {
+    const testdata = (name: string) => `lib/profile/testdata/${name}`;
+    /** What amc says on stderr besides its errors: the classes and the warnings. */
+    const said = () => {
+      const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+      return () => write.mock.calls.map((c) => String(c[0])).join("");
+    };
+
+    it.each([
+      [
+        [testdata("no-such-testdriver.yaml")],
+        /^lib\/profile\/testdata\/no-such-testdriver\.yaml: cannot read the test-driver file: ENOENT$/,
+      ],
+      [
+        [testdata("testdriver-malformed.yaml")],
+        /^lib\/profile\/testdata\/testdriver-malformed\.yaml:6:1: not valid YAML: /,
+      ],
+      [
+        [testdata("testdriver-no-class.yaml")],
+        /^lib\/profile\/testdata\/testdriver-no-class\.yaml:1:1: StorageClass: no class to test: /,
+      ],
+      [
+        [testdata("testdriver-fromfile-missing.yaml")],
+        /^lib\/profile\/testdata\/testdriver-fromfile-missing\.yaml:2:3: StorageClass\.FromFile: .*cannot read the StorageClass manifest: ENOENT/,
+      ],
+      [
+        [testdata("testdriver-block.yaml"), "--profile", testdata("testdriver-beside-conflicts.yaml")],
+        /^the test-driver files and lib\/profile\/testdata\/testdriver-beside-conflicts\.yaml disagree; neither wins: correct the one that is wrong\n.*storageClasses\[0\]\.provisioner: /,
+      ],
+    ])("refuses %j before touching any cluster, exit code 2", async (args, message) => {
+      const io = capture();
+      said();
+      expect(await main(["certify", "--testdriver", ...args])).toBe(2);
+      expect(io.err()).toMatch(message);
+    });
+
+    it("says what the file maps to and warns about its keys before the run, which creates the file's class", async () => {
+      const stderr = said();
+      const input = await testDriverInput([testdata("testdriver-fromfile.yaml")], undefined, {});
+      expect(input.stored.storageClassesToCreate?.map((c) => c.manifest.metadata.name)).toEqual([
+        "example-fast",
+      ]);
+      expect(stderr()).toContain(
+        "[amc certify] class example-fast (block.csi.example.com): supports ReadWriteOnce; on raw block ReadWriteOnce, ReadWriteMany; not claimed (not checked): ReadWriteOncePod, ReadWriteOncePod (raw block), rwoCrossNode\n",
+      );
+      expect(stderr()).toContain(
+        "[amc certify] lib/profile/testdata/testdriver-fromfile.yaml:3:3: StorageClass.FromFile: testdriver-storageclass.yaml: annotation storageclass.kubernetes.io/is-default-class left out",
+      );
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { pins, stagingVersion } from "./pins.ts";
+import { pins, sourceArchives, stagingVersion } from "./pins.ts";
 
 /**
  * The upstream programs the local cluster needs, as data: what files each one
@@ -19,7 +19,20 @@ export type ComponentId =
   | "kubelet-plugin-registration"
   | "kind"
   | "local-path-provisioner"
+  | "csi-hostpath"
+  | "csi-node-driver-registrar"
+  | "csi-provisioner-rbac"
   | "actionlint";
+
+/** A release archive of an upstream source tree (clusters/binaries/upstream-src.ts). */
+export interface SourceArchive {
+  /** The archive's file name ("csi-driver-host-path-v1.18.0.tar.gz"). */
+  file: string;
+  /** Its SHA-256, pinned: an archive with other contents is refused. */
+  sha256: string;
+  /** The tree's top directory inside the archive. */
+  topDir: string;
+}
 
 /** Official release artifacts for one platform ("linux-amd64"). */
 export type ReleaseSource =
@@ -68,6 +81,16 @@ export type GoRecipe =
       kind: "in-module";
       module: string;
       version: string;
+      packages: Readonly<Record<string, string>>;
+      ldflags: readonly string[];
+    }
+  /**
+   * A release archive of a source the Go module proxy refuses, with its own
+   * vendor/ (upstream-src.ts): unpacked and built offline (`-mod=vendor`, no proxy).
+   */
+  | {
+      kind: "source-archive";
+      archive: SourceArchive;
       packages: Readonly<Record<string, string>>;
       ldflags: readonly string[];
     }
@@ -302,6 +325,46 @@ export const components: Record<ComponentId, Component> = {
       version: pins.localPathProvisioner,
       packages: { "local-path-provisioner": "." },
       ldflags: [`-X main.VERSION=${pins.localPathProvisioner}`],
+    },
+  },
+  // Upstream's reference CSI driver and the kubelet registration sidecar, for the kind
+  // cluster's hostpath.csi.k8s.io classes (clusters/kind/hostpath-install.ts); published as images only.
+  "csi-hostpath": {
+    id: "csi-hostpath",
+    version: pins.csiHostpath,
+    files: ["hostpathplugin"],
+    release: () => undefined,
+    build: {
+      kind: "source-archive",
+      archive: sourceArchives.csiHostpath,
+      packages: { hostpathplugin: "./cmd/hostpathplugin" },
+      ldflags: [`-X main.version=${pins.csiHostpath}`],
+    },
+  },
+  "csi-node-driver-registrar": {
+    id: "csi-node-driver-registrar",
+    version: pins.nodeDriverRegistrar,
+    files: ["csi-node-driver-registrar"],
+    release: () => undefined,
+    build: {
+      kind: "source-archive",
+      archive: sourceArchives.nodeDriverRegistrar,
+      packages: { "csi-node-driver-registrar": "./cmd/csi-node-driver-registrar" },
+      ldflags: [`-X main.version=${pins.nodeDriverRegistrar}`],
+    },
+  },
+  // external-provisioner's own RBAC (deploy/kubernetes/rbac.yaml), which upstream's
+  // csi-driver-host-path deploy script applies for its node-deployment provisioner.
+  "csi-provisioner-rbac": {
+    id: "csi-provisioner-rbac",
+    version: pins.csiProvisioner,
+    files: ["rbac.yaml"],
+    release: () => undefined,
+    build: {
+      kind: "module-files",
+      module: "github.com/kubernetes-csi/external-provisioner/v6",
+      version: pins.csiProvisioner,
+      files: { "rbac.yaml": "deploy/kubernetes/rbac.yaml" },
     },
   },
   // The linter of the GitHub Actions workflows (app/ci/workflows.test.ts); no replace directives upstream.

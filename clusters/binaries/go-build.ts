@@ -6,6 +6,7 @@ import { heartbeat } from "../../lib/progress.ts";
 import { makeWritable } from "./cache.ts";
 import type { Component, GoRecipe } from "./components.ts";
 import { type GoCommand, provideGo } from "./go-toolchain.ts";
+import { sourceArchivePath } from "./upstream-src.ts";
 
 /**
  * Builds a component from source fetched through the Go module proxy, with a
@@ -168,6 +169,7 @@ export async function goBuild(
   outDir: string,
   scope: string,
   go: GoCommand,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   const recipe: GoRecipe = component.build;
   let packages = 0;
@@ -237,6 +239,22 @@ export async function goBuild(
             ["build", "-mod=mod", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
             source,
             {},
+            count,
+          );
+        }
+        return;
+      }
+      case "source-archive": {
+        const archive = await sourceArchivePath(recipe.archive, env);
+        await execa("tar", ["-xzf", archive, "-C", workDir]);
+        const source = join(workDir, recipe.archive.topDir);
+        for (const [binary, pkg] of Object.entries(recipe.packages)) {
+          // Offline: the archive's vendor/ holds every dependency, and no proxy is asked.
+          await runGo(
+            go,
+            ["build", "-mod=vendor", ...buildFlags(recipe.ldflags), "-o", join(outDir, binary), pkg],
+            source,
+            { GOPROXY: "off", GOFLAGS: "-mod=vendor" },
             count,
           );
         }

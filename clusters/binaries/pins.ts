@@ -29,6 +29,14 @@ export const pins = {
    * requires in its go.mod, as the release's kubernetes-test tarball ships.
    */
   ginkgo: "v2.28.1",
+  /**
+   * kubernetes-csi csi-driver-host-path (hostpathplugin) and node-driver-registrar:
+   * the Go module proxy refuses both, so they are built from their release
+   * archives (with vendor/) in AMC_UPSTREAM_SRC (clusters/binaries/upstream-src.ts),
+   * pinned by digest in `sourceArchives`.
+   */
+  csiHostpath: "v1.18.0",
+  nodeDriverRegistrar: "v2.17.0",
   /** rhysd/actionlint, which checks the GitHub Actions workflows (.github/workflows) in the unit tests. */
   actionlint: "v1.7.12",
   /**
@@ -51,6 +59,20 @@ export const goToolchainSums: Readonly<Record<string, string>> = {
   "linux-amd64": "h1:ZOmGe1OnfREDMIdb1Qi4G9JSuDPBLGExZMQ4nis1RXM=",
   "linux-arm64": "h1:sYL/O6MqS68ML0kjsQ36WoYIpJqkw60TxizWUYUKQMc=",
 };
+
+/** The release archives of pins.csiHostpath and pins.nodeDriverRegistrar, as `git archive` made them from the tags. */
+export const sourceArchives = {
+  csiHostpath: {
+    file: `csi-driver-host-path-${pins.csiHostpath}.tar.gz`,
+    sha256: "4a1bb9ff4f610165cebaf1ba62bed166a177a9b6bd46dd5b06e005822c171d09",
+    topDir: `csi-driver-host-path-${pins.csiHostpath}`,
+  },
+  nodeDriverRegistrar: {
+    file: `node-driver-registrar-${pins.nodeDriverRegistrar}.tar.gz`,
+    sha256: "4f96882ad74e4b657a6d50cffe5cc737b883bc4d78848e3202d290a9726068ee",
+    topDir: `node-driver-registrar-${pins.nodeDriverRegistrar}`,
+  },
+} as const;
 
 /** "v1.36.3" -> "v0.36.3": the tag of the k8s.io/* staging modules released with a Kubernetes version. */
 export function stagingVersion(kubernetesVersion: string): string {

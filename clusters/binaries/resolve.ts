@@ -155,10 +155,12 @@ export async function resolveComponent(
       scope,
       component.build.kind === "module-files"
         ? `${label}: taking ${component.files.join(", ")} from its module on the Go module proxy`
-        : `${label}: building from source through the Go module proxy (a cold build takes minutes; progress every 15 s)`,
+        : component.build.kind === "source-archive"
+          ? `${label}: building from its release archive ${component.build.archive.file}, offline (about a minute; progress every 15 s)`
+          : `${label}: building from source through the Go module proxy (a cold build takes minutes; progress every 15 s)`,
     );
     try {
-      await goBuild(component, work, staging, scope, go);
+      await goBuild(component, work, staging, scope, go, env);
       const seconds = (Date.now() - started) / 1000;
       await publish(
         staging,
@@ -194,7 +196,7 @@ function describeSource(source: Source): string {
     case "release-download":
       return "from the official release";
     case "go-build":
-      return "built from the Go module proxy";
+      return "built from source";
   }
 }
 

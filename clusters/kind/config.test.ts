@@ -36,7 +36,7 @@ describe("kind cluster config", () => {
     }
     expect(config.networking).toBeUndefined();
     expect(config.kubeadmConfigPatches.map((p: string) => parse(p))).toEqual([
-      { kind: "KubeletConfiguration", failCgroupV1: false, nodeStatusUpdateFrequency: "1s" },
+      { kind: "KubeletConfiguration", failCgroupV1: false, nodeStatusUpdateFrequency: "1s", maxPods: 250 },
     ]);
   });
 

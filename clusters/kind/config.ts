@@ -49,7 +49,15 @@ export function renderKindConfig(spec: KindClusterSpec): string {
     // which it reports every nodeStatusUpdateFrequency (10 s by default): each pod start on such
     // storage waited up to 10 s for that. At 1 s the wait is the attach itself; nothing else
     // changes (the Lease, which node-failure detection reads, is renewed on its own 10 s clock).
-    stringify({ kind: "KubeletConfiguration", failCgroupV1: false, nodeStatusUpdateFrequency: "1s" }),
+    // maxPods: the suite's cases put their first pod on the same node (the first by name), and a
+    // whole run on kind keeps more than the default 110 pods there at once: the scheduler then
+    // preempted one case's pods for another case's high-priority preemptor. 250 fits the node's /24.
+    stringify({
+      kind: "KubeletConfiguration",
+      failCgroupV1: false,
+      nodeStatusUpdateFrequency: "1s",
+      maxPods: 250,
+    }),
     ...(spec.airGapped
       ? [
           stringify({ kind: "ClusterConfiguration", etcd: { local: { imageTag: etcdImageTag } } }),

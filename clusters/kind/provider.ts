@@ -18,6 +18,12 @@ import { waitForSchedulableNodes } from "../schedulable-nodes.ts";
 import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./config.ts";
 import { installCsiDrivers, sharedDataMount } from "./csi-install.ts";
 import { imageExists, requireDocker } from "./docker.ts";
+import {
+  HOSTPATH_ATTACH_DRIVER,
+  HOSTPATH_DRIVER,
+  type HostpathImages,
+  installHostpath,
+} from "./hostpath-install.ts";
 import { imagesToLoad, loadGroups } from "./image-load.ts";
 import { buildKindImages } from "./images/build.ts";
 import { KIND_CLUSTER_LABEL } from "./images/image-set.ts";
@@ -124,6 +130,7 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
       settings.csiDriver,
       settings.csiProvisioner,
       settings.csiAttacher,
+      ...(settings.hostpath ? [settings.hostpath.hostpath, settings.hostpath.nodeDriverRegistrar] : []),
     ]);
     const kube = connect(paths.kubeconfig);
     const installed = await installCsiDrivers(kube, localStorageClasses, settings, 180_000);
@@ -134,6 +141,21 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
         : "the suite's CSI drivers are installed as this run would install them, and registered on every node",
     );
     const nodes = await waitForWorkers(kube);
+    if (settings.hostpath) {
+      await timed(
+        scope,
+        `installing upstream's csi-driver-host-path (${HOSTPATH_DRIVER} node-local, ${HOSTPATH_ATTACH_DRIVER} attachable)`,
+        () =>
+          installHostpath(
+            kube,
+            settings.hostpath as HostpathImages,
+            nodes.map((n) => n.name).sort(),
+            180_000,
+          ),
+      );
+    } else {
+      say(scope, `without upstream's csi-driver-host-path classes: ${settings.hostpathMissing}`);
+    }
     return {
       provider: "kind",
       name: options.name,
@@ -229,23 +251,50 @@ async function loadImages(
   }
 }
 
-async function resolveImages(
-  settings: KindImageSettings,
-): Promise<Required<KindImageSettings> & { airGapped: boolean }> {
-  const roles = ["node", "workload", "csiDriver", "csiProvisioner", "csiAttacher"] as const;
+type ResolvedImages = Required<Omit<KindImageSettings, "hostpath" | "nodeDriverRegistrar">> & {
+  airGapped: boolean;
+  /** Upstream's csi-driver-host-path images, or why there are none. */
+  hostpath?: HostpathImages;
+  hostpathMissing?: string;
+};
+
+async function resolveImages(settings: KindImageSettings): Promise<ResolvedImages> {
+  const roles = [
+    "node",
+    "workload",
+    "csiDriver",
+    "csiProvisioner",
+    "csiAttacher",
+    "hostpath",
+    "nodeDriverRegistrar",
+  ] as const;
   for (const role of roles) {
     const image = settings[role];
     if (image) await ensureLocalImage(image);
   }
   const missing = roles.some((role) => settings[role] === undefined);
   const built = missing ? await buildKindImages() : undefined;
-  return {
+  const resolved = {
     node: settings.node ?? (built?.node as string),
     workload: settings.workload ?? (built?.workload as string),
     csiDriver: settings.csiDriver ?? (built?.csiDriver as string),
     csiProvisioner: settings.csiProvisioner ?? (built?.csiProvisioner as string),
     csiAttacher: settings.csiAttacher ?? (built?.csiAttacher as string),
     airGapped: settings.node === undefined,
+  };
+  const hostpath = settings.hostpath ?? built?.hostpath;
+  const nodeDriverRegistrar = settings.nodeDriverRegistrar ?? built?.nodeDriverRegistrar;
+  if (!hostpath || !nodeDriverRegistrar) {
+    return { ...resolved, hostpathMissing: built?.hostpathMissing ?? "its images are not there" };
+  }
+  return {
+    ...resolved,
+    hostpath: {
+      hostpath,
+      nodeDriverRegistrar,
+      csiProvisioner: resolved.csiProvisioner,
+      csiAttacher: resolved.csiAttacher,
+    },
   };
 }
 
@@ -265,7 +314,7 @@ async function ensureLocalImage(image: string): Promise<void> {
 async function create(
   name: string,
   paths: ReturnType<typeof kindPaths>,
-  images: Required<KindImageSettings> & { airGapped: boolean },
+  images: ResolvedImages,
 ): Promise<void> {
   await mkdir(paths.shared, { recursive: true });
   const cniConfigs = [];

@@ -61,6 +61,17 @@ export function faultNodes(
   return { failed, other };
 }
 
+/** Why a class cannot fail over between the two nodes: its CSI node plugin is missing on one (StorageProfile.pluginNodes). */
+function withoutPlugin(
+  storage: StorageProfile,
+  nodes: { failed: string; other: string },
+): string | undefined {
+  const { pluginNodes } = storage;
+  const missing = [nodes.failed, nodes.other].filter((n) => pluginNodes && !pluginNodes.includes(n));
+  if (missing.length === 0) return undefined;
+  return `the node plugin of ${storage.csiDriver?.name ?? storage.provisioner} is not on ${missing.join(" and ")} (its CSINode does not list the driver): the workload could not run on both the failed node and the other (${nodes.failed}, ${nodes.other})`;
+}
+
 export function planFailover(options: {
   scenarios: readonly Scenario[];
   storage: readonly StorageProfile[];
@@ -97,7 +108,10 @@ export function planFailover(options: {
           if ((path === "alone") !== alone) continue;
           for (const storage of options.storage) {
             const expectation = scenario.expect(storage);
-            if ("notApplicable" in expectation) {
+            const lacking = "failed" in nodes ? withoutPlugin(storage, nodes) : undefined;
+            if (lacking) {
+              notRun.push({ scenario, storage, mode, verdict: "not-applicable", reason: lacking });
+            } else if ("notApplicable" in expectation) {
               notRun.push({
                 scenario,
                 storage,

@@ -93,6 +93,20 @@ export const suitePermissions: readonly Permission[] = [
     why: "a CSIDriver's attachRequired decides a class's storage family",
   },
   {
+    verbs: ["get", "create", "delete"],
+    group: "storage.k8s.io",
+    resource: "storageclasses",
+    why: "amc certify makes the class an upstream test-driver file asks for (StorageClass.FromFile, FromName), and removes it after",
+    optional: "amc certify cannot certify a test-driver file whose class it would have to make",
+  },
+  {
+    verbs: ["list"],
+    group: "storage.k8s.io",
+    resource: "csinodes",
+    why: "a class's pods go only to nodes where its CSI driver has a node plugin (the node's CSINode lists it)",
+    optional: "every node is taken to have every CSI driver's node plugin",
+  },
+  {
     verbs: ["list", "watch"],
     group: "storage.k8s.io",
     resource: "volumeattachments",

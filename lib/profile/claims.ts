@@ -11,6 +11,7 @@ import type { AccessMode, FailoverPath, Outcome, ScenarioId } from "../scenario/
 import { outcomeText } from "../scenario/verdict.ts";
 import {
   accessModes,
+  type BlockAccessMode,
   claimedOnlyWhenListed,
   durationMs,
   failoverPaths,
@@ -458,6 +459,29 @@ function checkClaim(
   };
 }
 
+/**
+ * A claim the class leaves open (StorageClassClaims.unclaimed: a test-driver
+ * file that does not say, and no profile that does): not checked, with why,
+ * so that the certification shows the gap instead of a guess.
+ */
+function unclaimedResult(
+  storageClass: string,
+  claim: Pick<ClaimResult, "id" | "kind" | "claim"> & { fields: readonly string[] },
+  deciders: readonly Decider[],
+  why: string,
+): ClaimResult {
+  return {
+    id: claim.id,
+    storageClass,
+    kind: claim.kind,
+    claim: claim.claim,
+    status: "not-checked",
+    reason: `not claimed: ${why}`,
+    decidedBy: { scenarios: deciders.map((d) => d.scenario), fields: [...claim.fields] },
+    evidence: [],
+  };
+}
+
 function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] {
   const tested = cert.storageClasses.find((s) => s.name === c.name);
   const results: ClaimResult[] = [];
@@ -482,6 +506,23 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
     const rule = claimTable["access-mode"][mode];
     const supported = c.accessModes.includes(mode);
     if (!supported && claimedOnlyWhenListed.includes(mode)) continue;
+    const open = c.unclaimed?.accessModes?.[mode];
+    if (!supported && open !== undefined) {
+      results.push(
+        unclaimedResult(
+          c.name,
+          {
+            id: `${c.name}/access-mode/${mode}`,
+            kind: "access-mode",
+            claim: `says nothing of ${mode}: neither supported nor refused`,
+            fields: rule.fields,
+          },
+          rule.deciders,
+          open,
+        ),
+      );
+      continue;
+    }
     results.push(
       checkClaim(
         cert,
@@ -501,19 +542,32 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
     );
   }
   const crossNode = claimTable["rwo-cross-node"];
+  const rwoCrossNode = c.rwoCrossNode;
   results.push(
-    checkClaim(
-      cert,
-      c.name,
-      {
-        id: `${c.name}/rwo-cross-node`,
-        kind: "rwo-cross-node",
-        claim: claimWords.rwoCrossNode[c.rwoCrossNode],
-        fields: crossNode.fields,
-      },
-      crossNode.deciders,
-      (r) => judgeOutcome(r, crossNode.outcome[c.rwoCrossNode]),
-    ),
+    rwoCrossNode === undefined
+      ? unclaimedResult(
+          c.name,
+          {
+            id: `${c.name}/rwo-cross-node`,
+            kind: "rwo-cross-node",
+            claim: "says nothing of what keeps a second node off a ReadWriteOnce volume",
+            fields: crossNode.fields,
+          },
+          crossNode.deciders,
+          c.unclaimed?.rwoCrossNode ?? "no rwoCrossNode claim",
+        )
+      : checkClaim(
+          cert,
+          c.name,
+          {
+            id: `${c.name}/rwo-cross-node`,
+            kind: "rwo-cross-node",
+            claim: claimWords.rwoCrossNode[rwoCrossNode],
+            fields: crossNode.fields,
+          },
+          crossNode.deciders,
+          (r) => judgeOutcome(r, crossNode.outcome[rwoCrossNode]),
+        ),
   );
   if (c.handoffBudget !== undefined) {
     const budget = c.handoffBudget;
@@ -582,13 +636,30 @@ function classClaims(cert: Certification, c: StorageClassClaims): ClaimResult[] 
     );
   }
   const blockModes = accessModes.filter(
-    (m): m is Exclude<AccessMode, "ReadOnlyMany"> => c.blockAccessModes !== undefined && m !== "ReadOnlyMany",
+    (m): m is BlockAccessMode => c.blockAccessModes !== undefined && m !== "ReadOnlyMany",
   );
   for (const mode of blockModes) {
     const rule = claimTable["access-mode"][mode];
     const supported = c.blockAccessModes?.includes(mode) ?? false;
     // The same scenarios on raw block volumes: their `-block` twins (scenarios.ts, blockScenarios).
     const deciders = rule.deciders.map((d) => ({ ...d, scenario: `${d.scenario}-block` as ScenarioId }));
+    const open = c.unclaimed?.blockAccessModes?.[mode];
+    if (!supported && open !== undefined) {
+      results.push(
+        unclaimedResult(
+          c.name,
+          {
+            id: `${c.name}/access-mode/${mode}/block`,
+            kind: "access-mode",
+            claim: `says nothing of ${mode} on raw block volumes: neither supported nor refused`,
+            fields: rule.fields,
+          },
+          deciders,
+          open,
+        ),
+      );
+      continue;
+    }
     results.push(
       checkClaim(
         cert,
@@ -679,7 +750,13 @@ export function evaluateClaims(stored: StoredProfile, cert: Certification): Cert
   const counts: Record<ClaimStatus, number> = { held: 0, broken: 0, "not-checked": 0 };
   for (const r of results) counts[r.status]++;
   return {
-    profile: { file: stored.file, sha256: stored.sha256, driver: stored.profile.driver },
+    profile: {
+      file: stored.file,
+      sha256: stored.sha256,
+      driver: stored.profile.driver,
+      ...(stored.sources ? { sources: stored.sources } : {}),
+      ...(stored.warnings && stored.warnings.length > 0 ? { warnings: stored.warnings } : {}),
+    },
     results,
     counts,
   };

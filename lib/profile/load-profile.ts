@@ -3,7 +3,12 @@ import { readFile } from "node:fs/promises";
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
 import { UsageError } from "../errors.ts";
-import type { StoredProfile, VendorProfile } from "./profile.ts";
+import {
+  PROFILE_SCHEMA,
+  type StorageClassClaims,
+  type StoredProfile,
+  type VendorProfile,
+} from "./profile.ts";
 
 /**
  * Reads a vendor profile (YAML) and checks it against profile.schema.json.
@@ -30,9 +35,28 @@ export class ProfileError extends UsageError {
 }
 
 const schema = JSON.parse(await readFile(new URL("./profile.schema.json", import.meta.url), "utf8"));
-const validate = new Ajv2020({ allErrors: true, strict: true, verbose: true }).compile<VendorProfile>(schema);
+const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+const validate = ajv.compile<VendorProfile>(schema);
 
-type Path = (string | number)[];
+/**
+ * A profile beside upstream test-driver files (`amc certify --testdriver`):
+ * the same schema, but a class needs only its name and the driver may be left
+ * out, as the test-driver files make the claims they can (accessModes,
+ * rwoCrossNode when they say it, the provisioner) and name the driver.
+ */
+export type ProfileBeside = Omit<VendorProfile, "driver" | "storageClasses"> & {
+  driver?: VendorProfile["driver"];
+  storageClasses: (Partial<StorageClassClaims> & { name: string })[];
+};
+const besideSchema = {
+  ...schema,
+  $id: "https://access-mode-conformance.invalid/profile-beside-testdriver@1.schema.json",
+  required: ["profile", "storageClasses"],
+  $defs: { ...schema.$defs, storageClass: { ...schema.$defs.storageClass, required: ["name"] } },
+};
+const validateBeside = ajv.compile<ProfileBeside>(besideSchema);
+
+export type Path = (string | number)[];
 
 function pathOf(pointer: string): Path {
   if (pointer === "") return [];
@@ -125,12 +149,20 @@ function explain(error: ErrorObject, path: Path): { message: string; key?: strin
  * Rules the schema cannot say well: each class once, a handoff budget only
  * where a handoff happens, failover and fencing claims (and a zone failover
  * budget) only for storage that can fail over, and a class with failover
- * budgets says whether it fences.
+ * budgets says whether it fences. `at` names a class in messages by its index
+ * in the file the user wrote (the merged claims of --testdriver keep the
+ * profile's fields at other indexes).
  */
-function crossChecks(profile: VendorProfile): { path: Path; message: string }[] {
+export function crossChecks(
+  profile: Pick<VendorProfile, "storageClasses">,
+  at: (index: number) => number = (i) => i,
+): { path: Path; message: string }[] {
   const problems: { path: Path; message: string }[] = [];
-  profile.storageClasses.forEach((c, i) => {
-    if (profile.storageClasses.findIndex((other) => other.name === c.name) !== i) {
+  const claimed = (c: StorageClassClaims) =>
+    c.rwoCrossNode ? `is claimed ${c.rwoCrossNode}` : "makes no rwoCrossNode claim";
+  profile.storageClasses.forEach((c, index) => {
+    const i = at(index);
+    if (profile.storageClasses.findIndex((other) => other.name === c.name) !== index) {
       problems.push({
         path: ["storageClasses", i, "name"],
         message: `storage class ${c.name} is listed twice`,
@@ -139,7 +171,7 @@ function crossChecks(profile: VendorProfile): { path: Path; message: string }[] 
     if (c.handoffBudget !== undefined && c.rwoCrossNode !== "attach-exclusive") {
       problems.push({
         path: ["storageClasses", i, "handoffBudget"],
-        message: `storageClasses[${i}].handoffBudget: only attach-exclusive storage hands a volume over between nodes; ${c.name} is claimed ${c.rwoCrossNode}`,
+        message: `storageClasses[${i}].handoffBudget: only attach-exclusive storage hands a volume over between nodes; ${c.name} ${claimed(c)}`,
       });
     }
     for (const key of ["failover", "fencing"] as const) {
@@ -166,8 +198,14 @@ function crossChecks(profile: VendorProfile): { path: Path; message: string }[] 
   return problems;
 }
 
-/** Parses and validates a profile's text; `file` is only used to name the problems. */
-export function parseProfile(file: string, text: string): VendorProfile {
+/** A profile's text parsed and checked against a schema, with where each of its fields is written. */
+interface Parsed<T> {
+  data: T;
+  /** Where the field at `path` is written (its key's value), for problems found later. */
+  positionOf: (path: Path) => { line: number; column: number } | undefined;
+}
+
+function parseWith<T>(file: string, text: string, check: typeof validate | typeof validateBeside): Parsed<T> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number | undefined) => {
@@ -181,8 +219,8 @@ export function parseProfile(file: string, text: string): VendorProfile {
     );
   }
   const data = doc.toJS() as unknown;
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((error) => {
+  if (!check(data)) {
+    const problems = (check.errors ?? []).map((error) => {
       const path = pathOf(error.instancePath);
       const { message, key } = explain(error, path);
       const node = (key ? keyNode(doc, path, key) : undefined) ?? nodeAt(doc, path);
@@ -190,14 +228,33 @@ export function parseProfile(file: string, text: string): VendorProfile {
     });
     throw new ProfileError(file, dedupe(problems));
   }
+  const positionOf = (path: Path) => {
+    const node = nodeAt(doc, path);
+    return node?.range ? position(node.range[0]) : undefined;
+  };
+  return { data: data as T, positionOf };
+}
+
+/** Parses and validates a profile's text; `file` is only used to name the problems. */
+export function parseProfile(file: string, text: string): VendorProfile {
+  const { data, positionOf } = parseWith<VendorProfile>(file, text, validate);
   const semantic = crossChecks(data);
   if (semantic.length > 0) {
     throw new ProfileError(
       file,
-      semantic.map((p) => ({ ...position(nodeAt(doc, p.path)?.range?.[0]), message: p.message })),
+      semantic.map((p) => ({ ...(positionOf(p.path) ?? { line: 1, column: 1 }), message: p.message })),
     );
   }
   return data;
+}
+
+/**
+ * Parses a profile written to go beside test-driver files: each class needs
+ * only its name. The rules between claims (crossChecks) wait for the merge
+ * with the files' claims (testdriver-merge.ts), which uses `positionOf`.
+ */
+export function parseProfileBeside(file: string, text: string): Parsed<ProfileBeside> {
+  return parseWith<ProfileBeside>(file, text, validateBeside);
 }
 
 function dedupe(problems: ProfileProblem[]): ProfileProblem[] {
@@ -212,13 +269,43 @@ function dedupe(problems: ProfileProblem[]): ProfileProblem[] {
     .sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** Reads a profile file; a missing or unreadable file is a usage error too. */
-export async function loadProfile(file: string): Promise<StoredProfile> {
-  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`${file}: cannot read the profile: ${error.code ?? error.message}`);
+/** A file's bytes; a missing or unreadable file is a usage error. `what`: "the profile", "the test-driver file". */
+export async function readInputFile(file: string, what: string): Promise<Buffer> {
+  return readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`${file}: cannot read ${what}: ${error.code ?? error.message}`);
   });
-  const profile = parseProfile(file, bytes.toString("utf8"));
-  return { file, sha256: createHash("sha256").update(bytes).digest("hex"), profile };
+}
+
+export const sha256Of = (bytes: Buffer | string) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * A stored profile (a run's records/<run>/profile.json, or the claims `amc
+ * certify --testdriver` merged and hands its run through AMC_PROFILE) is
+ * taken as it is, as its run would read it (run-profile.ts): its claims were
+ * checked when it was made. Anything else is read as a profile file.
+ */
+function storedProfileIn(text: string): StoredProfile | undefined {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  try {
+    const data = JSON.parse(text) as Partial<StoredProfile> | null;
+    const stored =
+      typeof data?.file === "string" &&
+      typeof data.sha256 === "string" &&
+      typeof data.profile === "object" &&
+      data.profile?.profile === PROFILE_SCHEMA;
+    return stored ? (data as StoredProfile) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a profile file (or a stored profile); a missing or unreadable file is a usage error too. */
+export async function loadProfile(file: string): Promise<StoredProfile> {
+  const bytes = await readInputFile(file, "the profile");
+  const text = bytes.toString("utf8");
+  const stored = storedProfileIn(text);
+  if (stored) return stored;
+  return { file, sha256: sha256Of(bytes), profile: parseProfile(file, text) };
 }
 
 /** Where a class's name is written in the profile, for errors about that class found later (on the cluster). */

@@ -1,3 +1,4 @@
+import type { ClaimSource } from "../report/document.ts";
 import type { AccessMode, FailoverPath, ScenarioId } from "../scenario/types.ts";
 
 /**
@@ -36,8 +37,20 @@ export interface StorageClassClaims {
    * The modes the class supports for raw block volumes (volumeMode Block);
    * the others are claimed to be refused. Absent: no claim about raw block.
    */
-  blockAccessModes?: Exclude<AccessMode, "ReadOnlyMany">[];
-  rwoCrossNode: RwoCrossNode;
+  blockAccessModes?: BlockAccessMode[];
+  /**
+   * Required in a profile file (the schema says so). Absent only when the
+   * claims come from an upstream test-driver file that cannot say it and no
+   * profile beside it does (testdriver-merge.ts): no claim, reported not checked.
+   */
+  rwoCrossNode?: RwoCrossNode;
+  /**
+   * Claims the class leaves open, each with why: only from a test-driver file
+   * whose capability is unset (upstream then skips its tests, which claims
+   * neither support nor refusal) when no profile beside it says. Reported not
+   * checked rather than guessed. A profile file never has it (the schema has no such field).
+   */
+  unclaimed?: UnclaimedClaims;
   /** As written ("30s"); durationMs() reads it. */
   handoffBudget?: string;
   /**
@@ -59,6 +72,16 @@ export interface StorageClassClaims {
    * within that time of the holder's deletion.
    */
   zoneFailover?: ZoneFailover;
+}
+
+/** The access modes a raw block volume can ask for. */
+export type BlockAccessMode = Exclude<AccessMode, "ReadOnlyMany">;
+
+/** Why each open claim is open: see StorageClassClaims.unclaimed. */
+export interface UnclaimedClaims {
+  accessModes?: Partial<Record<AccessMode, string>>;
+  blockAccessModes?: Partial<Record<BlockAccessMode, string>>;
+  rwoCrossNode?: string;
 }
 
 /** "none", or a duration as written ("90s"): see StorageClassClaims.zoneFailover. */
@@ -110,11 +133,47 @@ export interface VendorProfile {
   storageClasses: StorageClassClaims[];
 }
 
-/** The profile of a run as stored next to its records: the file it came from and its exact bytes' digest. */
+/**
+ * The profile of a run as stored next to its records: the file it came from
+ * and its exact bytes' digest. `amc certify --testdriver` stores the claims
+ * it merged from upstream test-driver files (and a profile beside them):
+ * `file` and `sha256` are then the profile's when there is one, else the
+ * first test-driver file's, and `sources` lists every file.
+ */
 export interface StoredProfile {
   file: string;
   sha256: string;
   profile: VendorProfile;
+  /** Every file the claims were read from, in order (the profile first): only with --testdriver. */
+  sources?: ClaimSource[];
+  /** What reading the test-driver files warned about, one line each ("file:line:column: key: why"). */
+  warnings?: string[];
+  /**
+   * The StorageClasses the run creates for test-driver files (StorageClass.FromFile,
+   * FromName) and removes after: testdriver-storage-class.ts.
+   */
+  storageClassesToCreate?: TestDriverStorageClass[];
+}
+
+/** A StorageClass a test-driver file asks the run to create, as amc will create it (without the run's labels). */
+export interface TestDriverStorageClass {
+  /** The test-driver file, and where in it (StorageClass.FromFile: the manifest's path). */
+  from: string;
+  manifest: StorageClassManifest;
+}
+
+/** The fields of a StorageClass amc creates: a plain object, as the API takes it. */
+export interface StorageClassManifest {
+  apiVersion: "storage.k8s.io/v1";
+  kind: "StorageClass";
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  provisioner: string;
+  parameters?: Record<string, string>;
+  reclaimPolicy?: string;
+  volumeBindingMode?: string;
+  allowVolumeExpansion?: boolean;
+  mountOptions?: string[];
+  allowedTopologies?: unknown[];
 }
 
 const unitMs = { ms: 1, s: 1000, m: 60_000 } as const;

@@ -120,6 +120,13 @@ export interface Certification {
   claims?: CertificationClaims;
 }
 
+/** A file claims were read from: an amc profile, or upstream's test-driver file (e2e.test -storage.testdriver). */
+export interface ClaimSource {
+  file: string;
+  sha256: string;
+  kind: "profile" | "test-driver";
+}
+
 /** A vendor profile's claims, checked against the results (lib/profile/claims.ts). */
 export type ClaimKind =
   | "provisioner"
@@ -167,7 +174,15 @@ export interface ClaimResult {
 }
 
 export interface CertificationClaims {
-  profile: { file: string; sha256: string; driver: { name: string; vendor?: string; version?: string } };
+  profile: {
+    file: string;
+    sha256: string;
+    driver: { name: string; vendor?: string; version?: string };
+    /** amc certify --testdriver: every file the claims were read from, in order (the profile first). */
+    sources?: ClaimSource[];
+    /** What reading those test-driver files warned about: keys amc does not know, keys it does not check. */
+    warnings?: string[];
+  };
   results: ClaimResult[];
   counts: Record<ClaimStatus, number>;
 }

@@ -37,6 +37,7 @@ import {
   countsLine,
   seconds,
   shortOutcome,
+  sourcesLine,
   verdictWord,
 } from "./markdown.ts";
 import { rolloutDurations, stalledRolloutSentences } from "./rollouts.ts";
@@ -403,7 +404,7 @@ function claimsSection(claims: CertificationClaims): string {
     )
     .join("\n");
   return `<h2>Claims</h2>
-<p>Profile <code>${h(claims.profile.file)}</code>: ${h([driver.name, driver.version, driver.vendor ? `by ${driver.vendor}` : ""].filter(Boolean).join(" "))}, SHA-256 <code>${h(claims.profile.sha256)}</code>. ${h(claimCountsLine(claims))}.</p>
+<p>Profile <code>${h(claims.profile.file)}</code>: ${h([driver.name, driver.version, driver.vendor ? `by ${driver.vendor}` : ""].filter(Boolean).join(" "))}, SHA-256 <code>${h(claims.profile.sha256)}</code>. ${h(claimCountsLine(claims))}.</p>${sourcesLine(claims) ? `\n<p>${h(sourcesLine(claims).replaceAll("`", ""))}</p>` : ""}${claims.profile.warnings ? `\n<details class="warnings"><summary>${claims.profile.warnings.length} warning(s) about the test-driver files (keys amc does not know are ignored by upstream too)</summary><ul>${claims.profile.warnings.map((w) => `<li>${h(w)}</li>`).join("")}</ul></details>` : ""}
 <table class="plain claims"><thead><tr><th>class</th><th>claim</th><th>status</th><th>why (select for the evidence)</th></tr></thead><tbody>
 ${rows}
 </tbody></table>`;

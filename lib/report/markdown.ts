@@ -131,6 +131,14 @@ export function profileLine(claims: CertificationClaims): string {
   return `\`${claims.profile.file}\` (${about}), SHA-256 \`${claims.profile.sha256}\``;
 }
 
+/** amc certify --testdriver: the files the claims were read from, each with its digest; "" for a profile alone. */
+export function sourcesLine(claims: CertificationClaims): string {
+  const sources = claims.profile.sources ?? [];
+  if (sources.length === 0) return "";
+  const kind = { profile: "amc profile", "test-driver": "upstream test-driver file" } as const;
+  return `Claims read from ${sources.map((s) => `\`${s.file}\` (${kind[s.kind]}, SHA-256 \`${s.sha256}\`)`).join(", ")}.`;
+}
+
 /** One evidence line of a claim: the scenario, what it showed, and whether that agrees. */
 export function claimEvidenceText(e: ClaimEvidence): string {
   const event = e.decidedBy ? ` [${e.decidedBy.source} ${e.decidedBy.reason}: ${e.decidedBy.message}]` : "";
@@ -143,6 +151,15 @@ function claimsSection(claims: CertificationClaims): string[] {
     "",
     `Profile ${profileLine(claims)}: ${claimCountsLine(claims)}.`,
     "",
+    ...(sourcesLine(claims) ? [sourcesLine(claims), ""] : []),
+    ...(claims.profile.warnings
+      ? [
+          "Warnings about the test-driver files (keys amc does not know are ignored by upstream too):",
+          "",
+          ...claims.profile.warnings.map((w) => `- ${w}`),
+          "",
+        ]
+      : []),
     "| class | claim | status | why | decided by |",
     "|---|---|---|---|---|",
     ...claims.results.map(

@@ -26,6 +26,8 @@ export interface ExcludedNode {
 export interface NodePool {
   /** The nodes pods may go to, in order of preference. */
   nodes: ClusterNode[];
+  /** Set by classPool when a class's CSI node plugin is not on every node: which driver's. */
+  pluginsOf?: string;
   /** Every other node of the cluster, and why it is left out. */
   excluded: ExcludedNode[];
   /** Labels of the nodes in the pool (to see which nodes a volume reaches). */
@@ -80,10 +82,39 @@ export function nodePool(all: readonly V1Node[], asked: readonly string[] = []):
   return pool;
 }
 
+/**
+ * The pool of one storage class: the nodes where its CSI driver has a node
+ * plugin (StorageProfile.pluginNodes); the others are left out, with why. A
+ * driver registered on one node makes every two-node scenario not applicable
+ * on that class, instead of a mount that could never happen.
+ */
+export function classPool(
+  pool: NodePool,
+  storage: { pluginNodes?: readonly string[]; csiDriver?: { name: string } },
+): NodePool {
+  const { pluginNodes } = storage;
+  if (!pluginNodes) return pool;
+  const driver = storage.csiDriver?.name ?? "its CSI driver";
+  const without = pool.nodes.filter((n) => !pluginNodes.includes(n.name));
+  return {
+    ...pool,
+    pluginsOf: driver,
+    nodes: pool.nodes.filter((n) => pluginNodes.includes(n.name)),
+    excluded: [
+      ...pool.excluded,
+      ...without.map((n) => ({
+        name: n.name,
+        why: `no node plugin of ${driver}: its CSINode does not list the driver`,
+      })),
+    ],
+  };
+}
+
 /** What the runner knows about the pool besides its nodes. */
 export interface PoolFacts {
   named?: boolean;
   excluded?: readonly ExcludedNode[];
+  pluginsOf?: string;
 }
 
 /**
@@ -111,6 +142,9 @@ export function placementGate(
   }
   const names = nodes.map((n) => n.name).join(", ");
   if (facts.named) return `AMC_NODES names one node (${names}); a ${placement} scenario needs two`;
+  if (facts.pluginsOf) {
+    return `the node plugin of ${facts.pluginsOf} is on ${nodes.length === 0 ? "no schedulable node" : `one schedulable node only (${names})`}: a ${placement} scenario needs two nodes that can mount the volume${others}`;
+  }
   return nodes.length === 0
     ? `the cluster has no schedulable node; a ${placement} scenario needs two${others}`
     : `the cluster has one schedulable node (${names}); a ${placement} scenario needs two${others}`;

@@ -15,7 +15,7 @@ import { formatDuration } from "../progress.ts";
 import { type RunContext, runLabels } from "../run.ts";
 import type { BackgroundCleanups } from "./background-cleanups.ts";
 import { EventLog } from "./evidence.ts";
-import type { NodePool } from "./nodes.ts";
+import { classPool, type NodePool } from "./nodes.ts";
 import { describeStep, observedRecord, type ScenarioNames, scenarioRecord, timeoutReason } from "./record.ts";
 import { recordFileName } from "./records.ts";
 import type { Scenario } from "./scenarios.ts";
@@ -76,7 +76,8 @@ export interface ScenarioResult {
  * The record's key in `cleanups` is its file name (records.ts).
  */
 export async function runScenario(input: ScenarioInput): Promise<ScenarioResult> {
-  const { kube, cluster, pool, storage, scenario, run, timeouts } = input;
+  const { kube, cluster, storage, scenario, run, timeouts } = input;
+  const pool = classPool(input.pool, storage);
   const label = `${scenario.id}@${storage.className}`;
   // The article's claim name, made unique: kube-scheduler 1.36 matches ReadWriteOncePod claims by
   // name alone while it simulates preemption, so a same-named claim in another namespace would let

@@ -335,7 +335,11 @@ export const scenarios: readonly Scenario[] = [
             because:
               "ReadWriteMany admits pods on any number of nodes: the attach/detach controller attaches the volume to both (a multi-attach SAN, Ceph RBD, what KubeVirt's live migration needs)",
           }
-        : admitted("ReadWriteMany admits pods on any number of nodes"),
+        : storage.family === "node-local"
+          ? admitted(
+              "ReadWriteMany admits pods on any number of nodes; node-local storage cannot serve that, and should refuse the mode at provisioning, as local-path does: this class provisioned it, so its second node is where the promise breaks",
+            )
+          : admitted("ReadWriteMany admits pods on any number of nodes"),
   },
   {
     id: "rox-cross-node",

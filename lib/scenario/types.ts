@@ -109,6 +109,12 @@ export interface StorageProfile {
    * (family.ts zoneKeyOf). Unset for storage no zone confines.
    */
   zoneKey?: string;
+  /**
+   * The nodes of the pool where the class's CSI driver has a node plugin
+   * (their CSINode lists it), when that is not all of them: a volume can be
+   * mounted only there, so the class's pods go only there (nodes.ts classPool).
+   */
+  pluginNodes?: string[];
 }
 
 export type ProbeResult =

@@ -82,7 +82,7 @@ export function judge(
 export function scenarioGate(
   scenario: Pick<Scenario, "needsKubelet" | "placement">,
   fidelity: Fidelity,
-  pool: Pick<NodePool, "nodes" | "named" | "excluded">,
+  pool: Pick<NodePool, "nodes" | "named" | "excluded" | "pluginsOf">,
 ): string | undefined {
   if (scenario.needsKubelet && fidelity !== "full") return scenario.needsKubelet;
   return placementGate(pool.nodes, scenario.placement, pool);

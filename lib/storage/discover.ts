@@ -131,6 +131,31 @@ async function probeClass(
 }
 
 /**
+ * The CSI drivers each node's CSINode lists (the kubelet registered their
+ * node plugins), or undefined when the run may not list CSINodes (an
+ * optional permission): every node is then taken to have every plugin.
+ */
+async function driversByNode(kube: Kube): Promise<Map<string, Set<string>> | undefined> {
+  const csiNodes = await kube.storage.listCSINode().catch(() => undefined);
+  if (!csiNodes) return undefined;
+  return new Map(
+    csiNodes.items.map((n) => [n.metadata?.name ?? "", new Set((n.spec.drivers ?? []).map((d) => d.name))]),
+  );
+}
+
+/** The pool's nodes with the driver's node plugin, when that is not every node of the pool (StorageProfile.pluginNodes). */
+export function pluginNodesOf(
+  driver: string,
+  pool: NodePool,
+  registered: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): string[] | undefined {
+  if (!registered) return undefined;
+  const names = pool.nodes.map((n) => n.name);
+  const withPlugin = names.filter((name) => registered.get(name)?.has(driver));
+  return withPlugin.length < names.length ? withPlugin : undefined;
+}
+
+/**
  * Profiles every class under test, probing them side by side in one
  * namespace of the run. The profiles come back as soon as every probe is
  * decided; the namespace's removal (volumes included) is `removal`, which the
@@ -144,7 +169,7 @@ export async function profileStorageClasses(
   run: RunContext,
 ): Promise<{ storage: StorageProfile[]; removal: Promise<void> }> {
   const drivers = (await kube.storage.listCSIDriver()).items;
-  const probeNode = nodes.nodes[0]?.name ?? "";
+  const registered = await driversByNode(kube);
   const namespace = await createNamespace(kube, "amc-probe", run);
   say(
     "discovery",
@@ -166,6 +191,9 @@ export async function profileStorageClasses(
         const csiDriver = driver
           ? { name: provisioner, attachRequired: driver.spec.attachRequired ?? true }
           : undefined;
+        const pluginNodes = csiDriver ? pluginNodesOf(provisioner, nodes, registered) : undefined;
+        // Its first consumer goes where the driver can mount it.
+        const probeNode = (pluginNodes ?? nodes.nodes.map((n) => n.name))[0] ?? "";
         const probe = await probeClass(kube, namespace, storageClass, probeNode, run, nodes.labels);
         const { family, reason } = storageFamily({
           className,
@@ -175,7 +203,10 @@ export async function profileStorageClasses(
         });
         const zoneKey = zoneKeyOf(family, probe, nodes.labels);
         const zonal = zoneKey ? `; zonal: its volumes are pinned to a zone by ${zoneKey}` : "";
-        say("discovery", `${className}: ${family} (${reason})${zonal}`);
+        const plugins = pluginNodes
+          ? `; its driver's node plugin is on ${pluginNodes.join(", ") || "no node of the pool"} only (CSINode)`
+          : "";
+        say("discovery", `${className}: ${family} (${reason})${zonal}${plugins}`);
         return {
           className,
           provisioner,
@@ -185,6 +216,7 @@ export async function profileStorageClasses(
           familyReason: `${reason}${zonal}`,
           probe,
           ...(zoneKey ? { zoneKey } : {}),
+          ...(pluginNodes ? { pluginNodes } : {}),
         } satisfies StorageProfile;
       }),
     );

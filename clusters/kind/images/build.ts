@@ -46,6 +46,14 @@ export interface KindImages {
   csiDriver: string;
   csiProvisioner: string;
   csiAttacher: string;
+  /**
+   * Upstream's csi-driver-host-path and node-driver-registrar, built from
+   * their release archives (AMC_UPSTREAM_SRC); absent when the archives are
+   * not there, with the reason in `hostpathMissing`.
+   */
+  hostpath?: string;
+  nodeDriverRegistrar?: string;
+  hostpathMissing?: string;
 }
 
 const scope = "kind images";
@@ -163,7 +171,41 @@ async function buildImages(
     tagFor: (key) => localTag("kind-node", pins.kubernetes, key),
   });
   say(scope, `node image ${node}`);
-  return { node, workload, csiDriver, csiProvisioner, csiAttacher };
+  return { node, workload, csiDriver, csiProvisioner, csiAttacher, ...(await hostpathImages(work, rootfs)) };
+}
+
+/**
+ * hostpathplugin on the Debian root filesystem (it runs losetup, findmnt and
+ * tar, as upstream's alpine image provides them) and node-driver-registrar as
+ * a static image, both with upstream's entry points. Their sources are release
+ * archives outside the repository: without them the kind cluster goes without
+ * the hostpath classes, and says why.
+ */
+async function hostpathImages(
+  work: BuildContext,
+  rootfs: string,
+): Promise<Pick<KindImages, "hostpath" | "nodeDriverRegistrar" | "hostpathMissing">> {
+  let bins: Record<ComponentId, ResolvedComponent>;
+  try {
+    bins = await resolveComponents(["csi-hostpath", "csi-node-driver-registrar"]);
+  } catch (error) {
+    return { hostpathMissing: (error as Error).message };
+  }
+  const hostpath = await buildFromFiles(
+    work,
+    "hostpathplugin",
+    pins.csiHostpath,
+    debianImageDockerfile(rootfs, ["/hostpathplugin"]),
+    { hostpathplugin: file(bins["csi-hostpath"], "hostpathplugin") },
+  );
+  const nodeDriverRegistrar = await buildFromFiles(
+    work,
+    "csi-node-driver-registrar",
+    pins.nodeDriverRegistrar,
+    staticImageDockerfile(["/csi-node-driver-registrar"]),
+    { "csi-node-driver-registrar": file(bins["csi-node-driver-registrar"], "csi-node-driver-registrar") },
+  );
+  return { hostpath, nodeDriverRegistrar };
 }
 
 /**

@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { sourceArchives } from "../clusters/binaries/pins.ts";
+import { upstreamSourceDirs } from "../clusters/binaries/upstream-src.ts";
+import type { Certification } from "../lib/report/document.ts";
+
+/**
+ * Upstream's reference CSI driver on kind (clusters/kind/hostpath-install.ts):
+ * both configurations are there, discovery finds their families from the
+ * cluster, and `amc certify` reads upstream's own test-driver file for it and
+ * checks, claim by claim, what the file promises against what the cluster did.
+ */
+
+const cluster = inject("cluster");
+const storage = inject("storage");
+const root = fileURLToPath(new URL("../", import.meta.url));
+const archive = upstreamSourceDirs()
+  .map((dir) => join(dir, sourceArchives.csiHostpath.file))
+  .find((path) => existsSync(path));
+const scratch = await mkdtemp(join(tmpdir(), "amc-upstream-driver-"));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+describe.runIf(cluster.provider === "kind")("upstream's csi-driver-host-path on kind", () => {
+  it("is installed node-local and attachable, each family found from the cluster", () => {
+    // The archive is the air-gapped source of its images: without it the classes are left out, and said so.
+    if (!archive) return expect(storage.some((s) => s.provisioner.includes("hostpath"))).toBe(false);
+    const byName = Object.fromEntries(storage.map((s) => [s.className, s]));
+    expect(byName["csi-hostpath-fast"]).toMatchObject({
+      provisioner: "hostpath.csi.k8s.io",
+      family: "node-local",
+    });
+    expect(byName["csi-hostpath-fast"]?.familyReason).toMatch(
+      /by node affinity on topology\.hostpath\.csi\/node/,
+    );
+    expect(byName["csi-hostpath-fast"]?.pluginNodes).toBeUndefined();
+    expect(byName["csi-hostpath-attach"]).toMatchObject({
+      provisioner: "attach.hostpath.csi.k8s.io",
+      family: "attachable",
+      csiDriver: { attachRequired: true },
+    });
+    expect(byName["csi-hostpath-attach"]?.pluginNodes).toHaveLength(1);
+  });
+
+  it.runIf(archive)(
+    "certifies upstream's own test-driver.yaml claim by claim",
+    { timeout: 20 * 60_000 },
+    async () => {
+      // Read from the release archive, never kept in the repository.
+      const top = sourceArchives.csiHostpath.topDir;
+      await execa("tar", [
+        "-xzf",
+        archive as string,
+        "-C",
+        scratch,
+        `${top}/deploy/kubernetes-distributed/test-driver.yaml`,
+      ]);
+      const testDriver = join(scratch, top, "deploy/kubernetes-distributed/test-driver.yaml");
+      const reportDir = join(scratch, "reports");
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([key]) => !key.startsWith("AMC_") && !key.startsWith("VITEST")),
+      );
+      const args = [
+        "bin/amc.js",
+        "certify",
+        "--testdriver",
+        testDriver,
+        "--cluster",
+        "kind",
+        "--cluster-name",
+        cluster.name,
+        "--scenario",
+        "rwo-same-node,rwo-cross-node,rwo-same-node-block,rwo-cross-node-block",
+        "--timeout",
+        `${process.env.AMC_TIMEOUT_SCALE ?? "1"}x`,
+        "--report-dir",
+        reportDir,
+      ];
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd: root, env });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      expect(result.stderr).toMatch(
+        /\[amc certify\] class csi-hostpath-fast \(hostpath\.csi\.k8s\.io\): supports ReadWriteOnce/,
+      );
+      // Keys the suite does not check are named, so that a typo cannot hide a claim.
+      expect(result.stderr).toMatch(/Capabilities\.exec: upstream's key, not checked by amc/);
+      const cert = JSON.parse(await readFile(join(reportDir, "certification.json"), "utf8")) as Certification;
+      const status = Object.fromEntries((cert.claims?.results ?? []).map((c) => [c.id, c.status]));
+      expect(status).toMatchObject({
+        "csi-hostpath-fast/access-mode/ReadWriteOnce": "held",
+        "csi-hostpath-fast/rwo-cross-node": "held",
+        "csi-hostpath-fast/access-mode/ReadWriteOnce/block": "held",
+        "csi-hostpath-fast/access-mode/ReadWriteOncePod": "not-checked",
+      });
+      expect(cert.claims?.profile.warnings?.length).toBeGreaterThan(0);
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    },
+  );
+});

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import {
-  type KubernetesObject,
-  PatchStrategy,
-  type V1Container,
-  type V1CSINode,
-  type V1DaemonSet,
-  type V1Deployment,
-  type V1Node,
+import type {
+  KubernetesObject,
+  V1Container,
+  V1CSINode,
+  V1DaemonSet,
+  V1Deployment,
+  V1Node,
 } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { serverSideApply } from "../../lib/kube/apply.ts";
 import type { Kube } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
@@ -184,16 +184,7 @@ export async function installCsiDrivers(
       ...namespace.metadata,
       annotations: { ...namespace.metadata?.annotations, [INSTALL_DIGEST_ANNOTATION]: digest },
     };
-    // Server-side apply: installing again (a reused cluster, newer images) converges instead of failing.
-    const apply = (object: KubernetesObject) =>
-      kube.objects.patch(
-        object,
-        undefined,
-        undefined,
-        "access-mode-conformance",
-        true,
-        PatchStrategy.ServerSideApply,
-      );
+    const apply = (object: KubernetesObject) => serverSideApply(kube, object);
     // The namespace first, the rest at once; the digest is on the namespace, so an install cut short is done again.
     await apply({ ...namespace, metadata: { ...namespace.metadata, annotations: {} } });
     await Promise.all(rest.map(apply));

@@ -1,14 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type KubernetesObject,
-  PatchStrategy,
-  type V1CSINode,
-  type V1DaemonSet,
-} from "@kubernetes/client-node";
+import type { KubernetesObject, V1CSINode, V1DaemonSet } from "@kubernetes/client-node";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
+import { serverSideApply } from "../../lib/kube/apply.ts";
 import type { Kube } from "../../lib/kube/client.ts";
 import { resources } from "../../lib/kube/resources.ts";
 import { waitFor } from "../../lib/kube/wait.ts";
@@ -184,15 +180,7 @@ export async function installHostpath(
     ...renderDistributed(await upstreamDistributedFiles(), rbac, images),
     ...(await renderAttachable(images, attachNode)),
   ];
-  const apply = (object: KubernetesObject) =>
-    kube.objects.patch(
-      object,
-      undefined,
-      undefined,
-      "access-mode-conformance",
-      true,
-      PatchStrategy.ServerSideApply,
-    );
+  const apply = (object: KubernetesObject) => serverSideApply(kube, object);
   // Namespaces first: the rest may live in them.
   await Promise.all(objects.filter((o) => o.kind === "Namespace").map(apply));
   await Promise.all(objects.filter((o) => o.kind !== "Namespace").map(apply));

@@ -10,6 +10,7 @@ describe("readSettings", () => {
       nodes: [],
       timeoutScale: 1,
       reportDir: "reports",
+      knownDeviations: false,
       kindImages: {},
       failover: { budgetMs: 120_000, writerTolerationSeconds: 10, modes: [], allowNodeFaults: false },
     });
@@ -39,6 +40,9 @@ describe("readSettings", () => {
         AMC_NODE_FAIL_COMMAND: "gcloud compute instances stop {node}",
         AMC_NODE_RESTORE_COMMAND: "gcloud compute instances start {node}",
         AMC_NODE_FAULT_MODE: "powered-off",
+        AMC_KNOWN_DEVIATIONS: "1",
+        AMC_UPSTREAM_SRC: "/srv/upstream-src",
+        AMC_KIND_HOSTPATH_IMAGE: "registry.k8s.io/sig-storage/hostpathplugin:v1.18.0",
       }),
     ).toEqual({
       cluster: { provider: "kind", name: "ci", keep: true },
@@ -50,7 +54,12 @@ describe("readSettings", () => {
       reportDir: "out",
       image: "busybox",
       profile: "vendor.yaml",
-      kindImages: { node: "mirror/kindest/node:v1.36.3" },
+      knownDeviations: true,
+      upstreamSrc: "/srv/upstream-src",
+      kindImages: {
+        node: "mirror/kindest/node:v1.36.3",
+        hostpath: "registry.k8s.io/sig-storage/hostpathplugin:v1.18.0",
+      },
       failover: {
         budgetMs: 240_000,
         writerTolerationSeconds: "default",

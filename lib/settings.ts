@@ -70,6 +70,11 @@ export interface Settings {
   /** AMC_CHROMIUM: the Chromium binary of the report's browser test. */
   chromium?: string;
   /**
+   * AMC_KNOWN_DEVIATIONS=1 (the project's own `npm test` and `npm run test:kind`):
+   * a deviation suites/known-deviations.ts lists passes its vitest case (the record still deviates).
+   */
+  knownDeviations: boolean;
+  /**
    * AMC_UPSTREAM_SRC: the directory of upstream release archives the Go
    * module proxy does not serve (csi-driver-host-path, node-driver-registrar);
    * unset, `../shared/upstream-src` next to the checkout, then /work/shared/upstream-src.
@@ -237,6 +242,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
     ...optional("outcomeFile", outcomeFileOf(env)),
     ...optional("binDir", env.AMC_BIN_DIR),
     ...optional("chromium", env.AMC_CHROMIUM),
+    knownDeviations: parseFlag(env.AMC_KNOWN_DEVIATIONS, "AMC_KNOWN_DEVIATIONS"),
     ...optional("upstreamSrc", env.AMC_UPSTREAM_SRC),
     kindImages: {
       ...optional("node", env.AMC_KIND_NODE_IMAGE),

@@ -1,11 +1,12 @@
 import type { ScenarioRecord } from "../lib/scenario/types.ts";
 
 /**
- * Deviations the project's own test runs (`npm test`, `npm run test:kind`)
- * expect of storage this project did not write, by provisioner and scenario,
- * each with why. The record still says "deviates", and every report and
- * `amc run`'s exit code show it; only the vitest case passes, and it fails
- * when the storage no longer deviates (then the entry goes). A deviation of
+ * Deviations the project's own test runs (`npm test`, `npm run test:kind`,
+ * which set AMC_KNOWN_DEVIATIONS=1) expect of storage this project did not
+ * write, by provisioner and scenario, each with why. The record still says
+ * "deviates", and every report and `amc run`'s exit code show it; only the
+ * vitest case passes, and it fails when the storage no longer deviates (then
+ * the entry goes). A user's `amc run` never reads this list. A deviation of
  * the suite's own driver is never listed here: that is a bug to fix.
  */
 export interface KnownDeviation {

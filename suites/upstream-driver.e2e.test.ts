@@ -9,6 +9,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { sourceArchives } from "../clusters/binaries/pins.ts";
 import { upstreamSourceDirs } from "../clusters/binaries/upstream-src.ts";
 import type { Certification } from "../lib/report/document.ts";
+import { readSettings } from "../lib/settings.ts";
 
 /**
  * Upstream's reference CSI driver on kind (clusters/kind/hostpath-install.ts):
@@ -28,8 +29,11 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 describe.runIf(cluster.provider === "kind")("upstream's csi-driver-host-path on kind", () => {
   it("is installed node-local and attachable, each family found from the cluster", () => {
-    // The archive is the air-gapped source of its images: without it the classes are left out, and said so.
-    if (!archive) return expect(storage.some((s) => s.provisioner.includes("hostpath"))).toBe(false);
+    // The archive is the air-gapped source of its images (or the user names upstream's images):
+    // without either the classes are left out, and said so.
+    if (!archive && !readSettings().kindImages.hostpath) {
+      return expect(storage.some((s) => s.provisioner.includes("hostpath"))).toBe(false);
+    }
     const byName = Object.fromEntries(storage.map((s) => [s.className, s]));
     expect(byName["csi-hostpath-fast"]).toMatchObject({
       provisioner: "hostpath.csi.k8s.io",

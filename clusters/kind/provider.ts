@@ -25,7 +25,7 @@ import {
   installHostpath,
 } from "./hostpath-install.ts";
 import { imagesToLoad, loadGroups } from "./image-load.ts";
-import { buildKindImages } from "./images/build.ts";
+import { buildHostpathImages, buildKindImages, type KindImages } from "./images/build.ts";
 import { KIND_CLUSTER_LABEL } from "./images/image-set.ts";
 import { detachVolumeLoopDevices, ensureLoopDeviceNodes } from "./loop-device-nodes.ts";
 import type { KindImageSettings } from "./settings.ts";
@@ -259,21 +259,20 @@ type ResolvedImages = Required<Omit<KindImageSettings, "hostpath" | "nodeDriverR
 };
 
 async function resolveImages(settings: KindImageSettings): Promise<ResolvedImages> {
-  const roles = [
-    "node",
-    "workload",
-    "csiDriver",
-    "csiProvisioner",
-    "csiAttacher",
-    "hostpath",
-    "nodeDriverRegistrar",
-  ] as const;
-  for (const role of roles) {
+  const roles = ["node", "workload", "csiDriver", "csiProvisioner", "csiAttacher"] as const;
+  const hostpathRoles = ["hostpath", "nodeDriverRegistrar"] as const;
+  for (const role of [...roles, ...hostpathRoles]) {
     const image = settings[role];
     if (image) await ensureLocalImage(image);
   }
   const missing = roles.some((role) => settings[role] === undefined);
-  const built = missing ? await buildKindImages() : undefined;
+  const hostpathMissing = hostpathRoles.some((role) => settings[role] === undefined);
+  // The whole set when one of the suite's own images is missing; upstream's hostpath images alone otherwise.
+  const built: Partial<KindImages> | undefined = missing
+    ? await buildKindImages()
+    : hostpathMissing
+      ? await buildHostpathImages()
+      : undefined;
   const resolved = {
     node: settings.node ?? (built?.node as string),
     workload: settings.workload ?? (built?.workload as string),

@@ -46,7 +46,7 @@ describe("the claims of a test-driver file alone", () => {
     });
     expect(block?.rwoCrossNode).toBeUndefined();
     expect(block?.unclaimed?.accessModes?.ReadWriteMany).toBe(
-      "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX or RWXFilesystemOnly (upstream then only skips its tests), and no --profile says",
+      "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX (upstream then only skips its tests), and no --profile says",
     );
     expect(block?.unclaimed?.rwoCrossNode).toMatch(
       /does not set DriverInfo\.Capabilities\.singleNodeVolume, /,
@@ -95,11 +95,11 @@ describe("a profile beside a test-driver file", () => {
       unclaimed: {
         accessModes: {
           ReadWriteMany:
-            "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX or RWXFilesystemOnly (upstream then only skips its tests), and lib/profile/testdata/testdriver-beside.yaml does not list it",
+            "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX (upstream then only skips its tests), and lib/profile/testdata/testdriver-beside.yaml does not list it",
         },
         blockAccessModes: {
           ReadWriteMany:
-            "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX or RWXBlockOnly (upstream then only skips its tests), and lib/profile/testdata/testdriver-beside.yaml does not list it",
+            "lib/profile/testdata/testdriver-block.yaml does not set DriverInfo.Capabilities.RWX (upstream then only skips its tests), and lib/profile/testdata/testdriver-beside.yaml does not list it",
         },
       },
     });
@@ -179,7 +179,7 @@ describe("the merged claims, checked", () => {
     expect(claims.results.find((c) => c.id === "amc-local/access-mode/ReadWriteMany")).toMatchObject({
       claim: "says nothing of ReadWriteMany: neither supported nor refused",
       reason:
-        "not claimed: lib/profile/testdata/testdriver-amc-local.yaml does not set DriverInfo.Capabilities.RWX or RWXFilesystemOnly (upstream then only skips its tests), and no --profile says",
+        "not claimed: lib/profile/testdata/testdriver-amc-local.yaml does not set DriverInfo.Capabilities.RWX (upstream then only skips its tests), and no --profile says",
       evidence: [],
     });
     // The certification names the file it read, and carries no warnings when there are none.

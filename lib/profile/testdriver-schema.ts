@@ -5,8 +5,10 @@ import { upstreamTimeouts } from "./testdriver-timeouts.ts";
  * The keys of upstream's test-driver file, as amc knows them (Kubernetes
  * v1.36: `driverDefinition` in test/e2e/storage/external/external.go,
  * `DriverInfo` and the Capability constants in
- * test/e2e/storage/framework/testdriver.go, the RWX variants in
- * external/README.md, `TimeoutContext` in test/e2e/framework/timeouts.go),
+ * test/e2e/storage/framework/testdriver.go, `TimeoutContext` in
+ * test/e2e/framework/timeouts.go, all checked against v1.36.3's source);
+ * RWXFilesystemOnly and RWXBlockOnly are amc's own (upstream v1.36.3 has only
+ * RWX, and ignores them: testdriver.ts notes it where they are set),
  * and what amc does with each.
  *
  * Upstream decodes the file without checking for unknown fields (the README
@@ -79,7 +81,9 @@ export const capabilities: Record<string, Key> = {
   exec: value(notChecked("a file on the volume can be executed")),
   snapshotDataSource: value(notChecked("volumes restored from snapshots")),
   pvcDataSource: value(notChecked("volumes cloned from claims")),
-  offlineSnapshotClone: value(notChecked("no snapshot or clone while attaching or detaching")),
+  snapshotMetadata: value(notChecked("the snapshot metadata service (changed blocks)")),
+  groupSnapshot: value(notChecked("volume group snapshots")),
+  seLinuxMount: value(notChecked("volumes mounted with the pod's SELinux context")),
   controllerExpansion: value(notChecked("volume expansion by the controller")),
   nodeExpansion: value(notChecked("volume expansion on the node")),
   offlineExpansion: value(notChecked("expansion of a volume no pod uses")),
@@ -107,7 +111,11 @@ export const testDriverSchema: Shape = {
       FromExistingClassName: value(mapped),
     }),
     SnapshotClass: classSource("snapshot tests; amc takes no snapshot"),
-    VolumeAttributesClass: classSource("volume modification tests; amc modifies no volume"),
+    VolumeAttributesClass: struct(notChecked("volume modification tests; amc modifies no volume"), {
+      FromFile: value(inside),
+      FromExistingClassName: value(inside),
+    }),
+    GroupSnapshotClass: classSource("volume group snapshot tests; amc takes no snapshot"),
     InlineVolumes: {
       shape: {
         kind: "list",
@@ -145,6 +153,13 @@ export const testDriverSchema: Shape = {
         NumRestarts: value(inside),
       }),
       VolumeSnapshotStressTestOptions: struct(notChecked("snapshot stress tests"), {
+        NumPods: value(inside),
+        NumSnapshots: value(inside),
+      }),
+      VolumeModifyStressTestOptions: struct(notChecked("volume modification stress tests"), {
+        NumPods: value(inside),
+      }),
+      VolumeGroupSnapshotStressTestOptions: struct(notChecked("volume group snapshot stress tests"), {
         NumPods: value(inside),
         NumSnapshots: value(inside),
       }),

@@ -40,6 +40,10 @@ export const upstreamTimeouts: Record<string, { defaultMs: number; amcWait?: str
   SystemPodsStartup: { defaultMs: 10 * minute, notUsed: "amc waits for no system pod" },
   NodeSchedulable: { defaultMs: 30 * minute, notUsed: "amc's preflight checks the nodes once" },
   SystemDaemonsetStartup: { defaultMs: 5 * minute, notUsed: "amc waits for no system DaemonSet" },
+  NodeNotReady: {
+    defaultMs: 3 * minute,
+    notUsed: "amc's node-failure scenarios have their own budget (--failover-budget)",
+  },
 };
 
 /**

@@ -145,7 +145,7 @@ describe("a test-driver file mapped to claims", () => {
       allowVolumeExpansion: true,
     });
     expect(warningsOf(fromFile)).toEqual([
-      "lib/profile/testdata/testdriver-fromfile.yaml:8:5: DriverInfo.Capabilities.RWXBlockOnly: upstream's README describes it, but the e2e.test of the Kubernetes release amc pins (v1.36.3) has no such capability and ignores it: amc maps it as the README says",
+      "lib/profile/testdata/testdriver-fromfile.yaml:8:5: DriverInfo.Capabilities.RWXBlockOnly: amc's own capability, not upstream's: the e2e.test of the Kubernetes release amc pins (v1.36.3) knows only RWX and ignores it; amc claims ReadWriteMany on one volume mode from it",
       "lib/profile/testdata/testdriver-fromfile.yaml:3:3: StorageClass.FromFile: testdriver-storageclass.yaml: annotation storageclass.kubernetes.io/is-default-class left out: the class amc creates never becomes the cluster's default",
     ]);
   });
@@ -236,7 +236,7 @@ describe("a test-driver file amc cannot use", () => {
         "StorageClass: {FromExistingClassName: x}\nDriverInfo:\n  Name: x.csi\n  Capabilities: {RWX: true, RWXBlockOnly: true}\n  RequiredAccessModes: [ReadWriteTwice]\n",
       ),
     ).toEqual([
-      "bad.yaml:4:29: DriverInfo.Capabilities.RWXBlockOnly: set one of RWX, RWXBlockOnly (upstream's README: RWX for every volume mode, or one of the others)",
+      "bad.yaml:4:29: DriverInfo.Capabilities.RWXBlockOnly: set one of RWX, RWXBlockOnly (RWX for every volume mode, or one of amc's own variants for one mode)",
       "bad.yaml:5:3: DriverInfo.RequiredAccessModes: expected access modes (ReadWriteOnce, ReadWriteOncePod, ReadWriteMany, ReadOnlyMany), got ReadWriteTwice",
     ]);
     expect(problems("- a list\n")).toEqual([
@@ -276,5 +276,34 @@ describe("Timeouts", () => {
     expect(warningsOf(bad)).toEqual([
       't.yaml:5:3: Timeouts.PVDelete: "ten minutes" is not a Go duration: upstream then ignores every Timeouts entry (its defaults apply), and so does amc',
     ]);
+  });
+});
+
+describe("keys of upstream's v1.36.3 that are not claims", () => {
+  it("are named as upstream's, not as unknown: group snapshots, SELinux mounts, the newer stress options, NodeNotReady", () => {
+    const parsed = parseTestDriver(
+      "newer.yaml",
+      [
+        "StorageClass: {FromExistingClassName: fast}",
+        "GroupSnapshotClass: {FromName: true}",
+        "VolumeAttributesClass: {FromExistingClassName: gold}",
+        "DriverInfo:",
+        "  Name: x.csi",
+        "  Capabilities: {groupSnapshot: true, snapshotMetadata: true, seLinuxMount: true}",
+        "  VolumeModifyStressTestOptions: {NumPods: 2}",
+        "  VolumeGroupSnapshotStressTestOptions: {NumPods: 2, NumSnapshots: 1}",
+        "Timeouts: {NodeNotReady: 3m}",
+        "",
+      ].join("\n"),
+    );
+    expect(parsed.warnings.filter((w) => w.kind === "unknown-key")).toEqual([]);
+  });
+
+  it("takes a key whose entries are all commented out as upstream does: empty", () => {
+    const parsed = parseTestDriver(
+      "empty.yaml",
+      "StorageClass: {FromExistingClassName: fast}\nDriverInfo:\n  Name: x.csi\n  Capabilities:\n    # multipods: true\nTimeouts:\n",
+    );
+    expect(parsed.timeoutScale.factor).toBe(1);
   });
 });

@@ -222,12 +222,14 @@ export function parseTestDriver(file: string, text: string): TestDriverMapping {
           claim: "unclaimed",
           because: `${file}: DriverInfo.RequiredAccessModes does not list ReadWriteOnce`,
         }
-      : caps.multipods
-        ? { claim: "supported", ...cap("multipods", ": pods on one node share a volume") }
-        : {
-            claim: "unclaimed",
-            because: unset("DriverInfo.Capabilities.multipods: pods on one node share a volume"),
-          };
+      : required?.includes("ReadWriteOnce")
+        ? (listed("ReadWriteOnce") as ModeClaim)
+        : caps.multipods
+          ? { claim: "supported", ...cap("multipods", ": pods on one node share a volume") }
+          : {
+              claim: "unclaimed",
+              because: unset("DriverInfo.Capabilities.multipods: pods on one node share a volume"),
+            };
   const rwop = (): ModeClaim =>
     caps.readWriteOncePod
       ? { claim: "supported", ...cap("readWriteOncePod") }
@@ -252,7 +254,7 @@ export function parseTestDriver(file: string, text: string): TestDriverMapping {
     return (
       listed("ReadWriteMany") ?? {
         claim: "unclaimed",
-        because: unset(`DriverInfo.Capabilities.RWX or ${also}`),
+        because: unset("DriverInfo.Capabilities.RWX"),
       }
     );
   };
@@ -272,7 +274,7 @@ export function parseTestDriver(file: string, text: string): TestDriverMapping {
       // Checked against the module's source: v1.36.3's testdriver.go defines only CapRWX.
       note(
         ["DriverInfo", "Capabilities", variant],
-        "upstream's README describes it, but the e2e.test of the Kubernetes release amc pins (v1.36.3) has no such capability and ignores it: amc maps it as the README says",
+        "amc's own capability, not upstream's: the e2e.test of the Kubernetes release amc pins (v1.36.3) knows only RWX and ignores it; amc claims ReadWriteMany on one volume mode from it",
       );
     }
   }
@@ -313,7 +315,8 @@ type Problem = (path: (string | number)[], message: string) => void;
 
 /** Capabilities as upstream decodes them: a map of booleans (anything else fails upstream's decoding). */
 function readCapabilities(info: Data, problem: Problem): Record<string, boolean> {
-  if (info.Capabilities === undefined) return {};
+  // Go decodes null (a key whose entries are all commented out) as an empty map.
+  if (info.Capabilities === undefined || info.Capabilities === null) return {};
   if (!isRecord(info.Capabilities)) {
     problem(["DriverInfo", "Capabilities"], "expected a mapping of capability: true or false");
     return {};
@@ -328,7 +331,7 @@ function readCapabilities(info: Data, problem: Problem): Record<string, boolean>
   if (rwx.length > 1) {
     problem(
       ["DriverInfo", "Capabilities", rwx[1] as string],
-      `set one of ${rwx.join(", ")} (upstream's README: RWX for every volume mode, or one of the others)`,
+      `set one of ${rwx.join(", ")} (RWX for every volume mode, or one of amc's own variants for one mode)`,
     );
   }
   return caps;
@@ -415,7 +418,7 @@ function readClassSource(
 }
 
 function readTimeouts(data: Data, problem: Problem, note: Problem): TimeoutScale {
-  if (data.Timeouts === undefined) return { factor: 1 };
+  if (data.Timeouts === undefined || data.Timeouts === null) return { factor: 1 };
   if (!isRecord(data.Timeouts)) {
     problem(["Timeouts"], "expected a mapping of timeout: Go duration (PodStart: 10m)");
     return { factor: 1 };

@@ -183,6 +183,11 @@ export function chooseNodes(
       : "";
   const first = candidates[0];
   if (!first) {
+    if (facts.pluginsOf && nodes.length === 0) {
+      return {
+        notApplicable: `the node plugin of ${facts.pluginsOf} is on no schedulable node (no CSINode lists it)`,
+      };
+    }
     return { notApplicable: `no schedulable node can reach the volume${how}${pinned}` };
   }
   if (placement === "same-node") {

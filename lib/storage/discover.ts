@@ -136,7 +136,10 @@ async function probeClass(
  * optional permission): every node is then taken to have every plugin.
  */
 async function driversByNode(kube: Kube): Promise<Map<string, Set<string>> | undefined> {
-  const csiNodes = await kube.storage.listCSINode().catch(() => undefined);
+  const csiNodes = await kube.storage.listCSINode().catch((error: { code?: number }) => {
+    if (error.code === 403) return undefined;
+    throw error;
+  });
   if (!csiNodes) return undefined;
   return new Map(
     csiNodes.items.map((n) => [n.metadata?.name ?? "", new Set((n.spec.drivers ?? []).map((d) => d.name))]),

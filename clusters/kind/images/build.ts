@@ -66,6 +66,26 @@ export async function buildKindImages(env: NodeJS.ProcessEnv = process.env): Pro
   return withLock(scope, join(root, "build.lock"), "building the kind images", () => buildAll(root));
 }
 
+/**
+ * Only upstream's hostpath images (for a user who gave every other image):
+ * the Debian root filesystem they stand on, and the two programs.
+ */
+export async function buildHostpathImages(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<KindImages, "hostpath" | "nodeDriverRegistrar" | "hostpathMissing">> {
+  await requireDocker();
+  const root = join(cacheRoot(env), "kind-images");
+  return withLock(scope, join(root, "build.lock"), "building the hostpath images", async () => {
+    const work: BuildContext = { dir: join(root, "contexts"), hashes: await FileHashes.open(root) };
+    await rm(work.dir, { recursive: true, force: true });
+    try {
+      return await hostpathImages(work, await rootfsImage(root));
+    } finally {
+      await work.hashes.save();
+    }
+  });
+}
+
 async function buildAll(root: string): Promise<KindImages> {
   const bins = await resolveComponents([
     "kubernetes",

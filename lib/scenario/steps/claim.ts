@@ -52,6 +52,7 @@ export async function chooseNodesFor(context: StepContext, volume: string | unde
   const choice = chooseNodes(pool.nodes, scenario.placement, {
     named: pool.named,
     excluded: pool.excluded,
+    ...(pool.pluginsOf ? { pluginsOf: pool.pluginsOf } : {}),
     ...(reachableFrom ? { reachableFrom } : {}),
     ...(zoneKey ? { zoneKey, nodeLabels: pool.labels } : {}),
   });

@@ -12,6 +12,7 @@ import { type ClusterInfo, type NodeFaultMode, nodeFaultModes } from "../lib/clu
 import { errorCodeOf, errorText } from "../lib/errors.ts";
 import { faultNodes } from "../lib/failover/plan.ts";
 import { connect } from "../lib/kube/client.ts";
+import { clusterUid } from "../lib/kube/namespaces.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
 import { loadProfile } from "../lib/profile/load-profile.ts";
 import { writeRunProfile } from "../lib/profile/run-profile.ts";
@@ -299,6 +300,7 @@ async function startRun(project: TestProject, started: { runId?: string }) {
       schedulableNodes: prepared.nodes.nodes,
       excludedNodes: prepared.nodes.excluded,
       storage: prepared.storage,
+      ...(await clusterUid(kube).then((uid) => (uid ? { clusterUid: uid } : {}))),
       // The node-failure scenarios run only in the disruptive project, once per fault mode.
       scenarios: plannedScenarios(
         selectScenarios(scenarioFilter).filter((s) => !s.failover || runsDisruptive(project)),

@@ -81,6 +81,15 @@ describe("amc", () => {
       ["cluster", "up", "--cluster", "minikube"],
       /^amc cluster: --cluster minikube: expected one of local, kind\n/,
     ],
+    [["report", "--merge", "reports-a"], /^amc report: --merge needs two report directories or more\n/],
+    [
+      ["report", "--merge", "reports-a", "reports-b", "--report-dir", "reports-b"],
+      /^amc report: --report-dir reports-b is one of the runs to merge: give the merged run a directory of its own\n/,
+    ],
+    [
+      ["report", "--merge", "/nonexistent/a", "/nonexistent/b", "--report-dir", "/nonexistent/out"],
+      /^--merge \/nonexistent\/a: no run recorded under \/nonexistent\/a\/records/,
+    ],
   ])("refuses %j with the usage line and exit code 2", async (args, message) => {
     const io = capture();
     expect(await main(args)).toBe(2);

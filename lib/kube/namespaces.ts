@@ -175,3 +175,15 @@ export async function removeNamespaces(
   if (failed.length > 0) throw new Error(failed.join("; "));
   return settled.flatMap((s) => (s.status === "fulfilled" ? s.value : []));
 }
+
+/**
+ * The uid of the cluster's kube-system namespace, which lives as long as the
+ * cluster: what tells that two runs were on one cluster (amc report --merge).
+ * Read with the namespace list the runs already may do.
+ */
+export async function clusterUid(kube: Kube): Promise<string | undefined> {
+  const found = await kube.core
+    .listNamespace({ fieldSelector: "metadata.name=kube-system" })
+    .catch(() => undefined);
+  return found?.items[0]?.metadata?.uid;
+}

@@ -152,7 +152,13 @@ export function buildCertification(
   const certification: Certification = {
     schema: CERTIFICATION_SCHEMA,
     suite: plan.suite,
-    run: { id: plan.runId, startedAt: plan.startedAt, finishedAt: end.finishedAt, status: end.status },
+    run: {
+      id: plan.runId,
+      startedAt: plan.startedAt,
+      finishedAt: end.finishedAt,
+      status: end.status,
+      ...(plan.mergedFrom ? { mergedFrom: plan.mergedFrom } : {}),
+    },
     ...(plan.cluster.fidelity === "control-plane" ? { fidelityNote: controlPlaneNote } : {}),
     cluster: {
       provider: plan.cluster.provider,

@@ -74,7 +74,14 @@ export interface FailoverSummary {
 export interface Certification {
   schema: typeof CERTIFICATION_SCHEMA;
   suite: { name: string; version: string };
-  run: { id: string; startedAt: string; finishedAt: string; status: RunStatus };
+  run: {
+    id: string;
+    startedAt: string;
+    finishedAt: string;
+    status: RunStatus;
+    /** A merged run (amc report --merge): the runs it was made of. */
+    mergedFrom?: { reportDir: string; runId: string }[];
+  };
   /** Set when the run could not observe kubelet-level behaviour: every form shows it first. */
   fidelityNote?: string;
   cluster: {

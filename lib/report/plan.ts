@@ -26,6 +26,10 @@ export interface RunPlan {
   excludedNodes: { name: string; why: string }[];
   storage: StorageProfile[];
   scenarios: PlannedScenario[];
+  /** The uid of the cluster's kube-system namespace: what tells two runs were on one cluster (merge.ts). */
+  clusterUid?: string;
+  /** A merged run (amc report --merge): the runs it was made of. */
+  mergedFrom?: { reportDir: string; runId: string }[];
 }
 
 export interface PlannedScenario {

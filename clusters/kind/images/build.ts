@@ -60,52 +60,56 @@ const scope = "kind images";
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, "..", "..", "..");
 
-export async function buildKindImages(env: NodeJS.ProcessEnv = process.env): Promise<KindImages> {
-  await requireDocker();
-  const root = join(cacheRoot(env), "kind-images");
-  return withLock(scope, join(root, "build.lock"), "building the kind images", () => buildAll(root));
+export function buildKindImages(env: NodeJS.ProcessEnv = process.env): Promise<KindImages> {
+  return underBuildLock(env, "building the kind images", async (root, work) => {
+    const bins = await resolveComponents([
+      "kubernetes",
+      "kubernetes-node",
+      "etcd",
+      "kind",
+      "local-path-provisioner",
+      "csi-provisioner",
+      "csi-attacher",
+      "csi-spec",
+      "kubelet-plugin-registration",
+    ]);
+    return buildImages(root, work, bins);
+  });
 }
 
 /**
  * Only upstream's hostpath images (for a user who gave every other image):
  * the Debian root filesystem they stand on, and the two programs.
  */
-export async function buildHostpathImages(
+export function buildHostpathImages(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Pick<KindImages, "hostpath" | "nodeDriverRegistrar" | "hostpathMissing">> {
+  return underBuildLock(env, "building the hostpath images", async (root, work) =>
+    hostpathImages(work, await rootfsImage(root)),
+  );
+}
+
+/**
+ * Runs a build under the build lock, with what an interrupted build left
+ * removed, fresh build contexts, and the remembered file hashes saved after.
+ */
+async function underBuildLock<T>(
+  env: NodeJS.ProcessEnv,
+  what: string,
+  build: (root: string, work: BuildContext) => Promise<T>,
+): Promise<T> {
   await requireDocker();
   const root = join(cacheRoot(env), "kind-images");
-  return withLock(scope, join(root, "build.lock"), "building the hostpath images", async () => {
+  return withLock(scope, join(root, "build.lock"), what, async () => {
+    await removeInterruptedBuilds();
     const work: BuildContext = { dir: join(root, "contexts"), hashes: await FileHashes.open(root) };
     await rm(work.dir, { recursive: true, force: true });
     try {
-      return await hostpathImages(work, await rootfsImage(root));
+      return await build(root, work);
     } finally {
       await work.hashes.save();
     }
   });
-}
-
-async function buildAll(root: string): Promise<KindImages> {
-  const bins = await resolveComponents([
-    "kubernetes",
-    "kubernetes-node",
-    "etcd",
-    "kind",
-    "local-path-provisioner",
-    "csi-provisioner",
-    "csi-attacher",
-    "csi-spec",
-    "kubelet-plugin-registration",
-  ]);
-  await removeInterruptedBuilds();
-  const work: BuildContext = { dir: join(root, "contexts"), hashes: await FileHashes.open(root) };
-  await rm(work.dir, { recursive: true, force: true });
-  try {
-    return await buildImages(root, work, bins);
-  } finally {
-    await work.hashes.save();
-  }
 }
 
 /** Where the build contexts go, and the remembered hashes of the files they hold. */

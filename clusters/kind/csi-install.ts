@@ -83,7 +83,8 @@ export async function renderCsiObjects(
   return [...common, ...perClass, ...apiObjects];
 }
 
-function parseManifest(text: string): KubernetesObject[] {
+/** The objects of a multi-document YAML manifest (empty documents left out). */
+export function parseManifest(text: string): KubernetesObject[] {
   return parseAllDocuments(text)
     .map((document) => document.toJS() as KubernetesObject | null)
     .filter((object): object is KubernetesObject => object !== null);
@@ -222,15 +223,25 @@ async function waitForDriversRegistered(
   timeoutMs: number,
 ): Promise<void> {
   const nodes = (await kube.core.listNode()).items.map((node: V1Node) => node.metadata?.name ?? "");
-  const wanted = classes.map((c) => c.driverName);
-  await waitFor<V1CSINode, true>(
-    kube,
-    resources.csiNodes,
-    { description: `CSINodes of ${nodes.join(", ")} listing ${wanted.join(", ")}`, timeoutMs },
-    (csiNodes) => {
-      const registered = (name: string) =>
-        new Set((csiNodes.get(`/${name}`)?.spec.drivers ?? []).map((driver) => driver.name));
-      return nodes.every((name) => wanted.every((driver) => registered(name).has(driver))) ? true : undefined;
-    },
-  );
+  await waitForNodePlugins(kube, Object.fromEntries(classes.map((c) => [c.driverName, nodes])), timeoutMs);
+}
+
+/**
+ * Until each driver's nodes list it in their CSINode: the kubelets registered
+ * its node plugins there (the suite's drivers, upstream's hostpath driver).
+ */
+export async function waitForNodePlugins(
+  kube: Kube,
+  nodesByDriver: Readonly<Record<string, readonly string[]>>,
+  timeoutMs: number,
+): Promise<void> {
+  const wanted = Object.entries(nodesByDriver);
+  const description = `CSINodes listing ${wanted.map(([driver, nodes]) => `${driver} on ${nodes.join(", ")}`).join("; ")}`;
+  await waitFor<V1CSINode, true>(kube, resources.csiNodes, { description, timeoutMs }, (csiNodes) => {
+    const registered = (name: string) =>
+      new Set((csiNodes.get(`/${name}`)?.spec.drivers ?? []).map((driver) => driver.name));
+    return wanted.every(([driver, nodes]) => nodes.every((name) => registered(name).has(driver)))
+      ? true
+      : undefined;
+  });
 }

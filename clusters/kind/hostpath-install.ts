@@ -1,17 +1,15 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubernetesObject, V1CSINode, V1DaemonSet } from "@kubernetes/client-node";
+import type { KubernetesObject, V1DaemonSet } from "@kubernetes/client-node";
 import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
 import { serverSideApply } from "../../lib/kube/apply.ts";
 import type { Kube } from "../../lib/kube/client.ts";
-import { resources } from "../../lib/kube/resources.ts";
-import { waitFor } from "../../lib/kube/wait.ts";
 import { components } from "../binaries/components.ts";
 import { sourceArchives } from "../binaries/pins.ts";
 import { resolveComponent } from "../binaries/resolve.ts";
 import { sourceArchivePath } from "../binaries/upstream-src.ts";
+import { parseManifest, waitForNodePlugins } from "./csi-install.ts";
 
 /**
  * Upstream's reference CSI driver, kubernetes-csi csi-driver-host-path, on the
@@ -63,23 +61,17 @@ const upstreamLabels = {
   "app.kubernetes.io/part-of": "csi-driver-host-path",
 };
 
-function parseManifests(text: string): KubernetesObject[] {
-  return parseAllDocuments(text)
-    .map((document) => document.toJS() as KubernetesObject | null)
-    .filter((object): object is KubernetesObject => object !== null);
-}
-
 /** upstream's distributed deployment, images renamed, as objects to apply. */
 export function renderDistributed(
   upstreamFiles: readonly string[],
   rbac: string,
   images: HostpathImages,
 ): KubernetesObject[] {
-  const rbacObjects = parseManifests(rbac).map((object) => ({
+  const rbacObjects = parseManifest(rbac).map((object) => ({
     ...object,
     metadata: { ...object.metadata, labels: { ...object.metadata?.labels, ...upstreamLabels } },
   }));
-  const objects = upstreamFiles.flatMap(parseManifests);
+  const objects = upstreamFiles.flatMap(parseManifest);
   for (const object of objects) {
     if (object.kind === "CSIDriver") {
       // As deploy.sh does where the cluster lacks the v1beta1 CSIStorageCapacity API.
@@ -126,7 +118,7 @@ export async function renderAttachable(images: HostpathImages, node: string): Pr
     new URL("../../manifests/kind/hostpath-attach.yaml", import.meta.url),
     "utf8",
   );
-  return parseManifests(
+  return parseManifest(
     template
       .replaceAll("{{driverName}}", HOSTPATH_ATTACH_DRIVER)
       .replaceAll("{{className}}", HOSTPATH_ATTACH_CLASS)
@@ -184,19 +176,9 @@ export async function installHostpath(
   // Namespaces first: the rest may live in them.
   await Promise.all(objects.filter((o) => o.kind === "Namespace").map(apply));
   await Promise.all(objects.filter((o) => o.kind !== "Namespace").map(apply));
-  await waitFor<V1CSINode, true>(
+  await waitForNodePlugins(
     kube,
-    resources.csiNodes,
-    {
-      description: `CSINodes listing ${HOSTPATH_DRIVER} on ${workers.join(", ")} and ${HOSTPATH_ATTACH_DRIVER} on ${attachNode}`,
-      timeoutMs,
-    },
-    (csiNodes) => {
-      const has = (node: string, driver: string) =>
-        (csiNodes.get(`/${node}`)?.spec.drivers ?? []).some((d) => d.name === driver);
-      return workers.every((w) => has(w, HOSTPATH_DRIVER)) && has(attachNode, HOSTPATH_ATTACH_DRIVER)
-        ? true
-        : undefined;
-    },
+    { [HOSTPATH_DRIVER]: workers, [HOSTPATH_ATTACH_DRIVER]: [attachNode] },
+    timeoutMs,
   );
 }

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, inject, it, onTestFinished } from "vitest";
 import { sourceArchives } from "../clusters/binaries/pins.ts";
-import { upstreamSourceDirs } from "../clusters/binaries/upstream-src.ts";
 import type { Certification } from "../lib/report/document.ts";
 import { readSettings } from "../lib/settings.ts";
+import { findUpstreamArchive } from "../lib/upstream-src.ts";
 
 /**
  * Upstream's reference CSI driver on kind (clusters/kind/hostpath-install.ts):
@@ -21,9 +20,7 @@ import { readSettings } from "../lib/settings.ts";
 const cluster = inject("cluster");
 const storage = inject("storage");
 const root = fileURLToPath(new URL("../", import.meta.url));
-const archive = upstreamSourceDirs()
-  .map((dir) => join(dir, sourceArchives.csiHostpath.file))
-  .find((path) => existsSync(path));
+const archive = findUpstreamArchive(sourceArchives.csiHostpath.file);
 
 describe.runIf(cluster.provider === "kind")("upstream's csi-driver-host-path on kind", () => {
   it("is installed node-local and attachable, each family found from the cluster", () => {

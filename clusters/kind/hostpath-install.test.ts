@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { V1DaemonSet } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { findUpstreamArchive } from "../../lib/upstream-src.ts";
 import { sourceArchives } from "../binaries/pins.ts";
-import { upstreamSourceDirs } from "../binaries/upstream-src.ts";
 import { renderAttachable, renderDistributed, upstreamDistributedFiles } from "./hostpath-install.ts";
 
 const images = {
@@ -13,9 +11,7 @@ const images = {
   csiProvisioner: "amc.local/csi-provisioner:v6.3.0-test",
   csiAttacher: "amc.local/csi-attacher:v4.13.0-test",
 };
-const archive = upstreamSourceDirs()
-  .map((dir) => join(dir, sourceArchives.csiHostpath.file))
-  .find((path) => existsSync(path));
+const archive = findUpstreamArchive(sourceArchives.csiHostpath.file);
 
 // Upstream's own manifests, read from the release archive (AMC_UPSTREAM_SRC): never copied here.
 describe.skipIf(!archive)(

@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { findUpstreamArchive, upstreamSourceDirs } from "../upstream-src.ts";
 import { parseTestDriver, warningText } from "./testdriver.ts";
 import { mergeClaims } from "./testdriver-merge.ts";
 
@@ -10,22 +8,19 @@ import { mergeClaims } from "./testdriver-merge.ts";
  * A real test-driver file: csi-driver-host-path v1.18.0's
  * deploy/kubernetes-distributed/test-driver.yaml, read from upstream's release
  * archive where the machine has it (never copied into the repository).
- * AMC_UPSTREAM_SRC names the directory of archives; unset, the shared copy
- * next to the checkout, then /work/shared/upstream-src.
+ * AMC_UPSTREAM_SRC names the directory of archives (lib/upstream-src.ts).
  */
 
 const archiveName = "csi-driver-host-path-v1.18.0.tar.gz";
 const member = "csi-driver-host-path-v1.18.0/deploy/kubernetes-distributed/test-driver.yaml";
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dirs = process.env.AMC_UPSTREAM_SRC
-  ? [resolve(process.env.AMC_UPSTREAM_SRC)]
-  : [join(repoRoot, "..", "shared", "upstream-src"), "/work/shared/upstream-src"];
-const archive = dirs.map((dir) => join(dir, archiveName)).find((path) => existsSync(path));
+const archive = findUpstreamArchive(archiveName);
 
 describe("upstream's own test-driver file (csi-driver-host-path v1.18.0, distributed deployment)", () => {
   it("maps to the hostpath driver's class and claims, and names what amc does not check", async (ctx) => {
     if (!archive) {
-      ctx.skip(`${archiveName} is in none of ${dirs.join(", ")} (AMC_UPSTREAM_SRC names its directory)`);
+      ctx.skip(
+        `${archiveName} is in none of ${upstreamSourceDirs().join(", ")} (AMC_UPSTREAM_SRC names its directory)`,
+      );
       return;
     }
     const text = (await execa("tar", ["-xzOf", archive, member])).stdout;

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { say } from "../../lib/progress.ts";
-import { certificationDigest, mergeRuns, readStoredRun, writeMergedRun } from "../../lib/report/merge.ts";
+import { mergeRuns, readStoredRun, writeMergedRun } from "../../lib/report/merge.ts";
 import { renderStoredRun } from "../../lib/report/render-stored.ts";
 import { readSettings } from "../../lib/settings.ts";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
@@ -72,13 +72,12 @@ async function merge(dirs: string[], out: string, run: string | undefined): Prom
   const runs = [];
   for (const dir of dirs) runs.push(await readStoredRun(dir)); // in order: the first bad one is named
   const merged = mergeRuns(runs);
-  const runId = await writeMergedRun(out, merged);
+  const written = await writeMergedRun(out, merged);
   say(
     "report",
-    `merged ${dirs.length} runs (${merged.plan.mergedFrom?.map((r) => r.runId).join(", ")}) into run ${runId}`,
+    `merged ${dirs.length} runs (${runs.map((r) => r.runId).join(", ")}) into run ${merged.plan.runId}`,
   );
-  const files = await renderStoredRun({ reportDir: out, runId, allure: false });
-  for (const file of files) console.log(file);
-  say("report", `certification.json SHA-256 ${await certificationDigest(out)}`);
+  for (const file of written.files) console.log(file);
+  say("report", `certification.json SHA-256 ${written.digest}`);
   return 0;
 }

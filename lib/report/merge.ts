@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { UsageError } from "../errors.ts";
 import type { StoredProfile } from "../profile/profile.ts";
@@ -7,7 +6,7 @@ import { readRunProfile, writeRunProfile } from "../profile/run-profile.ts";
 import { readRecords, recordsDir, writeRecord } from "../scenario/records.ts";
 import type { ScenarioRecord } from "../scenario/types.ts";
 import { latestRunId, type PlannedScenario, type RunPlan, readPlan, writePlan } from "./plan.ts";
-import { type RunEnd, recordedEnd } from "./write.ts";
+import { type RunEnd, recordedEnd, reportRun, type WrittenReports } from "./write.ts";
 
 /**
  * Several runs of one cluster, split by storage class or scenario family
@@ -155,22 +154,16 @@ function mergeScenarios(lists: readonly PlannedScenario[][]): PlannedScenario[] 
   return [...merged.values()];
 }
 
-/** Writes the merged run under `reportDir`/records/<its id>, as a run of its own; returns its id. */
-export async function writeMergedRun(reportDir: string, merged: MergedRun): Promise<string> {
+/**
+ * Writes the merged run under `reportDir`/records/<its id>, as a run of its
+ * own, and its reports (reportRun records its end); returns what was written.
+ */
+export async function writeMergedRun(reportDir: string, merged: MergedRun): Promise<WrittenReports> {
   const { runId } = merged.plan;
   await writePlan(reportDir, merged.plan);
   for (const record of merged.records) await writeRecord(reportDir, record);
-  await writeEnd(reportDir, runId, merged.end);
   if (merged.profile) await writeRunProfile(reportDir, runId, merged.profile);
-  return runId;
-}
-
-async function writeEnd(reportDir: string, runId: string, end: RunEnd): Promise<void> {
-  await writeFile(join(recordsDir(reportDir, runId), "end.json"), `${JSON.stringify(end)}\n`);
-}
-
-/** The SHA-256 of a report directory's certification.json, as the reports print it. */
-export async function certificationDigest(reportDir: string): Promise<string | undefined> {
-  const text = await readFile(join(reportDir, "certification.json"), "utf8").catch(() => undefined);
-  return text === undefined ? undefined : createHash("sha256").update(text).digest("hex");
+  const written = await reportRun(reportDir, runId, merged.end);
+  if (!written) throw new Error(`the merged run ${runId} has no plan in ${reportDir}`); // just written
+  return written;
 }

@@ -70,7 +70,7 @@ describe("acquireCluster", () => {
   it("refuses a provider the registry does not have, naming the known ones", async () => {
     const error = await acquireCluster(readSettings({ AMC_CLUSTER: "minikube" })).catch((e: unknown) => e);
     expect((error as Error).message).toBe(
-      "AMC_CLUSTER=minikube: unknown cluster provider (known: local, kind, kubeconfig)",
+      "AMC_CLUSTER=minikube: unknown cluster provider (known: local, kind, kubeconfig, in-cluster)",
     );
     expect(error).toMatchObject({ code: "AMC_USAGE" });
   });

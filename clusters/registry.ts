@@ -1,5 +1,6 @@
 import type { ClusterProvider } from "../lib/cluster/contract.ts";
 import { UsageError } from "../lib/errors.ts";
+import { inClusterProvider } from "./in-cluster/index.ts";
 import { kindProvider } from "./kind/index.ts";
 import { kubeconfigProvider } from "./kubeconfig/index.ts";
 import { localProvider } from "./local/index.ts";
@@ -13,6 +14,7 @@ export const providers: Readonly<Record<string, ClusterProvider>> = {
   local: localProvider,
   kind: kindProvider,
   kubeconfig: kubeconfigProvider,
+  "in-cluster": inClusterProvider,
 };
 
 export const providerIds: readonly string[] = Object.keys(providers);

@@ -10,12 +10,13 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   OWNER_ANNOTATION,
+  OWNER_POD_ANNOTATION,
   RUN_LABEL,
   STARTED_ANNOTATION,
 } from "./labels.ts";
 import { isRunning } from "./processes.ts";
 import { formatDuration, heartbeat, say } from "./progress.ts";
-import { parseOwner, type RunContext, thisHost } from "./run.ts";
+import { parseOwner, parseOwnerPod, type RunContext, thisHost } from "./run.ts";
 
 /**
  * Removal of what runs create: only objects that carry the suite's label and
@@ -217,12 +218,42 @@ async function persist(
   );
 }
 
-/** Whether the run that created an object is gone: its process is dead (same machine) or it is old (another machine). */
-async function ownerGone(annotations: Record<string, string> | undefined, now: number): Promise<boolean> {
+/**
+ * Whether the run that created an object is gone: its process is dead (same
+ * machine), its pod is (a run inside the cluster: the pod deleted, replaced
+ * or ended, as the API says), or it is old (another machine).
+ */
+async function ownerGone(
+  kube: Kube,
+  annotations: Record<string, string> | undefined,
+  now: number,
+): Promise<boolean> {
   const owner = parseOwner(annotations?.[OWNER_ANNOTATION]);
   const started = Date.parse(annotations?.[STARTED_ANNOTATION] ?? "");
   if (owner && owner.host === thisHost()) return !(await isRunning(owner));
+  const pod = parseOwnerPod(annotations?.[OWNER_POD_ANNOTATION]);
+  if (pod) {
+    const gone = await podGone(kube, pod);
+    if (gone !== undefined) return gone;
+  }
   return Number.isFinite(started) ? now - started > foreignRunExpiryMs : false;
+}
+
+/** Whether a run's pod is gone; undefined when the API does not say (no permission to read pods). */
+async function podGone(
+  kube: Kube,
+  pod: { namespace: string; name: string; uid: string },
+): Promise<boolean | undefined> {
+  try {
+    const found = await kube.core.readNamespacedPod({ namespace: pod.namespace, name: pod.name });
+    const phase = found.status?.phase;
+    return found.metadata?.uid !== pod.uid || phase === "Succeeded" || phase === "Failed";
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 404) return true;
+    if (code === 403) return undefined;
+    throw error;
+  }
 }
 
 export interface SweepResult {
@@ -253,7 +284,7 @@ export async function removeAbandoned(
       const now = Date.now();
       const isLeftover = async (o: RunObject) =>
         o.metadata?.labels?.[RUN_LABEL] !== options.exceptRunId &&
-        (await ownerGone(o.metadata?.annotations, now));
+        (await ownerGone(kube, o.metadata?.annotations, now));
       const split = async <T extends RunObject>(objects: T[]) => {
         const flags = await Promise.all(objects.map(isLeftover));
         return {

@@ -17,6 +17,8 @@ export const CLASS_LABEL = "access-mode-conformance/storage-class";
 /** Who started the run (host/pid/start ticks), so a later run can tell a crashed run's leftovers from a live one's. */
 export const OWNER_ANNOTATION = "access-mode-conformance/owner";
 export const STARTED_ANNOTATION = "access-mode-conformance/started-at";
+/** The pod a run inside the cluster is in ("namespace/name/uid"): gone with its pod, as the API tells any later run. */
+export const OWNER_POD_ANNOTATION = "access-mode-conformance/owner-pod";
 
 /**
  * On a PersistentVolume the run keeps for a while (Retain, while a seeded

@@ -7,6 +7,7 @@ import { say } from "./progress.ts";
 import { newRunId, type RunContext, thisHost } from "./run.ts";
 import { type NodePool, placementGate } from "./scenario/nodes.ts";
 import type { StorageProfile } from "./scenario/types.ts";
+import type { PodIdentity } from "./settings.ts";
 import { profileStorageClasses, schedulableNodes, storageClassesUnderTest } from "./storage/discover.ts";
 
 /**
@@ -30,11 +31,20 @@ export interface PreparedRun {
   probeRemoval: Promise<void>;
 }
 
-export async function newRunContext(settings: { reportDir: string; image: string }): Promise<RunContext> {
+export async function newRunContext(settings: {
+  reportDir: string;
+  image: string;
+  pod?: PodIdentity;
+}): Promise<RunContext> {
+  const pod = settings.pod;
   return {
     runId: newRunId(),
     startedAt: new Date().toISOString(),
-    owner: { host: thisHost(), ...(await currentProcess()) },
+    owner: {
+      host: thisHost(),
+      ...(await currentProcess()),
+      ...(pod ? { pod: `${pod.namespace}/${pod.name}/${pod.uid}` } : {}),
+    },
     reportDir: settings.reportDir,
     image: settings.image,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newRunId, parseOwner, runAnnotations, runLabels } from "./run.ts";
+import { newRunId, parseOwner, parseOwnerPod, runAnnotations, runLabels } from "./run.ts";
 import { scaledTimeouts, timeoutsOf } from "./scenario/timeouts.ts";
 import { readSettings } from "./settings.ts";
 
@@ -24,6 +24,27 @@ describe("runs", () => {
       startTicks: "123",
     });
     expect(parseOwner("garbage")).toBeUndefined();
+    expect(annotations["access-mode-conformance/owner-pod"]).toBeUndefined();
+  });
+
+  it("inside the cluster, record their pod too, which a run in another pod asks the API about", () => {
+    const annotations = runAnnotations({
+      owner: { host: "amc-run-x7k2p", pid: 1, startTicks: "9", pod: "amc-system/amc-run-x7k2p/0b7c-11" },
+      startedAt: "t",
+    });
+    expect(parseOwnerPod(annotations["access-mode-conformance/owner-pod"])).toEqual({
+      namespace: "amc-system",
+      name: "amc-run-x7k2p",
+      uid: "0b7c-11",
+    });
+    expect(parseOwnerPod("amc-system/amc-run-x7k2p")).toBeUndefined();
+    expect(parseOwnerPod(undefined)).toBeUndefined();
+    const settings = readSettings({ AMC_POD_NAMESPACE: "amc-system", AMC_POD_NAME: "p", AMC_POD_UID: "u" });
+    expect(settings.pod).toEqual({ namespace: "amc-system", name: "p", uid: "u" });
+    expect(readSettings({}).pod).toBeUndefined();
+    expect(() => readSettings({ AMC_POD_NAME: "p" })).toThrow(
+      /AMC_POD_NAMESPACE, AMC_POD_NAME and AMC_POD_UID go together .* only AMC_POD_NAME set/,
+    );
   });
 });
 

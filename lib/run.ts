@@ -4,6 +4,7 @@ import {
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
   OWNER_ANNOTATION,
+  OWNER_POD_ANNOTATION,
   RUN_LABEL,
   STARTED_ANNOTATION,
 } from "./labels.ts";
@@ -18,6 +19,8 @@ export interface RunOwner {
   host: string;
   pid: number;
   startTicks: string;
+  /** "namespace/name/uid" of the pod the run is in (AMC_POD_*), when it runs inside the cluster. */
+  pod?: string;
 }
 
 export interface RunContext {
@@ -42,8 +45,19 @@ export function runLabels(runId: string): Record<string, string> {
 export function runAnnotations(run: Pick<RunContext, "owner" | "startedAt">): Record<string, string> {
   return {
     [OWNER_ANNOTATION]: `${run.owner.host}/${run.owner.pid}/${run.owner.startTicks}`,
+    ...(run.owner.pod ? { [OWNER_POD_ANNOTATION]: run.owner.pod } : {}),
     [STARTED_ANNOTATION]: run.startedAt,
   };
+}
+
+/** "namespace/name/uid" -> its parts, or undefined. */
+export function parseOwnerPod(
+  annotation: string | undefined,
+): { namespace: string; name: string; uid: string } | undefined {
+  const match = /^([^/]+)\/([^/]+)\/([^/]+)$/.exec(annotation ?? "");
+  return match
+    ? { namespace: match[1] as string, name: match[2] as string, uid: match[3] as string }
+    : undefined;
 }
 
 export function parseOwner(annotation: string | undefined): RunOwner | undefined {

@@ -61,6 +61,13 @@ export interface Settings {
   reportDir: string;
   /** AMC_IMAGE: the pods' image; unset, the cluster's own (kind's air-gapped image) or alpine. */
   image?: string;
+  /**
+   * AMC_POD_NAMESPACE, AMC_POD_NAME, AMC_POD_UID (the downward API, in
+   * manifests/in-cluster/job.yaml and manifests/sonobuoy/amc.yaml): the pod
+   * this run is in, so that a later run in another pod can tell from the API
+   * that this one is gone (its pod deleted, or ended).
+   */
+  pod?: PodIdentity;
   /** AMC_PROFILE: the vendor profile `amc certify` checks the run against. */
   profile?: string;
   /** AMC_OUTCOME_FILE: where the suites' set-up tells `amc run` the run's id and why it could not start. */
@@ -238,6 +245,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
       : 1,
     reportDir: nonEmpty(env.AMC_REPORT_DIR) ?? "reports",
     ...optional("image", env.AMC_IMAGE),
+    ...podOf(env),
     ...optional("profile", env.AMC_PROFILE),
     ...optional("outcomeFile", outcomeFileOf(env)),
     ...optional("binDir", env.AMC_BIN_DIR),
@@ -262,4 +270,27 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, sources: Sett
  */
 export function outcomeFileOf(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return nonEmpty(env.AMC_OUTCOME_FILE);
+}
+
+export interface PodIdentity {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** The run's own pod: all three of AMC_POD_NAMESPACE, AMC_POD_NAME and AMC_POD_UID, or none. */
+function podOf(env: NodeJS.ProcessEnv): { pod?: PodIdentity } {
+  const parts = {
+    namespace: nonEmpty(env.AMC_POD_NAMESPACE),
+    name: nonEmpty(env.AMC_POD_NAME),
+    uid: nonEmpty(env.AMC_POD_UID),
+  };
+  const given = Object.entries(parts).filter(([, value]) => value !== undefined);
+  if (given.length === 0) return {};
+  if (given.length < 3) {
+    throw new UsageError(
+      `AMC_POD_NAMESPACE, AMC_POD_NAME and AMC_POD_UID go together (the downward API sets all three); only ${given.map(([key]) => `AMC_POD_${key.toUpperCase()}`).join(", ")} set`,
+    );
+  }
+  return { pod: parts as PodIdentity };
 }

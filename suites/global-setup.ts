@@ -172,7 +172,11 @@ function runsDisruptive(project: TestProject): boolean {
 async function startRun(project: TestProject, started: { runId?: string }) {
   const settings = readSettings();
   const scenarioFilter = settings.scenarios;
-  const run = await newRunContext({ reportDir: settings.reportDir, image: settings.image ?? "alpine" });
+  const run = await newRunContext({
+    reportDir: settings.reportDir,
+    image: settings.image ?? "alpine",
+    ...(settings.pod ? { pod: settings.pod } : {}),
+  });
   started.runId = run.runId;
   // amc's outcome file is the run's scratch: the guardian removes it if the run is killed. It is
   // told so before the file exists.

@@ -13,7 +13,7 @@ import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodesHelp, judgeRun } from "./exit-codes.ts";
 import { checkReportDirFirst, sayJudgement } from "./run-command.ts";
 import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";
-import { runSuites, SetupUsageError } from "./run-suites.ts";
+import { runSuites, SetupUsageError, type SuitesExtras } from "./run-suites.ts";
 
 /**
  * `amc certify --profile FILE`: runs the scenarios on the profile's storage
@@ -99,7 +99,7 @@ async function missingClassError(
   );
 }
 
-export async function certify(args: string[]): Promise<number> {
+export async function certify(args: string[], extras: SuitesExtras = {}): Promise<number> {
   const { values } = parseCommandArgs(certifyCommand, args, certifyFlags);
   if (values.help) {
     console.log(certifyCommand.help);
@@ -116,7 +116,7 @@ export async function certify(args: string[]): Promise<number> {
   env.AMC_STORAGE_CLASSES = stored.profile.storageClasses.map((c) => c.name).join(",");
   const handedOver = input ? await handOverProfile(stored) : undefined;
   env.AMC_PROFILE = handedOver?.path ?? (file as string);
-  const result = await runSuites(env)
+  const result = await runSuites(env, extras)
     .catch(async (error: unknown) => {
       throw error instanceof SetupUsageError ? await missingClassError(stored, error, input) : error;
     })

@@ -140,7 +140,8 @@ export function cleanupCommandLine(
   } else {
     if (cluster.provider !== "local") words.push("--cluster", cluster.provider);
     const name = clusterName ?? cluster.name;
-    if (name) words.push("--cluster-name", name);
+    // The pod's own cluster has no name to give.
+    if (name && cluster.provider !== "in-cluster") words.push("--cluster-name", name);
   }
   return words.map(shellWord).join(" ");
 }

@@ -54,7 +54,7 @@ describe("amc", () => {
     [[], /^usage: amc <command> \[options\]/],
     [
       ["frobnicate"],
-      /^amc: unknown command frobnicate; commands: run, certify, report, cluster, cleanup\nusage: amc <command>/,
+      /^amc: unknown command frobnicate; commands: run, certify, report, cluster, cleanup, sonobuoy\nusage: amc <command>/,
     ],
     [["--verbose"], /^amc: unknown option --verbose\n/],
     [

@@ -7,6 +7,7 @@ import { cluster, clusterCommand } from "./cluster-command.ts";
 import { exitCodesHelp } from "./exit-codes.ts";
 import { report, reportCommand } from "./report-command.ts";
 import { run, runCommand } from "./run-command.ts";
+import { sonobuoy, sonobuoyCommand } from "./sonobuoy-command.ts";
 
 /** `amc`: the subcommands, help and version, and errors turned into exit codes. */
 
@@ -20,6 +21,7 @@ const commands: Record<string, { command: Command; main: (args: string[]) => Pro
   report: { command: reportCommand, main: report },
   cluster: { command: clusterCommand, main: cluster },
   cleanup: { command: cleanupCommand, main: cleanup },
+  sonobuoy: { command: sonobuoyCommand, main: sonobuoy },
 };
 
 const top: Command = {
@@ -36,6 +38,7 @@ commands:
   report    render a stored run's reports again
   cluster   start, stop or inspect a local (or kind) cluster
   cleanup   remove what runs that are gone (killed, or whose cleanup failed) left on a cluster
+  sonobuoy  the Sonobuoy plugin's entry point: amc run (or certify) with Sonobuoy's results and progress
   help      show a command's help: amc help run
 
 options:

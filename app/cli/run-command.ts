@@ -4,7 +4,7 @@ import { readSettings } from "../../lib/settings.ts";
 import { type Command, parseCommandArgs, usageError } from "./args.ts";
 import { exitCodesHelp, judgeRun, type RunJudgement } from "./exit-codes.ts";
 import { runEnvironment, runFlags, runFlagsHelp } from "./run-options.ts";
-import { runSuites } from "./run-suites.ts";
+import { runSuites, type SuitesExtras } from "./run-suites.ts";
 
 /** `amc run`: the scenarios on every storage class (or the ones named), then the reports. */
 
@@ -46,7 +46,7 @@ export function sayJudgement(judgement: RunJudgement): void {
   say("result", `exit code ${judgement.code}: ${judgement.reasons.join("; ")}`);
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[], extras: SuitesExtras = {}): Promise<number> {
   const { values } = parseCommandArgs(runCommand, args, runCommandFlags);
   if (values.help) {
     console.log(runCommand.help);
@@ -54,7 +54,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const env = runEnvironment(runCommand, values);
   checkReportDirFirst(runCommand, env);
-  const result = await runSuites(env);
+  const result = await runSuites(env, extras);
   const judgement = judgeRun(result.certification, "run", result.failedOutsideVerdicts);
   sayJudgement(judgement);
   return judgement.code;

@@ -85,7 +85,7 @@ describe("runEnvironment", () => {
       { scenario: ["rwo-cross-node", "rwx-same-node"] },
       /^amc run: unknown scenario rwx-same-node; known scenarios: rwo-same-node, rwo-cross-node, .*rwo-node-out-of-service\nusage: amc run \[options\]\nrun 'amc help run' for more$/,
     ],
-    [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig\n/],
+    [{ cluster: "eks" }, /^amc run: --cluster eks: expected one of local, kind, kubeconfig, in-cluster\n/],
     [
       { cluster: "local", kubeconfig: "/k" },
       /^amc run: --kubeconfig and --context are for --cluster kubeconfig, not local\n/,

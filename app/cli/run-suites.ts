@@ -4,6 +4,7 @@ import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Reporter } from "vitest/node";
 import { errorCodes, exitCodes, InfrastructureError, UsageError } from "../../lib/errors.ts";
 import { say } from "../../lib/progress.ts";
 import type { Certification } from "../../lib/report/document.ts";
@@ -59,6 +60,11 @@ export function suitesFor(scenarioFilter: readonly string[]): string[] {
   ];
 }
 
+/** What a caller adds to a run: more of vitest's reporters (the Sonobuoy plugin's progress). */
+export interface SuitesExtras {
+  reporters?: Reporter[];
+}
+
 export interface SuitesResult {
   runId: string;
   certification: Certification;
@@ -98,7 +104,10 @@ function runIdNoted(outcomeFile: string): string | undefined {
  * commands check it first) and locked before vitest loads its configuration,
  * and stays locked to the end of the run.
  */
-export async function runSuites(variables: Record<string, string>): Promise<SuitesResult> {
+export async function runSuites(
+  variables: Record<string, string>,
+  extras: SuitesExtras = {},
+): Promise<SuitesResult> {
   const settings = readSettings({ ...process.env, ...variables });
   // run-options sets AMC_REPORT_DIR only from --report-dir.
   const label = reportDirLabel(process.env, variables.AMC_REPORT_DIR);
@@ -145,6 +154,9 @@ export async function runSuites(variables: Record<string, string>): Promise<Suit
     const vitest = await startVitest("test", files, {
       root: packageRoot,
       config: join(packageRoot, "vitest.config.ts"),
+      // Vite's module runner loads the configuration in memory: bundling it writes a file beside it,
+      // and the installed package's directory may be read-only (the suite's image).
+      configLoader: "runner",
       project: ["e2e", "disruptive"],
       watch: false,
       // Replaces the configuration's list. On a terminal "verbose" keeps the running cases on screen
@@ -153,6 +165,7 @@ export async function runSuites(variables: Record<string, string>): Promise<Suit
       reporters: [
         ...(onTerminal ? ["verbose" as const] : ["default" as const, new ProgressLines()]),
         ["allure-vitest/reporter", { resultsDir: join(reportDir, "allure-results") }],
+        ...(extras.reporters ?? []),
       ],
     });
     const failedTests = vitest.state.getCountOfFailedTests() + vitest.state.getUnhandledErrors().length;

@@ -22,6 +22,7 @@ export type ComponentId =
   | "csi-hostpath"
   | "csi-node-driver-registrar"
   | "csi-provisioner-rbac"
+  | "sonobuoy"
   | "actionlint";
 
 /** A release archive of an upstream source tree (clusters/binaries/upstream-src.ts). */
@@ -365,6 +366,29 @@ export const components: Record<ComponentId, Component> = {
       module: "github.com/kubernetes-csi/external-provisioner/v6",
       version: pins.csiProvisioner,
       files: { "rbac.yaml": "deploy/kubernetes/rbac.yaml" },
+    },
+  },
+  // The CNCF conformance runner that runs the suite as a plugin (manifests/sonobuoy/amc.yaml);
+  // its image is its own binary (clusters/kind/images/in-cluster-images.ts).
+  sonobuoy: {
+    id: "sonobuoy",
+    version: pins.sonobuoy,
+    files: ["sonobuoy"],
+    release: (platform) => {
+      const version = pins.sonobuoy.replace(/^v/, "");
+      return {
+        kind: "tarball",
+        url: `https://github.com/vmware-tanzu/sonobuoy/releases/download/${pins.sonobuoy}/sonobuoy_${version}_${platform.replace("-", "_")}.tar.gz`,
+        members: { sonobuoy: "sonobuoy" },
+      };
+    },
+    build: {
+      kind: "in-module",
+      module: "github.com/vmware-tanzu/sonobuoy",
+      version: pins.sonobuoy,
+      packages: { sonobuoy: "." },
+      // The module's own buildinfo still says v0.57.4; the release sets it, as here.
+      ldflags: [`-X github.com/vmware-tanzu/sonobuoy/pkg/buildinfo.Version=${pins.sonobuoy}`],
     },
   },
   // The linter of the GitHub Actions workflows (app/ci/workflows.test.ts); no replace directives upstream.

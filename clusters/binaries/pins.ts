@@ -37,6 +37,8 @@ export const pins = {
    */
   csiHostpath: "v1.18.0",
   nodeDriverRegistrar: "v2.17.0",
+  /** vmware-tanzu/sonobuoy: the in-cluster path's conformance runner (its CLI, and its image for the aggregator). */
+  sonobuoy: "v0.57.5",
   /** rhysd/actionlint, which checks the GitHub Actions workflows (.github/workflows) in the unit tests. */
   actionlint: "v1.7.12",
   /**

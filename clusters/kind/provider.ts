@@ -228,6 +228,11 @@ async function reuseKubeconfig(
   await writeFile(paths.kubeconfigFor, identity);
 }
 
+/** Loads images built here into every node of a kind cluster (the in-cluster path's suite and Sonobuoy). */
+export async function loadIntoKind(name: string, images: readonly string[]): Promise<void> {
+  await loadImages(name, await nodeContainers(name), images);
+}
+
 /** Loads into each node the images it lacks (image-load.ts), saying what it sends. */
 async function loadImages(
   name: string,

@@ -1,13 +1,7 @@
 import type { ClusterHandle } from "../../lib/cluster/contract.ts";
-import { clusterNodeOf } from "../../lib/cluster/contract.ts";
-import { connect } from "../../lib/kube/client.ts";
-import { withRetry } from "../../lib/kube/retry.ts";
-import { checkPermissions } from "../../lib/preflight/access-review.ts";
-import { API_ANSWER_TIMEOUT_MS, checkApiAnswers, type Endpoint } from "../../lib/preflight/api-answers.ts";
-import { say } from "../../lib/progress.ts";
 import type { Settings } from "../../lib/settings.ts";
-import { fidelityOf } from "./fidelity.ts";
-import { writePrivateCopy } from "./private-copy.ts";
+import { writePrivateCopy } from "../existing/private-copy.ts";
+import { reachExistingCluster } from "../existing/reach.ts";
 import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";
 
 /**
@@ -41,56 +35,14 @@ export async function acquireKubeconfigCluster(
   const choice = chooseContext(loadKubeconfig(source.files), settings.cluster.context, source.from);
   const copy = await writePrivateCopy(pinnedKubeconfig(choice), options.copyRoot);
   options.onPrivateCopy?.(copy.dir);
-  try {
-    const kube = connect(copy.path);
-    const endpoint: Endpoint = {
-      server: choice.cluster.server,
-      context: choice.context.name,
-      source: source.from,
-    };
-    const kubernetesVersion = await checkApiAnswers(
-      kube.config,
-      endpoint,
-      options.apiTimeoutMs ?? API_ANSWER_TIMEOUT_MS,
-    );
-    // Listing nodes may be forbidden: then the permission check below says so, with everything else missing.
-    const nodes = await withRetry("list nodes", () => kube.core.listNode()).then(
-      (list) => list.items,
-      (error: { code?: number }) => {
-        if (error.code === 403) return undefined;
-        throw error;
-      },
-    );
-    const { fidelity, reason } = nodes ? fidelityOf(nodes) : { fidelity: "full" as const, reason: "" };
-    const warnings = await checkPermissions(
-      kube,
-      {
-        fidelity,
-        scenarios: settings.scenarios,
-        nodeFaults: settings.failover.allowNodeFaults,
-      },
-      { context: endpoint.context, server: endpoint.server },
-    );
-    for (const warning of warnings) say(scope, warning);
-    say(
-      scope,
-      `context "${endpoint.context}" of ${source.from}: ${endpoint.server}, Kubernetes ${kubernetesVersion}, ${nodes?.length ?? 0} node(s), ${fidelity} fidelity (${reason})`,
-    );
-    return {
-      provider: "kubeconfig",
-      name: choice.context.name,
-      kubeconfigPath: copy.path,
-      kubernetesVersion,
-      fidelity,
-      nodes: (nodes ?? []).map(clusterNodeOf),
-      ownedByRun: false,
-      release: async () => {
-        await copy.remove();
-        say(scope, `removed the private kubeconfig copy; cluster "${choice.context.name}" is left running`);
-      },
-    };
-  } catch (error) {
-    await copy.remove();
-    throw error;
-  }
+  return reachExistingCluster(settings, {
+    provider: "kubeconfig",
+    name: choice.context.name,
+    copy,
+    endpoint: { server: choice.cluster.server, context: choice.context.name, source: source.from },
+    ...(options.apiTimeoutMs === undefined ? {} : { apiTimeoutMs: options.apiTimeoutMs }),
+    scope,
+    describe: ({ kubernetesVersion, nodes, fidelity, reason }) =>
+      `context "${choice.context.name}" of ${source.from}: ${choice.cluster.server}, Kubernetes ${kubernetesVersion}, ${nodes} node(s), ${fidelity} fidelity (${reason})`,
+  });
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../lib/errors.ts";
-import { writePrivateCopy } from "./private-copy.ts";
+import { writePrivateCopy } from "../existing/private-copy.ts";
 import { chooseContext, kubeconfigFiles, loadKubeconfig, pinnedKubeconfig } from "./resolve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "amc-resolve-test-"));

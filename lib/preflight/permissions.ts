@@ -46,6 +46,14 @@ export const suitePermissions: readonly Permission[] = [
     why: "the scenarios' pods, watched for the control plane's decision",
   },
   {
+    verbs: ["get"],
+    group: "",
+    resource: "pods",
+    why: "a run inside the cluster is gone when its pod is: the objects it left are removed by the next run or amc cleanup",
+    optional:
+      "what a run inside the cluster left is removed only six hours after it started (or by amc cleanup --run ID)",
+  },
+  {
     verbs: ["create"],
     group: "",
     resource: "pods",

@@ -93,7 +93,7 @@ export function buildHostpathImages(
  * Runs a build under the build lock, with what an interrupted build left
  * removed, fresh build contexts, and the remembered file hashes saved after.
  */
-async function underBuildLock<T>(
+export async function underBuildLock<T>(
   env: NodeJS.ProcessEnv,
   what: string,
   build: (root: string, work: BuildContext) => Promise<T>,
@@ -113,7 +113,7 @@ async function underBuildLock<T>(
 }
 
 /** Where the build contexts go, and the remembered hashes of the files they hold. */
-interface BuildContext {
+export interface BuildContext {
   dir: string;
   hashes: FileHashes;
 }
@@ -124,12 +124,7 @@ async function buildImages(
   bins: Record<ComponentId, ResolvedComponent>,
 ): Promise<KindImages> {
   const rootfs = await rootfsImage(root);
-  // Kept per rootfs image: copying it out of the image is a container start, every run.
-  const busybox = join(root, "busybox", rootfs.replace(/[^a-zA-Z0-9.-]/g, "_"));
-  if (!existsSync(join(busybox, "busybox"))) {
-    await extractFromImage(rootfs, "/usr/bin/busybox", join(busybox, "busybox.partial"));
-    await rename(join(busybox, "busybox.partial"), join(busybox, "busybox"));
-  }
+  const busybox = await busyboxOf(root, rootfs);
 
   const kube = await buildFromFiles(work, "kube", pins.kubernetes, debianImageDockerfile(rootfs), {
     "usr/local/bin/kube": file(bins.kubernetes, "kube"),
@@ -153,7 +148,7 @@ async function buildImages(
     },
   );
   const workload = await buildFromFiles(work, "busybox", "debian", staticImageDockerfile(["sh"]), {
-    "bin/busybox": join(busybox, "busybox"),
+    "bin/busybox": busybox,
     ...links("bin", "busybox", busyboxApplets),
   });
   const localPath = await singleProgramImage(work, bins["local-path-provisioner"], "local-path-provisioner");
@@ -232,6 +227,16 @@ async function hostpathImages(
   return { hostpath, nodeDriverRegistrar };
 }
 
+/** Debian's static busybox, out of the root filesystem image: kept per image (copying it out is a container start). */
+export async function busyboxOf(root: string, rootfs: string): Promise<string> {
+  const dir = join(root, "busybox", rootfs.replace(/[^a-zA-Z0-9.-]/g, "_"));
+  if (!existsSync(join(dir, "busybox"))) {
+    await extractFromImage(rootfs, "/usr/bin/busybox", join(dir, "busybox.partial"));
+    await rename(join(dir, "busybox.partial"), join(dir, "busybox"));
+  }
+  return join(dir, "busybox");
+}
+
 /**
  * Containers an interrupted build left (the lock says no build is running
  * now). The label alone does not tell them: a kind node container inherits it
@@ -269,7 +274,7 @@ function singleProgramImage(
 }
 
 /** Symlinks inside an image: `{ "bin/sh": "busybox" }` style entries, marked with a "->" prefix. */
-function links(dir: string, target: string, names: readonly string[]): Record<string, string> {
+export function links(dir: string, target: string, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.map((name) => [`${dir}/${name}`, `->${target}`]));
 }
 
@@ -277,7 +282,7 @@ function links(dir: string, target: string, names: readonly string[]): Record<st
  * Builds `amc.local/<name>:<version>-<key>` from a Dockerfile and a map of
  * image paths to host files (or "->target" symlinks), unless Docker has it.
  */
-async function buildFromFiles(
+export async function buildFromFiles(
   work: BuildContext,
   name: string,
   version: string,
@@ -303,7 +308,7 @@ async function buildFromFiles(
   return tag;
 }
 
-async function dockerBuild(
+export async function dockerBuild(
   context: string,
   tag: string,
   buildArgs: Record<string, string> = {},
@@ -320,7 +325,7 @@ async function dockerBuild(
 }
 
 /** The Debian root filesystem, from debootstrap (Debian's packages only). */
-async function rootfsImage(root: string): Promise<string> {
+export async function rootfsImage(root: string): Promise<string> {
   const key = contentKey({ suite: debian.suite, mirror: debian.mirror, packages: debian.packages.join(",") });
   const tag = localTag("debian", debian.suite, key);
   if (await alreadyBuilt(tag)) return tag;
@@ -378,7 +383,7 @@ async function nodeBaseImage(work: BuildContext, rootfs: string, kind: ResolvedC
   return tag;
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((entry) => entry.isFile())

@@ -1,13 +1,11 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import type { ProgressUpdate } from "./sonobuoy-progress.ts";
+import { progressPort } from "./testdata/progress-port.ts";
 
 /**
  * `amc sonobuoy` against this test run's local cluster, with Sonobuoy's side
@@ -19,26 +17,14 @@ import type { ProgressUpdate } from "./sonobuoy-progress.ts";
 const cluster = inject("cluster");
 const amc = fileURLToPath(new URL("../../bin/amc.js", import.meta.url));
 let scratch: string;
-let port: number;
-const received: ProgressUpdate[] = [];
-const server = createServer((request, response) => {
-  let body = "";
-  request.on("data", (chunk) => {
-    body += chunk;
-  });
-  request.on("end", () => {
-    if (request.url === "/progress") received.push(JSON.parse(body));
-    response.writeHead(200).end();
-  });
-});
+let worker: Awaited<ReturnType<typeof progressPort>>;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "amc-sonobuoy-"));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  port = (server.address() as AddressInfo).port;
+  worker = await progressPort();
 });
 afterAll(async () => {
-  server.close();
+  worker?.close();
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -52,7 +38,7 @@ const sonobuoy = (args: string[], results: string) =>
       ),
       AMC_LOCAL_CLUSTER: cluster.name,
       SONOBUOY_RESULTS_DIR: results,
-      SONOBUOY_PROGRESS_PORT: String(port),
+      SONOBUOY_PROGRESS_PORT: String(worker.port),
     },
     extendEnv: false,
   });
@@ -84,7 +70,7 @@ describe.runIf(cluster.provider === "local")("amc sonobuoy", () => {
     );
     expect(item.items).toHaveLength(4);
     expect(item.details.certificationSha256).toMatch(/^[0-9a-f]{64}$/);
-    const last = received.at(-1);
+    const last = worker.received.at(-1);
     expect(last).toMatchObject({ total: 4, completed: 4, failures: [] });
   });
 

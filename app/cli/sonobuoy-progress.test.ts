@@ -1,26 +1,7 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { TestCase, TestModule } from "vitest/node";
-import { type ProgressUpdate, SonobuoyProgress } from "./sonobuoy-progress.ts";
-
-/** A stand-in for Sonobuoy's worker: an HTTP server on a free port that keeps what is POSTed to /progress. */
-async function progressPort(): Promise<{ url: string; received: ProgressUpdate[]; close: () => void }> {
-  const received: ProgressUpdate[] = [];
-  const server = createServer((request, response) => {
-    let body = "";
-    request.on("data", (chunk) => {
-      body += chunk;
-    });
-    request.on("end", () => {
-      if (request.method === "POST" && request.url === "/progress") received.push(JSON.parse(body));
-      response.writeHead(request.url === "/progress" ? 200 : 404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/progress`, received, close: () => server.close() };
-}
+import { SonobuoyProgress } from "./sonobuoy-progress.ts";
+import { progressPort } from "./testdata/progress-port.ts";
 
 const moduleOf = (tests: number) =>
   ({

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { serverSideApply } from "../../lib/kube/apply.ts";
 import { connect, type Kube } from "../../lib/kube/client.ts";
 import { readSettings } from "../../lib/settings.ts";
 import { acquireInCluster, notInClusterReason, SERVICE_ACCOUNT_DIR } from "./provider.ts";
@@ -51,7 +52,7 @@ beforeAll(async () => {
   env = { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port };
   const text = await readFile(new URL("../../manifests/in-cluster/rbac.yaml", import.meta.url), "utf8");
   rbac = parseAllDocuments(text).map((doc) => doc.toJS() as KubernetesObject);
-  for (const object of rbac) await admin.objects.create(object);
+  for (const object of rbac) await serverSideApply(admin, object);
   await admin.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "unbound" } } });
 });
 

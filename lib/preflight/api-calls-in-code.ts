@@ -66,7 +66,10 @@ export function usedByCode(): Map<string, string> {
       for (const verb of ["list", "watch"])
         used.set(`${verb} ${resourceName({ group, resource: resource.plural })}`, where);
     }
-    if (/\bexecInPod\(/.test(text) && !file.endsWith("exec.ts")) used.set("create pods/exec", where);
+    // An exec is a WebSocket upgrade: a GET that the API server authorizes as get, and as create since 1.35.
+    if (/\bexecInPod\(/.test(text) && !file.endsWith("exec.ts")) {
+      for (const verb of ["create", "get"]) used.set(`${verb} pods/exec`, where);
+    }
     // Objects of other API groups go through the generic client: the node-failure writer's
     // Deployment, the workloads family's Deployments and StatefulSets.
     for (const [, verb] of text.matchAll(/kube\.objects\s*\.(create|delete|patch)\(/g)) {

@@ -65,9 +65,9 @@ describe("the missing-permission message", () => {
       server: "https://10.0.0.1:6443",
     });
     expect(message.split("\n")).toEqual([
-      'user system:serviceaccount:team-a:ci (context "ci@prod") lacks 6 permission(s) the suite needs on https://10.0.0.1:6443 (namespaced ones in every namespace):',
+      'user system:serviceaccount:team-a:ci (context "ci@prod") lacks 7 permission(s) the suite needs on https://10.0.0.1:6443 (namespaced ones in every namespace):',
       "  - create, delete, list, watch namespaces: each scenario runs in a namespace of its own, found and removed by the run's label",
-      "  - create pods/exec: kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log)",
+      "  - create, get pods/exec: kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log); over a WebSocket, which Kubernetes authorizes as get and, since 1.35, create",
       "  - watch volumeattachments.storage.k8s.io: attachments show where the attach/detach controller attached a volume",
       "grant them with a ClusterRole and ClusterRoleBinding (docs/existing-clusters.md lists them all), or use other credentials (--kubeconfig, --context)",
     ]);

@@ -54,11 +54,14 @@ export const suitePermissions: readonly Permission[] = [
       "what a run inside the cluster left is removed only six hours after it started (or by amc cleanup --run ID)",
   },
   {
-    verbs: ["create"],
+    // The client execs over a WebSocket, whose upgrade is a GET: the API server authorizes `get`, and
+    // since 1.35 (AuthorizePodWebsocketUpgradeCreatePermission) `create` as well. A role with `create`
+    // alone is refused with 403 (found by the in-cluster Job on kind, suites/in-cluster.e2e.test.ts).
+    verbs: ["create", "get"],
     group: "",
     resource: "pods",
     subresource: "exec",
-    why: "kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log)",
+    why: "kubelet-level checks write and read a token in the volume (the node-failure scenarios, the writer's log); over a WebSocket, which Kubernetes authorizes as get and, since 1.35, create",
     when: "real-kubelets",
   },
   {

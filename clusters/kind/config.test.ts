@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { localStorageClasses, zonalStorageClass } from "../local/storage.ts";
-import { KIND_WORKER_ZONES, kindArgs, renderBridgeCni, renderKindConfig } from "./config.ts";
+import {
+  KIND_WORKER_ZONES,
+  kindArgs,
+  nodeIndexOf,
+  podRoutes,
+  renderBridgeCni,
+  renderKindConfig,
+} from "./config.ts";
 import { dataDir, renderCsiObjects, sharedDataMount } from "./csi-install.ts";
 import {
   buildContainerName,
@@ -65,6 +72,31 @@ describe("kind cluster config", () => {
     const subnets = [0, 1, 2].map((i) => JSON.parse(renderBridgeCni(i)).plugins[0].ipam.ranges[0][0].subnet);
     expect(new Set(subnets).size).toBe(3);
     expect(JSON.parse(renderBridgeCni(0)).plugins[0]).toMatchObject({ type: "bridge", ipMasq: true });
+  });
+
+  it("routes every node to the others' pod subnets, by their node containers' names", () => {
+    const containers = [
+      "amc-ic-control-plane",
+      "amc-ic-worker",
+      "amc-ic-worker2",
+      "amc-ic-worker3",
+      "other-worker",
+    ];
+    expect(containers.map((c) => nodeIndexOf("amc-ic", c))).toEqual([0, 1, 2, 3, undefined]);
+    const nodes = [0, 1, 2].map((index) => ({
+      container: `n${index}`,
+      index,
+      address: `172.18.0.${index + 2}`,
+    }));
+    const routes = podRoutes(nodes);
+    expect(routes.get("n1")).toEqual([
+      ["ip", "route", "replace", "10.244.200.0/24", "via", "172.18.0.2"],
+      ["ip", "route", "replace", "10.244.202.0/24", "via", "172.18.0.4"],
+    ]);
+    // Each subnet is the one the node's own CNI config hands out.
+    expect(routes.get("n0")?.map((r) => r[3])).toEqual(
+      [1, 2].map((i) => JSON.parse(renderBridgeCni(i)).plugins[0].ipam.ranges[0][0].subnet),
+    );
   });
 });
 

@@ -84,9 +84,9 @@ export function renderKindConfig(spec: KindClusterSpec): string {
 
 /**
  * A node's CNI config for the air-gapped cluster: a Linux bridge with its own
- * /24 per node and masquerading, which is what pods here need (reach the API
- * server through its Service). Pods on different nodes do not talk to each
- * other in these suites, so there are no routes between nodes.
+ * /24 per node and masquerading. Pods reach the API server through its
+ * Service; pods on different nodes (Sonobuoy's worker and its aggregator)
+ * through the routes podRoutes adds to every node once the cluster is up.
  */
 export function renderBridgeCni(nodeIndex: number): string {
   return `${JSON.stringify(
@@ -102,7 +102,7 @@ export function renderBridgeCni(nodeIndex: number): string {
           hairpinMode: true,
           ipam: {
             type: "host-local",
-            ranges: [[{ subnet: `10.244.${200 + nodeIndex}.0/24` }]],
+            ranges: [[{ subnet: podSubnet(nodeIndex) }]],
             routes: [{ dst: "0.0.0.0/0" }],
           },
         },
@@ -141,3 +141,35 @@ export const kindArgs = {
   ],
   nodes: (name: string) => ["get", "nodes", `--name=${name}`],
 };
+
+/** Node `nodeIndex`'s pod subnet on the air-gapped cluster (0: the control plane, then the workers). */
+export function podSubnet(nodeIndex: number): string {
+  return `10.244.${200 + nodeIndex}.0/24`;
+}
+
+/** A node container's index in the kind config: "<cluster>-control-plane" 0, "-worker" 1, "-worker2" 2, ... */
+export function nodeIndexOf(cluster: string, container: string): number | undefined {
+  const role = container.startsWith(`${cluster}-`) ? container.slice(cluster.length + 1) : "";
+  if (role === "control-plane") return 0;
+  const worker = /^worker(\d*)$/.exec(role);
+  if (!worker) return undefined;
+  return worker[1] ? Number(worker[1]) : 1;
+}
+
+/**
+ * The routes each node needs to reach the other nodes' pods (the bridge CNI
+ * has none of its own): for every node, the other nodes' subnets via their
+ * addresses on kind's Docker network.
+ */
+export function podRoutes(
+  nodes: readonly { container: string; index: number; address: string }[],
+): Map<string, string[][]> {
+  return new Map(
+    nodes.map((node) => [
+      node.container,
+      nodes
+        .filter((other) => other.index !== node.index)
+        .map((other) => ["ip", "route", "replace", podSubnet(other.index), "via", other.address]),
+    ]),
+  );
+}

@@ -15,7 +15,14 @@ import { components } from "../binaries/components.ts";
 import { resolveComponent } from "../binaries/resolve.ts";
 import { localStorageClasses } from "../local/storage.ts";
 import { waitForSchedulableNodes } from "../schedulable-nodes.ts";
-import { kindArgs, renderBridgeCni, renderKindConfig, workerCount } from "./config.ts";
+import {
+  kindArgs,
+  nodeIndexOf,
+  podRoutes,
+  renderBridgeCni,
+  renderKindConfig,
+  workerCount,
+} from "./config.ts";
 import { installCsiDrivers, sharedDataMount } from "./csi-install.ts";
 import { imageExists, requireDocker } from "./docker.ts";
 import {
@@ -124,6 +131,7 @@ export async function up(options: KindUpOptions): Promise<ClusterHandle> {
     }
     const containers = await nodeContainers(options.name);
     await ensureLoopDeviceNodes(containers);
+    if (settings.airGapped) await routePodSubnets(options.name, containers);
     // Also on a reused cluster: the images may have been rebuilt since. Only what a node lacks is sent.
     await loadImages(options.name, containers, [
       settings.workload,
@@ -226,6 +234,29 @@ async function reuseKubeconfig(
   await mkdir(paths.dir, { recursive: true });
   await writeFile(paths.kubeconfig, await kind(kindArgs.kubeconfig(name)), { mode: 0o600 });
   await writeFile(paths.kubeconfigFor, identity);
+}
+
+/**
+ * The air-gapped cluster's bridge CNI routes nothing between nodes: each node
+ * gets the routes to the others' pod subnets (config.ts podRoutes), also on a
+ * reused cluster (replaced, so a second time changes nothing).
+ */
+async function routePodSubnets(name: string, containers: readonly { name: string }[]): Promise<void> {
+  const nodes = [];
+  for (const container of containers) {
+    const index = nodeIndexOf(name, container.name);
+    const { stdout: address } = await execa("docker", [
+      "inspect",
+      "--format",
+      "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+      container.name,
+    ]);
+    if (index !== undefined && address.trim())
+      nodes.push({ container: container.name, index, address: address.trim() });
+  }
+  for (const [container, routes] of podRoutes(nodes)) {
+    for (const route of routes) await execa("docker", ["exec", container, ...route]);
+  }
 }
 
 /** Loads images built here into every node of a kind cluster (the in-cluster path's suite and Sonobuoy). */

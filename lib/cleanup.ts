@@ -17,6 +17,7 @@ import {
 import { isRunning } from "./processes.ts";
 import { formatDuration, heartbeat, say } from "./progress.ts";
 import { parseOwner, parseOwnerPod, type RunContext, thisHost } from "./run.ts";
+import type { PodIdentity } from "./settings.ts";
 
 /**
  * Removal of what runs create: only objects that carry the suite's label and
@@ -240,10 +241,7 @@ async function ownerGone(
 }
 
 /** Whether a run's pod is gone; undefined when the API does not say (no permission to read pods). */
-async function podGone(
-  kube: Kube,
-  pod: { namespace: string; name: string; uid: string },
-): Promise<boolean | undefined> {
+async function podGone(kube: Kube, pod: PodIdentity): Promise<boolean | undefined> {
   try {
     const found = await kube.core.readNamespacedPod({ namespace: pod.namespace, name: pod.name });
     const phase = found.status?.phase;

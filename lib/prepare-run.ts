@@ -36,14 +36,13 @@ export async function newRunContext(settings: {
   image: string;
   pod?: PodIdentity;
 }): Promise<RunContext> {
-  const pod = settings.pod;
   return {
     runId: newRunId(),
     startedAt: new Date().toISOString(),
     owner: {
       host: thisHost(),
       ...(await currentProcess()),
-      ...(pod ? { pod: `${pod.namespace}/${pod.name}/${pod.uid}` } : {}),
+      ...(settings.pod ? { pod: settings.pod } : {}),
     },
     reportDir: settings.reportDir,
     image: settings.image,

@@ -29,9 +29,15 @@ describe("runs", () => {
 
   it("inside the cluster, record their pod too, which a run in another pod asks the API about", () => {
     const annotations = runAnnotations({
-      owner: { host: "amc-run-x7k2p", pid: 1, startTicks: "9", pod: "amc-system/amc-run-x7k2p/0b7c-11" },
+      owner: {
+        host: "amc-run-x7k2p",
+        pid: 1,
+        startTicks: "9",
+        pod: { namespace: "amc-system", name: "amc-run-x7k2p", uid: "0b7c-11" },
+      },
       startedAt: "t",
     });
+    expect(annotations["access-mode-conformance/owner-pod"]).toBe("amc-system/amc-run-x7k2p/0b7c-11");
     expect(parseOwnerPod(annotations["access-mode-conformance/owner-pod"])).toEqual({
       namespace: "amc-system",
       name: "amc-run-x7k2p",

@@ -8,6 +8,7 @@ import {
   RUN_LABEL,
   STARTED_ANNOTATION,
 } from "./labels.ts";
+import type { PodIdentity } from "./settings.ts";
 
 /**
  * One run of the suites: its id (on every object it creates), who owns it
@@ -19,8 +20,8 @@ export interface RunOwner {
   host: string;
   pid: number;
   startTicks: string;
-  /** "namespace/name/uid" of the pod the run is in (AMC_POD_*), when it runs inside the cluster. */
-  pod?: string;
+  /** The pod the run is in (AMC_POD_*), when it runs inside the cluster. */
+  pod?: PodIdentity;
 }
 
 export interface RunContext {
@@ -45,15 +46,18 @@ export function runLabels(runId: string): Record<string, string> {
 export function runAnnotations(run: Pick<RunContext, "owner" | "startedAt">): Record<string, string> {
   return {
     [OWNER_ANNOTATION]: `${run.owner.host}/${run.owner.pid}/${run.owner.startTicks}`,
-    ...(run.owner.pod ? { [OWNER_POD_ANNOTATION]: run.owner.pod } : {}),
+    ...(run.owner.pod ? { [OWNER_POD_ANNOTATION]: formatOwnerPod(run.owner.pod) } : {}),
     [STARTED_ANNOTATION]: run.startedAt,
   };
 }
 
+/** A pod as OWNER_POD_ANNOTATION holds it: "namespace/name/uid". */
+function formatOwnerPod(pod: PodIdentity): string {
+  return `${pod.namespace}/${pod.name}/${pod.uid}`;
+}
+
 /** "namespace/name/uid" -> its parts, or undefined. */
-export function parseOwnerPod(
-  annotation: string | undefined,
-): { namespace: string; name: string; uid: string } | undefined {
+export function parseOwnerPod(annotation: string | undefined): PodIdentity | undefined {
   const match = /^([^/]+)\/([^/]+)\/([^/]+)$/.exec(annotation ?? "");
   return match
     ? { namespace: match[1] as string, name: match[2] as string, uid: match[3] as string }

@@ -17,7 +17,6 @@ import {
   rootfsImage,
   underBuildLock,
 } from "./build.ts";
-import { staticImageDockerfile } from "./image-set.ts";
 
 /**
  * The images of the in-cluster path (issue: a Job, a Sonobuoy plugin), built
@@ -105,11 +104,15 @@ async function sonobuoyImage(work: BuildContext): Promise<string> {
   const bins = await resolveComponents(["sonobuoy"]);
   const sonobuoy = bins.sonobuoy;
   if (!sonobuoy) throw new InfrastructureError("the sonobuoy component did not resolve");
-  // Upstream's image: the binary at /sonobuoy, the aggregator its default command.
-  const dockerfile = staticImageDockerfile(["/sonobuoy"]).replace(
-    /ENTRYPOINT .*\n/,
-    'CMD ["/sonobuoy", "aggregator", "--no-exit", "-v", "3", "--logtostderr"]\n',
-  );
+  // Upstream's image: the binary at /sonobuoy, the aggregator its default command (no entry point:
+  // `sonobuoy run` gives the aggregator and the worker sidecar their commands).
+  const dockerfile = [
+    "FROM scratch",
+    "COPY rootfs/ /",
+    "ENV PATH=/usr/local/bin:/usr/bin:/bin",
+    'CMD ["/sonobuoy", "aggregator", "--no-exit", "-v", "3", "--logtostderr"]',
+    "",
+  ].join("\n");
   return buildFromFiles(work, "sonobuoy", pins.sonobuoy, dockerfile, {
     sonobuoy: join(sonobuoy.dir, "sonobuoy"),
   });

@@ -75,8 +75,9 @@ export default defineConfig({
         },
       },
       {
-        // The node-failure scenarios fail a node: they run alone, after every other project
-        // (groupOrder), one fault at a time. The set-up is the e2e project's, run once for both.
+        // The node-failure scenarios fail nodes: they run alone, after every other project
+        // (groupOrder), one file at a time, each lane's faults one after another. The set-up is
+        // the e2e project's, run once for both.
         test: {
           name: "disruptive",
           include: [
@@ -86,11 +87,15 @@ export default defineConfig({
           ],
           globalSetup: ["suites/global-setup.ts"],
           sequence: { groupOrder: 2 },
-          // One fault's first case waits for the whole fault: the force-delete path alone takes the
-          // eviction, the attach/detach controller's 6-minute unmount wait and the budget.
+          // A case waits for its fault and its lane's earlier one (a lane has a mode's two faults):
+          // the force-delete path alone takes the eviction, the attach/detach controller's
+          // 6-minute unmount wait and the budget, the out-of-service path the budget.
           testTimeout: 30 * 60_000 + 2 * settings.failover.budgetMs,
           hookTimeout: 5 * 60_000,
           maxWorkers: 1,
+          // Every case of every lane at once (they wait on their lane's faults): with fewer, the
+          // first lane's cases would hold every slot and the second lane would wait for them.
+          maxConcurrency: 1000,
         },
       },
     ],

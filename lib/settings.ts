@@ -92,6 +92,9 @@ export interface Settings {
 }
 
 /** The node-failure scenarios (rwo-node-loss and its kin). */
+/** AMC_FAILOVER_BUDGET's default: twice the eviction's 60 s. */
+export const DEFAULT_FAILOVER_BUDGET_MS = 120_000;
+
 export interface FailoverSettings {
   /**
    * AMC_FAILOVER_BUDGET (seconds, default 120: twice the eviction's 60 s): how long a path may take to
@@ -192,7 +195,7 @@ function readFailover(
   return {
     budgetMs: budget
       ? (parseSeconds(budget, label("AMC_FAILOVER_BUDGET", budget), false) as number) * 1000
-      : 120_000,
+      : DEFAULT_FAILOVER_BUDGET_MS,
     writerTolerationSeconds: toleration
       ? parseSeconds(toleration, label("AMC_WRITER_TOLERATION", toleration), true)
       : 10,

@@ -5,12 +5,12 @@ import { acquireCluster } from "../app/acquire-cluster.ts";
 import { cleanupCommandLine } from "../app/cli/cleanup-command.ts";
 import { finishUnderGuardian } from "../app/guardian/finish.ts";
 import { type CleanupTask, type Guardian, startGuardian } from "../app/guardian/guardian.ts";
-import { restoreFaultedNode } from "../app/guardian/restore-node.ts";
+import { restoreFaultedNodes } from "../app/guardian/restore-node.ts";
 import { providerOf } from "../clusters/registry.ts";
 import { type CleanupOptions, removeRunObjects } from "../lib/cleanup.ts";
 import { type ClusterInfo, type NodeFaultMode, nodeFaultModes } from "../lib/cluster/contract.ts";
 import { errorCodeOf, errorText } from "../lib/errors.ts";
-import { faultNodes } from "../lib/failover/plan.ts";
+import { faultLanes, laneLimit } from "../lib/failover/plan.ts";
 import { connect } from "../lib/kube/client.ts";
 import { clusterUid } from "../lib/kube/namespaces.ts";
 import { newRunContext, prepareRun } from "../lib/prepare-run.ts";
@@ -131,8 +131,8 @@ function sayFirst(project: TestProject, error: unknown): void {
 }
 
 /**
- * When the node-failure scenarios will run, the guardian learns which node
- * they fail before they do: if the run dies mid-fault it restores that node
+ * When the node-failure scenarios will run, the guardian learns which nodes
+ * they may fail before they do: if the run dies mid-fault it restores them
  * (every mode's restore is safe on a healthy node) and removes the
  * out-of-service taint.
  */
@@ -145,10 +145,16 @@ function guardNodeFaults(
 ): FaultedNode | undefined {
   if (!runsDisruptive(project) || !selectScenarios(settings.scenarios).some((s) => s.failover))
     return undefined;
-  const faults = providerOf(cluster.provider).nodeFaults?.(cluster, settings);
-  const nodes = faultNodes(pool, settings.failover.node);
-  if (!faults || "unavailable" in faults || "notApplicable" in nodes) return undefined;
-  const target = { provider: cluster.provider, cluster, node: nodes.failed };
+  const provider = providerOf(cluster.provider);
+  const faults = provider.nodeFaults?.(cluster, settings);
+  const lanes = faultLanes(
+    pool,
+    settings.failover.node,
+    laneLimit(provider.facts.nodeFaults === true, settings.failover),
+  );
+  if (!faults || "unavailable" in faults || "notApplicable" in lanes) return undefined;
+  // Every node the plan may fail (the suite's plan may use fewer lanes): restoring a healthy node is safe.
+  const target = { provider: cluster.provider, cluster, nodes: lanes.map((l) => l.failed) };
   guardian.update({ nodeFaults: target });
   return target;
 }
@@ -230,9 +236,12 @@ async function startRun(project: TestProject, started: { runId?: string }) {
         parts: ["nodeFaults"],
         work: async () => {
           if (faulted) {
-            await restoreFaultedNode(faulted, async (_what, work) => {
-              await work();
+            // Every node tried, whatever happened to the one before; what failed is the guardian's.
+            const failed: string[] = [];
+            await restoreFaultedNodes(faulted, async (what, work) => {
+              await work().catch((error) => failed.push(`${what}: ${(error as Error).message}`));
             });
+            if (failed.length > 0) throw new Error(failed.join("; "));
           }
         },
       },

@@ -26,7 +26,10 @@ import { sonobuoyStatus } from "../lib/report/sonobuoy.ts";
  * `amc run` from outside leaves on the same cluster; two Jobs split by class
  * merge (`amc report --merge`) into the single Job's matrix; a Job's pod
  * killed mid-run leaves nothing that `amc cleanup` does not remove; and
- * `sonobuoy delete --wait` leaves nothing of the suite behind.
+ * `sonobuoy delete --wait` leaves nothing of the suite behind. The four run
+ * side by side, as a fleet's runs would: each looks only at its own objects
+ * (by name, or by the owner-pod annotation), and `amc cleanup` must keep the
+ * live runs' objects while it removes the killed one's.
  */
 
 const cluster = inject("cluster");
@@ -57,7 +60,7 @@ function manifests(file: string, image: string): Promise<KubernetesObject[]> {
   );
 }
 
-describe.runIf(cluster.provider === "kind")("amc inside the cluster (kind)", () => {
+describe.runIf(cluster.provider === "kind")("amc inside the cluster (kind)", { concurrent: true }, () => {
   let images: InClusterImages;
   let kube: Kube;
   let scratch: string;

@@ -1,7 +1,7 @@
 import * as allure from "allure-js-commons";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { providerOf } from "../clusters/registry.ts";
-import { planFailover } from "../lib/failover/plan.ts";
+import { laneLimit, type PlannedFault, planFailover } from "../lib/failover/plan.ts";
 import { notRunRecord } from "../lib/failover/record.ts";
 import { type FaultResult, runFault } from "../lib/failover/run-fault.ts";
 import { connect } from "../lib/kube/client.ts";
@@ -17,9 +17,12 @@ import { explain } from "./scenario-suite.ts";
 /**
  * The node-failure scenarios (lib/failover/): disruptive, so they run in a
  * vitest project of their own after every other suite (vitest.config.ts,
- * groupOrder), one fault at a time. One fault serves every class: its cases
- * share one run of it (the first case to ask starts it), then each case
- * reports its own record. Cases that cannot run say why, as not applicable.
+ * groupOrder). One fault serves every class: its cases share one run of it,
+ * then each case reports its own record. A lane's faults run one at a time
+ * (one node cannot fail twice at once); the lanes, on nodes of their own,
+ * side by side (lib/failover/plan.ts): the cases run concurrently, and the
+ * first case of a lane to ask starts the lane. Cases that cannot run say
+ * why, as not applicable.
  */
 
 const cluster = inject("cluster");
@@ -34,7 +37,14 @@ const scenarios = selectScenarios(filter).filter((s) => s.failover);
 const faults = providerOf(cluster.provider).nodeFaults?.(cluster, settings) ?? {
   unavailable: `the ${cluster.provider} provider cannot fail nodes`,
 };
-const plan = planFailover({ scenarios, storage, pool, faults, settings: settings.failover });
+const plan = planFailover({
+  scenarios,
+  storage,
+  pool,
+  faults,
+  settings: settings.failover,
+  lanes: laneLimit(providerOf(cluster.provider).facts.nodeFaults === true, settings.failover),
+});
 
 async function report(record: ScenarioRecord): Promise<void> {
   await allure.epic("node failure");
@@ -46,7 +56,7 @@ async function report(record: ScenarioRecord): Promise<void> {
   await allure.attachment("record.json", JSON.stringify(record, null, 2), "application/json");
 }
 
-describe("node failure (disruptive)", () => {
+describe.concurrent("node failure (disruptive)", () => {
   if (scenarios.length === 0 || storage.length === 0) {
     const why =
       scenarios.length === 0
@@ -70,30 +80,41 @@ describe("node failure (disruptive)", () => {
       if (failures.length > 0) throw cleanupFailed(failures);
     }, 4 * timeouts.cleanup);
   }
+  const results = new Map<PlannedFault, Promise<FaultResult>>();
+  /**
+   * The fault's result; the first case to ask starts every fault of its lane, one after another.
+   * That case's signal (a timeout, Ctrl-C) ends them, each node restored.
+   */
+  const resultOf = (wanted: PlannedFault, signal: AbortSignal): Promise<FaultResult> => {
+    if (!results.has(wanted)) {
+      let previous: Promise<unknown> = Promise.resolve();
+      for (const fault of plan.faults.filter((f) => f.lane === wanted.lane)) {
+        const result = previous.then(() =>
+          runFault({
+            kube,
+            cluster,
+            labels: pool.labels,
+            run,
+            timeouts,
+            faults: faults as Exclude<typeof faults, { unavailable: string }>,
+            mode: fault.mode,
+            settings: settings.failover,
+            nodes: fault.nodes,
+            cases: fault.cases,
+            signal,
+          }),
+        );
+        results.set(fault, result);
+        previous = result.catch(() => undefined);
+      }
+    }
+    return results.get(wanted) as Promise<FaultResult>;
+  };
   for (const fault of plan.faults) {
-    let result: Promise<FaultResult> | undefined;
-    const nodes = plan.nodes as { failed: string; other: string };
-    // The first case to ask runs the fault for all; its signal (a timeout, Ctrl-C) ends it, node restored.
-    const faultRun = (signal: AbortSignal) => {
-      result ??= runFault({
-        kube,
-        cluster,
-        labels: pool.labels,
-        run,
-        timeouts,
-        faults: faults as Exclude<typeof faults, { unavailable: string }>,
-        mode: fault.mode,
-        settings: settings.failover,
-        nodes,
-        cases: fault.cases,
-        signal,
-      });
-      return result;
-    };
     for (const fcase of fault.cases) {
       const name = `${fcase.scenario.id} @ ${fcase.storage.className} (${fault.mode})`;
       it(name, async ({ skip, annotate, signal }) => {
-        const { records, cleanupError } = await faultRun(signal);
+        const { records, cleanupError } = await resultOf(fault, signal);
         const record = records.find(
           (r) => r.scenario === fcase.scenario.id && r.storageClass === fcase.storage.className,
         ) as ScenarioRecord;

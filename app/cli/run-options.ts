@@ -60,7 +60,8 @@ what to run:
 
 node failure (rwo-node-loss, rwo-node-loss-force-delete, rwo-node-out-of-service; they fail a node):
   --fault-mode MODE                kubelet-stopped or powered-off (repeatable); default: every mode the cluster has
-  --fault-node NODE                the node to fail (default: the first node pods go to, by name)
+  --fault-node NODE                the only node to fail (default: the first node pods go to, by name,
+                                   and on the suite's own clusters a second one, in another zone, at once)
   --failover-budget SECONDS        how long a path may take to get the workload writing elsewhere (default 120)
   --allow-node-faults              an existing cluster (kubeconfig): the opt-in to fail one of its nodes, with
   --node-fail-command CMD          a shell command that fails node {node} (also $AMC_NODE), e.g. a cloud CLI call,

@@ -189,7 +189,7 @@ describe("the guardian and a failed node", () => {
       fidelity: "full",
       nodes: [{ name: "worker-1" }, { name: "worker-2" }],
     };
-    return { ...reportTask(), nodeFaults: { provider: "kubeconfig", cluster, node: "worker-1" } };
+    return { ...reportTask(), nodeFaults: { provider: "kubeconfig", cluster, nodes: ["worker-1"] } };
   };
   /** The run's opt-in, inherited by its guardian, with this restore command. */
   const optIn = (restore: string): NodeJS.ProcessEnv => ({

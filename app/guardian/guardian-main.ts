@@ -4,7 +4,7 @@ import { removeRunObjects } from "../../lib/cleanup.ts";
 import { connect } from "../../lib/kube/client.ts";
 import { say } from "../../lib/progress.ts";
 import { recordedEnd, reportRun } from "../../lib/report/write.ts";
-import { restoreFaultedNode } from "./restore-node.ts";
+import { restoreFaultedNodes } from "./restore-node.ts";
 import { type CleanupTask, guardianSteps, isEmptyTask, mergeTasks, withoutParts } from "./task.ts";
 
 /** The guardian process (see guardian.ts): reads JSON lines until the run's end closes the pipe. */
@@ -49,7 +49,7 @@ process.stdin.on("end", async () => {
   for (const step of guardianSteps(task)) {
     switch (step.part) {
       case "nodeFaults":
-        await restoreFaultedNode(step.nodeFaults, attempt);
+        await restoreFaultedNodes(step.nodeFaults, attempt);
         break;
       case "report":
         if (finished) {

@@ -16,7 +16,7 @@ const cluster = (name: string): ClusterInfo => ({
 const failedNode = (node: string): NonNullable<CleanupTask["nodeFaults"]> => ({
   provider: "kind",
   cluster: cluster("amc"),
-  node,
+  nodes: [node],
 });
 
 describe("the guardian's task", () => {

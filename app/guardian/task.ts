@@ -3,11 +3,12 @@ import type { ClusterInfo } from "../../lib/cluster/contract.ts";
 /** What the guardian (guardian.ts) does when a run ends without finishing: told by the run, line by line. */
 export interface CleanupTask {
   /**
-   * A node the run failed (the node-failure scenarios) and has not restored: the guardian restores it
-   * through its provider's node faults, in every mode they have, and removes the out-of-service taint.
-   * First of all: the cluster's other parts may need the node, and removing the cluster needs nothing of it.
+   * The nodes the run may fail (the node-failure scenarios, one per lane) and may not have restored: the
+   * guardian restores each through its provider's node faults, in every mode they have, and removes the
+   * out-of-service taint. First of all: the cluster's other parts may need the nodes, and removing the
+   * cluster needs nothing of them.
    */
-  nodeFaults?: { provider: string; cluster: ClusterInfo; node: string };
+  nodeFaults?: { provider: string; cluster: ClusterInfo; nodes: string[] };
   /** Write the run's reports, marked interrupted, from its plan and records (never over a complete run's). */
   report?: { reportDir: string; runId: string };
   /**

@@ -21,7 +21,7 @@ describe("fidelity of an existing cluster", () => {
     const { fidelity, reason } = fidelityOf([...local, real("w1")]);
     expect(fidelity).toBe("control-plane");
     expect(reason).toBe(
-      "3 of 4 node(s) are simulated by kwok (amc-node-a1, amc-node-a2, amc-node-b1): kubelet-level checks would judge what kwok made up",
+      "4 of 5 node(s) are simulated by kwok (amc-node-a1, amc-node-a2, amc-node-b1, amc-node-b2): kubelet-level checks would judge what kwok made up",
     );
   });
 

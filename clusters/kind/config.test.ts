@@ -30,12 +30,13 @@ describe("kind cluster config", () => {
       "worker",
       "worker",
       "worker",
+      "worker",
     ]);
     const zones = config.nodes.map(
       (n: { labels: Record<string, string> }) => n.labels["topology.kubernetes.io/zone"],
     );
-    expect(zones).toEqual(["amc-zone-a", "amc-zone-a", "amc-zone-a", "amc-zone-b"]);
-    expect(KIND_WORKER_ZONES).toHaveLength(3);
+    expect(zones).toEqual(["amc-zone-a", "amc-zone-a", "amc-zone-a", "amc-zone-b", "amc-zone-b"]);
+    expect(KIND_WORKER_ZONES).toHaveLength(4);
     for (const node of config.nodes) {
       expect(node.extraMounts).toEqual([
         { hostPath: base.sharedDataHostDir, containerPath: sharedDataMount },

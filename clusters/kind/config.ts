@@ -3,14 +3,16 @@ import { ZONE_LABEL } from "../../lib/labels.ts";
 import { etcdImageTag } from "./images/image-set.ts";
 
 /**
- * The kind cluster the suites run on: one control plane and three workers,
- * two in one zone (so that a cross-node RWO test meets the attach/detach
- * controller, not a zone conflict) and one in a second zone (what the zone
- * scenarios need), rendered as kind's Cluster config.
+ * The kind cluster the suites run on: one control plane and four workers,
+ * two in each of two zones: two in one zone so that a cross-node RWO test
+ * meets the attach/detach controller, not a zone conflict; a second zone for
+ * the zone scenarios; its second node so that the node-failure scenarios can
+ * fail one node per fault mode at once, each lane a pair of nodes in one zone
+ * (lib/failover/plan.ts). Rendered as kind's Cluster config.
  */
 
-/** Each worker's zone, in the order kind names them (worker, worker2, worker3). */
-export const KIND_WORKER_ZONES = ["amc-zone-a", "amc-zone-a", "amc-zone-b"] as const;
+/** Each worker's zone, in the order kind names them (worker, worker2, worker3, worker4). */
+export const KIND_WORKER_ZONES = ["amc-zone-a", "amc-zone-a", "amc-zone-b", "amc-zone-b"] as const;
 /** Every zone of the cluster: the zonal class runs one node plugin per zone (csi-install.ts). */
 export const KIND_ZONES: readonly string[] = [...new Set(KIND_WORKER_ZONES)];
 /** The control plane's zone: a cloud's control plane sits in a zone too; its node plugins need one. */

@@ -259,9 +259,13 @@ async function routePodSubnets(name: string, containers: readonly { name: string
   }
 }
 
-/** Loads images built here into every node of a kind cluster (the in-cluster path's suite and Sonobuoy). */
+/**
+ * Loads images built here into the workers of a kind cluster (the in-cluster path's suite and
+ * Sonobuoy): their pods never run on the control plane, which the suite's pods do not tolerate.
+ */
 export async function loadIntoKind(name: string, images: readonly string[]): Promise<void> {
-  await loadImages(name, await nodeContainers(name), images);
+  const workers = (await nodeContainers(name)).filter((n) => nodeIndexOf(name, n.name) !== 0);
+  await loadImages(name, workers, images);
 }
 
 /** Loads into each node the images it lacks (image-load.ts), saying what it sends. */

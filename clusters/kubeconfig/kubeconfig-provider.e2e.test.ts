@@ -222,7 +222,7 @@ describe("the kubeconfig provider", () => {
   });
 
   describe("on a cluster with one schedulable node", () => {
-    const cordoned = ["amc-node-a2", "amc-node-b1"];
+    const cordoned = ["amc-node-a2", "amc-node-b1", "amc-node-b2"];
     const cordon = async (unschedulable: boolean) => {
       for (const name of cordoned) {
         const node = await admin.core.readNode({ name });
@@ -274,7 +274,7 @@ describe("the kubeconfig provider", () => {
           "rox-cross-node-writable": "not-applicable",
         });
         const reason =
-          "the cluster has one schedulable node (amc-node-a1); a cross-node scenario needs two; left out: amc-node-a2 (cordoned), amc-node-b1 (cordoned)";
+          "the cluster has one schedulable node (amc-node-a1); a cross-node scenario needs two; left out: amc-node-a2 (cordoned), amc-node-b1 (cordoned), amc-node-b2 (cordoned)";
         for (const { record } of results.filter((r) => r.record.scenario.match(/cross-node|handoff/))) {
           expect(record.reason, record.scenario).toBe(reason);
         }

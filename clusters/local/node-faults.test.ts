@@ -121,7 +121,7 @@ describe("the local cluster's node faults", () => {
     const faults = faultsOf(localNodeFaults(clusterWith(current), kube));
     await expect(faults.fail("amc-control-plane", "kubelet-stopped")).rejects.toThrow(UsageError);
     await expect(faults.restore("other-node", "kubelet-stopped")).rejects.toThrow(
-      /not a node of local cluster "amc-test" \(its nodes: amc-node-a1, amc-node-a2, amc-node-b1\)/,
+      /not a node of local cluster "amc-test" \(its nodes: amc-node-a1, amc-node-a2, amc-node-b1, amc-node-b2\)/,
     );
     await expect(faults.fail("amc-node-a1", "powered-off")).rejects.toThrow(/kubelet-stopped only/);
     expect(calls).toEqual([]);

@@ -23,8 +23,8 @@ const byName = (name: string) => {
 const node = { name: "amc-node-a1", zone: "amc-zone-a" };
 
 describe("local cluster topology", () => {
-  it("has three nodes, two sharing a zone and one in another", () => {
-    expect(localNodes).toHaveLength(3);
+  it("has four nodes, two in each of two zones", () => {
+    expect(localNodes).toHaveLength(4);
     const zones = localNodes.map((n) => n.zone);
     expect(zones.filter((z) => z === zones[0])).toHaveLength(2);
     expect(new Set(zones).size).toBe(2);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { NodeFaults } from "../cluster/contract.ts";
 import { failoverScenarios, scenarios } from "../scenario/scenarios.ts";
 import type { StorageProfile } from "../scenario/types.ts";
-import { faultNodes, planFailover } from "./plan.ts";
+import { faultLanes, faultNodes, laneLimit, planFailover } from "./plan.ts";
 
 const profile = (className: string, family: StorageProfile["family"]): StorageProfile => ({
   className,
@@ -40,7 +40,8 @@ describe("planFailover", () => {
   });
 
   it("fails the first node by name and lets the workload move to the next", () => {
-    expect(plan.nodes).toEqual({ failed: "amc-worker", other: "amc-worker2" });
+    expect(plan.lanes).toEqual([{ failed: "amc-worker", other: "amc-worker2" }]);
+    expect(plan.faults.map((f) => f.lane)).toEqual([0, 0]);
   });
 
   it("shares one fault between the default and force-delete paths, and gives out-of-service its own", () => {
@@ -108,5 +109,104 @@ describe("faultNodes", () => {
     };
     expect(faultNodes(zoned, undefined)).toEqual({ failed: "amc-worker", other: "amc-worker3" });
     expect(faultNodes(zoned, "amc-worker2")).toEqual({ failed: "amc-worker2", other: "amc-worker" });
+  });
+});
+
+describe("lanes: modes side by side on nodes of their own", () => {
+  const zoned = {
+    named: false,
+    excluded: [],
+    nodes: [
+      { name: "w1", zone: "a" },
+      { name: "w2", zone: "a" },
+      { name: "w3", zone: "b" },
+      { name: "w4", zone: "b" },
+    ],
+  };
+  const both: NodeFaults = { ...faults, modes: ["kubelet-stopped", "powered-off"] };
+
+  it("lays the faults out over two lanes in two zones, the longest first, one after another within a lane", () => {
+    const plan = planFailover({
+      scenarios: failoverScenarios,
+      storage,
+      pool: zoned,
+      faults: both,
+      settings: { modes: [] },
+      lanes: 2,
+    });
+    expect(plan.lanes).toEqual([
+      { failed: "w1", other: "w2" },
+      { failed: "w3", other: "w4" },
+    ]);
+    // The shared faults wait out the unmount wait on amc-block (attachable): one in each lane.
+    expect(plan.faults.map((f) => [f.mode, f.cases[0]?.scenario.id, f.lane, f.nodes.failed])).toEqual([
+      ["kubelet-stopped", "rwo-node-loss", 0, "w1"],
+      ["kubelet-stopped", "rwo-node-out-of-service", 1, "w3"],
+      ["powered-off", "rwo-node-loss", 1, "w3"],
+      ["powered-off", "rwo-node-out-of-service", 0, "w1"],
+    ]);
+    // The same cases as one lane would run, and the same left out.
+    const oneLane = planFailover({
+      scenarios: failoverScenarios,
+      storage,
+      pool: zoned,
+      faults: both,
+      settings: { modes: [] },
+    });
+    expect(oneLane.lanes).toHaveLength(1);
+    const cases = (p: typeof plan) =>
+      p.faults.flatMap((f) => f.cases.map((c) => `${f.mode} ${c.scenario.id}@${c.storage.className}`));
+    expect(cases(plan)).toEqual(cases(oneLane));
+    expect(plan.notRun.map((n) => n.reason)).toEqual(oneLane.notRun.map((n) => n.reason));
+  });
+
+  it("uses one lane for a named node, or on a cluster the suite does not own", () => {
+    const plan = (settings: { modes: string[]; node?: string }, lanes: number) =>
+      planFailover({ scenarios: failoverScenarios, storage, pool: zoned, faults: both, settings, lanes });
+    expect(plan({ modes: ["powered-off"] }, 2).lanes).toHaveLength(2);
+    expect(laneLimit(true, {})).toBe(2);
+    expect(laneLimit(true, { node: "w3" })).toBe(1);
+    expect(laneLimit(false, {})).toBe(1);
+    expect(plan({ modes: [], node: "w3" }, 2).lanes).toEqual([{ failed: "w3", other: "w4" }]);
+  });
+
+  it("pairs the extra lane as the first is paired: in one zone, or across when the first is", () => {
+    expect(faultLanes({ ...zoned, nodes: zoned.nodes.slice(0, 3) }, undefined, 2)).toEqual([
+      { failed: "w1", other: "w2" },
+    ]);
+    const spread = {
+      ...zoned,
+      nodes: [
+        { name: "w1", zone: "a" },
+        { name: "w2", zone: "b" },
+        { name: "w3", zone: "c" },
+        { name: "w4", zone: "c" },
+      ],
+    };
+    // The first pair crosses zones (w1 has no zone mate), so the second crosses too, or there is none.
+    expect(faultLanes(spread, undefined, 2)).toEqual([{ failed: "w1", other: "w2" }]);
+    const unzoned = { ...zoned, nodes: zoned.nodes.map(({ name }) => ({ name })) };
+    expect(faultLanes(unzoned, undefined, 2)).toEqual([
+      { failed: "w1", other: "w2" },
+      { failed: "w3", other: "w4" },
+    ]);
+  });
+
+  it("does not use an extra lane where a class's node plugin is on one lane's nodes and not the other's", () => {
+    const onFirstLaneOnly: StorageProfile = {
+      ...profile("amc-block", "attachable"),
+      pluginNodes: ["w1", "w2"],
+    };
+    const plan = planFailover({
+      scenarios: failoverScenarios,
+      storage: [onFirstLaneOnly],
+      pool: zoned,
+      faults: both,
+      settings: { modes: [] },
+      lanes: 2,
+    });
+    expect(plan.lanes).toEqual([{ failed: "w1", other: "w2" }]);
+    expect(plan.faults.map((f) => f.lane)).toEqual([0, 0, 0, 0]);
+    expect(plan.faults).toHaveLength(4);
   });
 });

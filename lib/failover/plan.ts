@@ -7,7 +7,8 @@ import {
 import { type NodePool, placementGate } from "../scenario/nodes.ts";
 import type { Scenario } from "../scenario/scenarios.ts";
 import type { StorageProfile } from "../scenario/types.ts";
-import type { FailoverSettings } from "../settings.ts";
+import { DEFAULT_FAILOVER_BUDGET_MS, type FailoverSettings } from "../settings.ts";
+import { pathBudgetMs } from "./fault-input.ts";
 import type { FailoverCase } from "./writers.ts";
 
 /**
@@ -16,10 +17,27 @@ import type { FailoverCase } from "./writers.ts";
  * own: the out-of-service taint force-deletes every pod of the node, so it
  * would end the other paths' wait. Per mode: the default and force-delete
  * paths, then the out-of-service path. Cases that cannot run get a reason.
+ *
+ * Each fault runs in a lane: a pair of nodes, the one it fails and the one
+ * the workload moves to. A lane's faults run one after another; on a cluster
+ * the suite owns with nodes to spare there are two lanes, so that faults
+ * (mostly waits on the control plane's timers) run side by side. Lanes share
+ * no node, and an extra lane is used only where every class would fare as on
+ * the first (both nodes in one zone or not, the class's node plugin on both
+ * or not): the verdicts cannot depend on the lane.
  */
+
+/** The node a fault fails and the node its workloads may move to. */
+export interface FaultNodes {
+  failed: string;
+  other: string;
+}
 
 export interface PlannedFault {
   mode: NodeFaultMode;
+  /** Which lane (an index into FailoverPlan.lanes) it runs in, after the lane's earlier faults. */
+  lane: number;
+  nodes: FaultNodes;
   cases: FailoverCase[];
 }
 
@@ -32,9 +50,20 @@ export interface NotRun {
 }
 
 export interface FailoverPlan {
-  nodes?: { failed: string; other: string };
+  /** The lanes the faults use; empty when none runs. Every failed node among them is the guardian's to restore. */
+  lanes: FaultNodes[];
   faults: PlannedFault[];
   notRun: NotRun[];
+}
+
+/**
+ * How many lanes a run may use: one on a cluster the suite does not own (the
+ * opt-in is to fail a node, not several at once) or when a node is named
+ * (AMC_FAULT_NODE); two otherwise (two nodes down at once, in two zones on
+ * the suite's clusters).
+ */
+export function laneLimit(ownsCluster: boolean, settings: Pick<FailoverSettings, "node">): number {
+  return ownsCluster && settings.node === undefined ? 2 : 1;
 }
 
 /**
@@ -45,7 +74,7 @@ export interface FailoverPlan {
 export function faultNodes(
   pool: Pick<NodePool, "nodes" | "named" | "excluded">,
   wanted: string | undefined,
-): { failed: string; other: string } | { notApplicable: string } {
+): FaultNodes | { notApplicable: string } {
   const gate = placementGate(pool.nodes, "cross-node", pool);
   if (gate) return { notApplicable: gate };
   const names = pool.named ? pool.nodes.map((n) => n.name) : pool.nodes.map((n) => n.name).sort();
@@ -61,11 +90,41 @@ export function faultNodes(
   return { failed, other };
 }
 
+/**
+ * The first lane (faultNodes), then, up to `limit`, more pairs of nodes that
+ * are in no lane yet, each pair in one zone exactly when the first is (the
+ * first's pairing decides what zonal storage does). A named node gets one lane.
+ */
+export function faultLanes(
+  pool: Pick<NodePool, "nodes" | "named" | "excluded">,
+  wanted: string | undefined,
+  limit: number,
+): FaultNodes[] | { notApplicable: string } {
+  const first = faultNodes(pool, wanted);
+  if ("notApplicable" in first) return first;
+  const lanes = [first];
+  if (wanted !== undefined) return lanes;
+  const zoneOf = (name: string) => pool.nodes.find((n) => n.name === name)?.zone;
+  const sameZone = (a: string, b: string) => zoneOf(a) === zoneOf(b);
+  const pairedInZone = sameZone(first.failed, first.other);
+  let free = pool.nodes.map((n) => n.name).filter((n) => n !== first.failed && n !== first.other);
+  if (!pool.named) free = free.sort();
+  while (lanes.length < limit) {
+    const lane = free
+      .map((failed) => ({
+        failed,
+        other: free.find((o) => o !== failed && sameZone(o, failed) === pairedInZone),
+      }))
+      .find((l): l is FaultNodes => l.other !== undefined);
+    if (!lane) break;
+    lanes.push(lane);
+    free = free.filter((n) => n !== lane.failed && n !== lane.other);
+  }
+  return lanes;
+}
+
 /** Why a class cannot fail over between the two nodes: its CSI node plugin is missing on one (StorageProfile.pluginNodes). */
-function withoutPlugin(
-  storage: StorageProfile,
-  nodes: { failed: string; other: string },
-): string | undefined {
+function withoutPlugin(storage: StorageProfile, nodes: FaultNodes): string | undefined {
   const { pluginNodes } = storage;
   const missing = [nodes.failed, nodes.other].filter((n) => pluginNodes && !pluginNodes.includes(n));
   if (missing.length === 0) return undefined;
@@ -77,7 +136,9 @@ export function planFailover(options: {
   storage: readonly StorageProfile[];
   pool: Pick<NodePool, "nodes" | "named" | "excluded">;
   faults: NodeFaultsOrWhyNot;
-  settings: Pick<FailoverSettings, "modes" | "node">;
+  settings: Pick<FailoverSettings, "modes" | "node"> & Partial<Pick<FailoverSettings, "budgetMs">>;
+  /** The most lanes to use (laneLimit); 1 when not given. */
+  lanes?: number;
 }): FailoverPlan {
   const scenarios = options.scenarios.filter((s) => s.failover);
   const wanted =
@@ -91,16 +152,18 @@ export function planFailover(options: {
       }
     }
   };
-  const nodes = faultNodes(options.pool, options.settings.node);
+  const lanes = usableLanes(options);
   for (const mode of wanted) {
     if ("unavailable" in options.faults) skipAll(mode, options.faults.unavailable);
-    else if ("notApplicable" in nodes) skipAll(mode, nodes.notApplicable);
+    else if ("notApplicable" in lanes) skipAll(mode, lanes.notApplicable);
     else if (!options.faults.modes.includes(mode)) {
       skipAll(
         mode,
         `this cluster cannot fail a node this way (${nodeFaultModeText[mode]}); it can: ${options.faults.modes.map((m) => nodeFaultModeText[m]).join(", ")}`,
       );
     } else {
+      // Every lane would do: a class's plugin is on both nodes of each or on both of none (usableLanes).
+      const nodes = lanes[0] as FaultNodes;
       const runnable = (path: "shared" | "alone") => {
         const cases: FailoverCase[] = [];
         for (const scenario of scenarios) {
@@ -108,7 +171,7 @@ export function planFailover(options: {
           if ((path === "alone") !== alone) continue;
           for (const storage of options.storage) {
             const expectation = scenario.expect(storage);
-            const lacking = "failed" in nodes ? withoutPlugin(storage, nodes) : undefined;
+            const lacking = withoutPlugin(storage, nodes);
             if (lacking) {
               notRun.push({ scenario, storage, mode, verdict: "not-applicable", reason: lacking });
             } else if ("notApplicable" in expectation) {
@@ -130,11 +193,47 @@ export function planFailover(options: {
             } else cases.push({ scenario, storage });
           }
         }
-        if (cases.length > 0) faults.push({ mode, cases });
+        if (cases.length > 0) faults.push({ mode, lane: 0, nodes, cases });
       };
       runnable("shared");
       runnable("alone");
     }
   }
-  return { ...("failed" in nodes ? { nodes } : {}), faults, notRun };
+  if ("notApplicable" in lanes) return { lanes: [], faults, notRun };
+  const laid = layOut(faults, lanes, options.settings.budgetMs ?? DEFAULT_FAILOVER_BUDGET_MS);
+  // Only the lanes in use (there may be fewer faults than lanes).
+  const used = lanes.filter((l) => laid.some((f) => f.nodes === l));
+  return { lanes: used, faults: laid.map((f) => ({ ...f, lane: used.indexOf(f.nodes) })), notRun };
+}
+
+/**
+ * Each fault, in plan order, to the lane with the least work so far, a
+ * fault's work being its longest path's budget (on attachable storage the
+ * force-delete path waits out the 6-minute unmount wait on top).
+ */
+function layOut(
+  faults: readonly PlannedFault[],
+  lanes: readonly FaultNodes[],
+  budgetMs: number,
+): PlannedFault[] {
+  const work = lanes.map(() => 0);
+  return faults.map((fault) => {
+    const lane = work.indexOf(Math.min(...work));
+    work[lane] = (work[lane] ?? 0) + Math.max(...fault.cases.map((c) => pathBudgetMs(c, budgetMs)));
+    return { ...fault, lane, nodes: lanes[lane] as FaultNodes };
+  });
+}
+
+/** faultLanes, without an extra lane on which some class would fare otherwise than on the first (its plugin's nodes). */
+function usableLanes(options: {
+  storage: readonly StorageProfile[];
+  pool: Pick<NodePool, "nodes" | "named" | "excluded">;
+  settings: Pick<FailoverSettings, "node">;
+  lanes?: number;
+}): FaultNodes[] | { notApplicable: string } {
+  const candidates = faultLanes(options.pool, options.settings.node, options.lanes ?? 1);
+  if ("notApplicable" in candidates) return candidates;
+  const [first] = candidates as [FaultNodes];
+  const runsOn = (lane: FaultNodes) => options.storage.map((s) => withoutPlugin(s, lane) === undefined);
+  return candidates.filter((lane) => runsOn(lane).every((runs, i) => runs === runsOn(first)[i]));
 }

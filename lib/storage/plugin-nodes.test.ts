@@ -97,7 +97,7 @@ describe("a class's nodes: where its CSI driver has a node plugin", () => {
       faults,
       settings: { modes: ["kubelet-stopped"] },
     });
-    expect(plan.nodes).toEqual({ failed: "hp-worker", other: "hp-worker2" });
+    expect(plan.lanes).toEqual([{ failed: "hp-worker", other: "hp-worker2" }]);
     const attachNotRun = plan.notRun.filter((n) => n.storage === attach);
     expect(attachNotRun.map((n) => n.scenario.id).sort()).toEqual(failoverScenarios.map((s) => s.id).sort());
     expect(attachNotRun[0]?.reason).toBe(

@@ -97,7 +97,26 @@ async function suiteImage(root: string, work: BuildContext): Promise<string> {
   // The name the manifests use (manifests/in-cluster/, manifests/sonobuoy/), on the image just built.
   await execa("docker", ["tag", tag, suiteImageName(staged.version)]);
   say(scope, `suite image ${tag} (also ${suiteImageName(staged.version)})`);
+  await removeEarlierSuiteImages(tag);
   return tag;
+}
+
+/**
+ * The suite image's earlier builds (about 300 MB each, one per source change): only the current
+ * one is kept. An image a container still uses stays (docker refuses), and is tried again next time.
+ */
+async function removeEarlierSuiteImages(current: string): Promise<void> {
+  const repository = current.slice(0, current.lastIndexOf(":"));
+  const { stdout } = await execa("docker", ["images", repository, "--format", "{{.Repository}}:{{.Tag}}"]);
+  const earlier = stdout
+    .split("\n")
+    .filter((image) => image !== current && /:[^:]+-[0-9a-f]{12}$/.test(image));
+  if (earlier.length === 0) return;
+  const removed = await execa("docker", ["rmi", ...earlier], { reject: false });
+  say(
+    scope,
+    `removed earlier suite image(s) ${earlier.join(", ")}${removed.exitCode === 0 ? "" : ` (not all: ${removed.stderr.trim()})`}`,
+  );
 }
 
 async function sonobuoyImage(work: BuildContext): Promise<string> {

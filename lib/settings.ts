@@ -91,10 +91,10 @@ export interface Settings {
   failover: FailoverSettings;
 }
 
-/** The node-failure scenarios (rwo-node-loss and its kin). */
 /** AMC_FAILOVER_BUDGET's default: twice the eviction's 60 s. */
 export const DEFAULT_FAILOVER_BUDGET_MS = 120_000;
 
+/** The node-failure scenarios (rwo-node-loss and its kin). */
 export interface FailoverSettings {
   /**
    * AMC_FAILOVER_BUDGET (seconds, default 120: twice the eviction's 60 s): how long a path may take to

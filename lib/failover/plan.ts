@@ -201,9 +201,8 @@ export function planFailover(options: {
   }
   if ("notApplicable" in lanes) return { lanes: [], faults, notRun };
   const laid = layOut(faults, lanes, options.settings.budgetMs ?? DEFAULT_FAILOVER_BUDGET_MS);
-  // Only the lanes in use (there may be fewer faults than lanes).
-  const used = lanes.filter((l) => laid.some((f) => f.nodes === l));
-  return { lanes: used, faults: laid.map((f) => ({ ...f, lane: used.indexOf(f.nodes) })), notRun };
+  // layOut fills the lanes in order: with fewer faults than lanes, the last ones stay empty.
+  return { lanes: lanes.slice(0, laid.length), faults: laid, notRun };
 }
 
 /**
@@ -233,7 +232,7 @@ function usableLanes(options: {
 }): FaultNodes[] | { notApplicable: string } {
   const candidates = faultLanes(options.pool, options.settings.node, options.lanes ?? 1);
   if ("notApplicable" in candidates) return candidates;
-  const [first] = candidates as [FaultNodes];
   const runsOn = (lane: FaultNodes) => options.storage.map((s) => withoutPlugin(s, lane) === undefined);
-  return candidates.filter((lane) => runsOn(lane).every((runs, i) => runs === runsOn(first)[i]));
+  const onFirst = runsOn(candidates[0] as FaultNodes);
+  return candidates.filter((lane) => runsOn(lane).every((runs, i) => runs === onFirst[i]));
 }

@@ -7,7 +7,7 @@ import { connect, type Kube } from "./client.ts";
 import { ApiUnavailableError, apiErrorMessage } from "./errors.ts";
 import { resources } from "./resources.ts";
 import { type FakeApiServer, fakeApiServer } from "./testdata/servers.ts";
-import { waitFor } from "./wait.ts";
+import { openView, waitFor } from "./wait.ts";
 
 /** The waiter against a fake API server that restarts: it resumes its watch, or gives up naming the server. */
 
@@ -111,4 +111,42 @@ describe("the waiter when the API server restarts", () => {
     );
     await api.start(); // for afterEach
   }, 15_000);
+});
+
+describe("a view kept across waits", () => {
+  let api: FakeApiServer;
+  beforeEach(async () => {
+    api = await fakeApiServer();
+  });
+  afterEach(async () => {
+    await api.stop();
+  });
+
+  it("lists once, keeps watching between its waits, and rejects a wait still pending when closed", async () => {
+    const kube = kubeFor(api.url, 10_000);
+    const seen: string[] = [];
+    const view = openView(
+      kube,
+      { pods: { resource: resources.pods, namespace: "ns" } },
+      { observe: (_source, type, object) => seen.push(`${type} ${object.metadata?.name}`) },
+    );
+    const wait = (name: string) =>
+      view.until({ description: `pod ${name}`, timeoutMs: 10_000 }, (snapshot) =>
+        podNamed(name)(snapshot.pods),
+      );
+    const first = wait("b");
+    await until(() => api.watchVersions.length === 1);
+    api.push("ADDED", "b");
+    await expect(first).resolves.toBe(true);
+    // Made while no wait was pending: the view has it when the next wait is put.
+    api.push("ADDED", "c");
+    await until(() => seen.includes("ADDED c"));
+    await expect(wait("c")).resolves.toBe(true);
+    const pending = wait("d").catch((error: unknown) => error);
+    view.close();
+    expect(String(await pending)).toContain("closed");
+    expect(api.lists).toBe(1);
+    expect(api.watchVersions).toEqual(["10"]);
+    await expect(wait("b")).rejects.toThrow("closed");
+  });
 });

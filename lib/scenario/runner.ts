@@ -25,7 +25,7 @@ import type { Timeouts } from "./timeouts.ts";
 import { nowMs, stepTiming } from "./timing.ts";
 import { type ScenarioRecord, type StepTiming, type StorageProfile, shortAccessMode } from "./types.ts";
 import { finalVerdict, runsSteps, scenarioGate } from "./verdict.ts";
-import { scenarioWaiter } from "./watch.ts";
+import { type ScenarioWatch, scenarioWatch } from "./watch.ts";
 
 /**
  * Runs one scenario on one storage class and returns its record. Every
@@ -114,6 +114,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   let undecided: string | undefined;
   let failure: unknown;
   let cleanupError: Error | undefined;
+  /** The scenario's watches, kept from its first wait to its end. */
+  let watch: ScenarioWatch | undefined;
 
   if (runsSteps(gate, expectation)) {
     try {
@@ -130,6 +132,22 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         };
         neighbour.serviceAccount.catch(() => undefined);
       }
+      watch = scenarioWatch({
+        kube,
+        scope: {
+          namespace,
+          claim: names.claim,
+          fidelity: cluster.fidelity,
+          storage,
+          deployments: scenario.steps.some((s) => s.do === "workload" && s.kind === "deployment"),
+          ...(neighbour ? { neighbour: neighbour.namespace } : {}),
+        },
+        label,
+        signal: input.signal,
+        events: state.events,
+        objects: state.objects,
+        now: nowMs,
+      });
       const context: StepContext = {
         kube,
         namespace,
@@ -143,22 +161,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         timeouts,
         token: randomBytes(8).toString("hex"),
         serviceAccount,
-        waitUntil: scenarioWaiter({
-          kube,
-          scope: {
-            namespace,
-            claim: names.claim,
-            fidelity: cluster.fidelity,
-            storage,
-            deployments: scenario.steps.some((s) => s.do === "workload" && s.kind === "deployment"),
-            ...(neighbour ? { neighbour: neighbour.namespace } : {}),
-          },
-          label,
-          signal: input.signal,
-          events: state.events,
-          objects: state.objects,
-          now: nowMs,
-        }),
+        waitUntil: watch.wait,
         now: nowMs,
         state,
         ...(neighbour ? { neighbour } : {}),
@@ -176,6 +179,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       else if (error instanceof WaitTimeoutError) undecided = timeoutReason(error.message, state.objects);
       else failure = error;
     } finally {
+      watch?.close();
       if (namespace) {
         const namespaces = neighbourNamespace ? [namespace, neighbourNamespace] : [namespace];
         const controllers = scenario.steps.some((s) => s.do === "workload");

@@ -8,7 +8,7 @@ import type {
 import type { Fidelity } from "../cluster/fidelity.ts";
 import type { Kube } from "../kube/client.ts";
 import { resources } from "../kube/resources.ts";
-import { type Snapshot, type Source, watchUntil } from "../kube/wait.ts";
+import { openView, type Snapshot, type Source, type View } from "../kube/wait.ts";
 import { heartbeat } from "../progress.ts";
 import type { Observations } from "./classify.ts";
 import { attachmentState, type EventLog, podState } from "./evidence.ts";
@@ -94,11 +94,21 @@ export function observationsOf(
   };
 }
 
+/** A scenario's watches and the waits put to them. */
+export interface ScenarioWatch {
+  wait: Waiter;
+  /** Stops the watches: at the scenario's end, before its clean-up. */
+  close(): void;
+}
+
 /**
- * The scenario's waiter. It keeps every event seen (in `events`), and the
- * pods' and attachments' states when a wait ends (in `objects`), as evidence.
+ * The scenario's waiter: one view of its sources (lib/kube/wait.ts, openView),
+ * opened at the first wait and kept until the scenario ends, so that the
+ * sources are listed once and every wait after the first decides on events
+ * already watched. It keeps every event seen (in `events`), and the pods' and
+ * attachments' states when a wait ends (in `objects`), as evidence.
  */
-export function scenarioWaiter(options: {
+export function scenarioWatch(options: {
   kube: Kube;
   scope: ObservedScope;
   /** For the heartbeat lines: "<scenario>@<class>". */
@@ -107,7 +117,7 @@ export function scenarioWaiter(options: {
   events: EventLog;
   objects: ObjectEvidence[];
   now: () => number;
-}): Waiter {
+}): ScenarioWatch {
   const { kube, scope, label, signal, events, objects, now } = options;
   const sources: Partial<Record<Sources, Source>> = {
     pods: { resource: resources.pods, namespace: scope.namespace },
@@ -137,43 +147,41 @@ export function scenarioWaiter(options: {
     }
     for (const attachment of observations.attachments) objects.push(attachmentState(attachment, at));
   };
-  return async <R>(
+  let view: View<Sources> | undefined;
+  const open = () =>
+    openView(kube, sources as Record<Sources, Source>, {
+      signal,
+      observe: (source, _type, object, receivedAt) => {
+        if (source === "events") events.add(object as CoreV1Event, receivedAt, now());
+        // The other namespace's objects have the same names: its events name their namespace.
+        if (source === "neighbourEvents") {
+          const event = object as CoreV1Event;
+          const involved = event.involvedObject;
+          events.add(
+            { ...event, involvedObject: { ...involved, name: `${involved.namespace}/${involved.name}` } },
+            receivedAt,
+            now(),
+          );
+        }
+      },
+    });
+  const wait = async <R>(
     what: string,
     timeoutMs: number,
     until: (observations: Observations) => R | undefined,
   ): Promise<R> => {
+    view ??= open();
     const stop = heartbeat(label, (elapsed) => `waiting for ${what}: ${elapsed}`);
     let last: Observations | undefined;
     try {
-      return await watchUntil<Sources, R>(
-        kube,
-        sources as Record<Sources, Source>,
-        {
-          description: what,
-          timeoutMs,
-          ...(signal ? { signal } : {}),
-          observe: (source, _type, object, receivedAt) => {
-            if (source === "events") events.add(object as CoreV1Event, receivedAt, now());
-            // The other namespace's objects have the same names: its events name their namespace.
-            if (source === "neighbourEvents") {
-              const event = object as CoreV1Event;
-              const involved = event.involvedObject;
-              events.add(
-                { ...event, involvedObject: { ...involved, name: `${involved.namespace}/${involved.name}` } },
-                receivedAt,
-                now(),
-              );
-            }
-          },
-        },
-        (snapshot) => {
-          last = observationsOf(snapshot, scope);
-          return until(last);
-        },
-      );
+      return await view.until({ description: what, timeoutMs }, (snapshot) => {
+        last = observationsOf(snapshot, scope);
+        return until(last);
+      });
     } finally {
       stop();
       if (last) recordStates(last);
     }
   };
+  return { wait, close: () => view?.close() };
 }

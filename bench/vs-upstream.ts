@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -87,7 +87,13 @@ await mkdir(out, { recursive: true });
  * progress dots counted: • a spec done, S skipped); returns its wall time
  * and exit code.
  */
-async function runLogged(label: string, command: string, args: readonly string[], cwd = repoRoot) {
+async function runLogged(
+  label: string,
+  command: string,
+  args: readonly string[],
+  cwd = repoRoot,
+  env: Record<string, string> = {},
+) {
   const logPath = join(out, `${label}.log`);
   const log = createWriteStream(logPath);
   log.write(`$ ${command} ${args.join(" ")}\n`);
@@ -101,7 +107,7 @@ async function runLogged(label: string, command: string, args: readonly string[]
   const started = Date.now();
   say(scope, `${label} ... (output in ${logPath})`);
   try {
-    const child = execa(command, [...args], { all: true, reject: false, cwd, stdin: "ignore" });
+    const child = execa(command, [...args], { all: true, reject: false, cwd, env, stdin: "ignore" });
     let atLineStart = true;
     child.all?.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
@@ -162,6 +168,11 @@ async function upstreamRun(label: string, parallel: boolean): Promise<UpstreamRu
   const reportDir = join(out, label);
   await mkdir(reportDir, { recursive: true });
   // Run in the report directory: ginkgo and e2e.test may leave files in their working directory.
+  // Their temporary files too (e2e.test leaves a test-kuberc* directory per spec in TMPDIR):
+  // in a directory of the run's own, removed after it.
+  const scratch = join(reportDir, "tmp");
+  await mkdir(scratch, { recursive: true });
+  const env = { TMPDIR: scratch };
   const { wallMs, exitCode } = parallel
     ? await runLogged(
         label,
@@ -178,6 +189,7 @@ async function upstreamRun(label: string, parallel: boolean): Promise<UpstreamRu
           ...e2eArgs(reportDir),
         ],
         reportDir,
+        env,
       )
     : await runLogged(
         label,
@@ -190,7 +202,9 @@ async function upstreamRun(label: string, parallel: boolean): Promise<UpstreamRu
           ...e2eArgs(reportDir),
         ],
         reportDir,
+        env,
       );
+  await rm(scratch, { recursive: true, force: true });
   const xml = await readFile(join(reportDir, "junit_01.xml"), "utf8").catch(() => "");
   if (!xml) say(scope, `${label}: no JUnit report in ${reportDir}`);
   return {
